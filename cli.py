@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""unitcost on the command line: estimate a scenario, sweep its users, show the price book.
+
+Exit codes: 0 success, 2 bad input (one message on stderr naming the file, line and field).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+
+from models.yamlio import ScenarioError
+from pricing.book import PriceError
+
+BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import"]:  # its own parser lives with the AWS code
+        from usage.cli_import import main as import_main
+
+        return import_main(argv[1:])
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ScenarioError, PriceError) as e:
+        source = getattr(args, "file", "")
+        message = str(e)
+        if isinstance(e, ScenarioError) and not e.source and source:
+            e.source = source
+            message = str(e)
+        elif isinstance(e, PriceError) and source and not message.startswith(source):
+            message = f"{source}: {message}"
+        print(f"error: {message}", file=sys.stderr)
+        return BAD_INPUT
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cli.py", description="Cost and capacity estimates for serverless apps on AWS.")
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    e = sub.add_parser("estimate", help="the monthly bill of a scenario, per service, feature and tier")
+    e.add_argument("file", help="scenario file (YAML, format 1)")
+    e.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    e.set_defaults(run=_estimate)
+
+    s = sub.add_parser("sweep", help="total and cost per user as users grow, every tier keeping its share")
+    s.add_argument("file", help="scenario file (YAML, format 1)")
+    s.add_argument("--users-from", type=_non_negative, required=True, metavar="A")
+    s.add_argument("--users-to", type=_non_negative, required=True, metavar="B")
+    s.add_argument("--points", type=_positive_int, required=True, metavar="N")
+    s.add_argument("--json", action="store_true", help="a JSON list of {users, total, cost_per_user}")
+    s.set_defaults(run=_sweep)
+
+    b = sub.add_parser("prices", help="the price book: as-of date, sources and prices")
+    b.add_argument("--region", help="only this region (and the global free tier)")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(run=_prices)
+
+    sub.add_parser("import", help="write a scenario from the usage of an AWS account (see: cli.py import -h)")
+    return p
+
+
+def _non_negative(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(x) or x < 0:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
+    return x
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return n
+
+
+def _load(path: str):
+    from models.scenario import load
+    from pricing.book import default_book
+
+    book = default_book()
+    return load(path, regions=book.regions), book
+
+
+def _estimate(args) -> int:
+    from models.engine import estimate
+    from models.report import estimate_text
+
+    scenario, book = _load(args.file)
+    result = estimate(scenario, book)
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=2)
+        print()
+    else:
+        print(estimate_text(result))
+    return 0
+
+
+def _sweep(args) -> int:
+    import numpy as np
+
+    from models.engine import sweep
+
+    scenario, book = _load(args.file)
+    users = np.linspace(args.users_from, args.users_to, args.points)
+    result = sweep(scenario, users, book)
+    out = sys.stdout
+    rows = zip(result.users.tolist(), np.round(result.total, 2).tolist(), result.cost_per_user.tolist())
+    if args.json:
+        # Written by hand: 100,000 points as a list of dicts through json.dumps costs more than the sweep.
+        out.write("[\n" + ",\n".join(
+            f'{{"users": {_num(u)}, "total": {t!r}, "cost_per_user": {"null" if math.isnan(c) else repr(c)}}}'
+            for u, t, c in rows) + "\n]\n")
+    else:
+        out.write(f"{'users':>16}  {'total USD':>16}  {'cost per user USD':>18}\n")
+        out.write("".join(f"{u:>16,.0f}  {t:>16,.2f}  {'-' if math.isnan(c) else format(c, '>18.6f')}\n"
+                          for u, t, c in rows))
+    return 0
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if x == int(x) else repr(x)
+
+
+def _prices(args) -> int:
+    from pricing.book import default_book
+
+    book = default_book()
+    rows = [r for r in book.rows() if args.region in (None, r["region"], "global")]
+    if args.region and args.region not in book.regions:
+        raise PriceError(f"no prices for region {args.region!r} in the price book of {book.as_of} "
+                         f"(regions: {', '.join(book.regions)})")
+    if args.json:
+        json.dump({"as_of": book.as_of, "currency": book.currency, "path": os.path.relpath(book.path),
+                   "read": book.read, "sources": book.sources, "prices": rows}, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"Price book as of {book.as_of} ({book.currency}), {os.path.relpath(book.path)}")
+    print(book.read)
+    print(f"Regions: {', '.join(book.regions)}; free-tier allowances under 'global'.\n")
+    header = ("region", "service", "component", "unit", "begin", "end", "price", "source")
+    widths = [max(len(str(r[h])) for r in rows + [dict(zip(header, header))]) for h in header]
+    for r in [dict(zip(header, header))] + rows:
+        print("  ".join(str(r[h]).ljust(w) for h, w in zip(header, widths)).rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

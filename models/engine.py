@@ -1,0 +1,297 @@
+"""The estimate engine: a scenario in, a monthly bill out, per service, feature, user and tier.
+
+A scenario compiles to a `Workload`: what one use of each feature puts on each meter (a feature x
+meter matrix, via the metering rules of the pricing modules) plus the fixed quantities no feature
+causes (storage, provisioned capacity). Usage at any number of user counts is then one matrix
+product, and the pricing modules turn it into cost lines, so a 100,000-point sweep costs about
+as much as one estimate.
+
+Allocation (how the bill is shared out):
+- a line's cost goes to the features in proportion to the quantity each puts on its meter, so
+  volume discounts and the free tier on that meter are shared the same way;
+- costs no feature causes (storage, provisioned capacity, the part of a meter that is fixed) are
+  shared over features in proportion to their usage-driven cost (or to their uses when no feature
+  has a usage-driven cost);
+- a tier's cost is its uses of each feature times that feature's cost per use; `baseline` uses
+  are costed the same way, so tiers + baseline = total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.scenario import Scenario, ScenarioError
+from pricing import METER_MODULES, aws_lambda, dynamodb, http_api, websocket
+from pricing.book import PriceBook, default_book
+from pricing.lines import Line, Prices, Usage
+
+UNALLOCATED = "(shared, no feature used)"
+
+
+@dataclass(frozen=True)
+class Workload:
+    scenario: Scenario
+    prices: Prices
+    features: list[str]
+    meters: list[str]
+    per_use: np.ndarray  # features x meters: quantity one use puts on each meter
+    fixed: np.ndarray  # meters: quantity per month no feature causes
+    tier_names: list[str]
+    tier_users: np.ndarray  # tiers
+    tier_uses: np.ndarray  # tiers x features: uses per user per month
+    baseline: np.ndarray  # features: uses per month not tied to users
+
+    def uses(self, users: np.ndarray | None = None) -> np.ndarray:
+        """Uses per month of each feature (points x features) at `users` in all (default: as is)."""
+        tier_users = self.tier_users[None, :] if users is None else self.users_by_tier(users)
+        return self.baseline[None, :] + tier_users @ self.tier_uses
+
+    def users_by_tier(self, users: np.ndarray) -> np.ndarray:
+        total = self.tier_users.sum()
+        if total <= 0:
+            raise ScenarioError("has no users to scale; give a tier some users", field="tiers")
+        return np.asarray(users, dtype=float)[:, None] * (self.tier_users / total)[None, :]
+
+    def lines(self, uses: np.ndarray) -> tuple[list[Line], np.ndarray]:
+        quantities = uses @ self.per_use + self.fixed[None, :]
+        usage = Usage(len(uses), {m: quantities[:, i] for i, m in enumerate(self.meters)})
+        return [line for module in METER_MODULES for line in module.lines(usage, self.prices)], quantities
+
+
+def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
+    book = book or default_book()
+    if s.region not in book.regions:
+        raise ScenarioError(f"no prices for region {s.region!r} in the price book of {book.as_of} "
+                            f"(regions: {', '.join(book.regions)})", field="region")
+    prices = Prices(book, s.region, s.free_tier, {n: (v.unit, v.price) for n, v in s.services.items()})
+    features = list(s.features)
+    meters: dict[str, int] = {}
+    rows: list[dict[str, float]] = []
+
+    for f in s.features.values():
+        row: dict[str, float] = {}
+
+        def add(meter: str, q: float) -> None:
+            if q:
+                row[meter] = row.get(meter, 0.0) + q
+                meters.setdefault(meter, len(meters))
+
+        for name, n in f.invocations.items():
+            _function_use(s, name, n, add)
+        if f.websocket:
+            add("websocket.messages", websocket.metered_messages(f.websocket.messages, f.websocket.message_kb))
+            add("websocket.connection_minutes", f.websocket.connection_minutes)
+        if f.http:
+            add("http.requests", http_api.metered_requests(f.http.requests, f.http.request_kb))
+        for op in f.dynamodb:
+            _dynamodb_use(s, op, add)
+        for name, units in f.services.items():
+            add(f"custom.{name}", units)
+        rows.append(row)
+
+    fixed_q: dict[str, float] = {}
+    for fn in s.functions.values():
+        if fn.provisioned and fn.provisioned.concurrency:
+            hours = s.hours_per_month if fn.provisioned.hours is None else fn.provisioned.hours
+            key = f"lambda.provisioned_gb_s.{fn.architecture}"
+            fixed_q[key] = fixed_q.get(key, 0.0) + (
+                fn.provisioned.concurrency * aws_lambda.gb(fn.memory_mb) * aws_lambda.provisioned_seconds(hours))
+    for t in s.tables.values():
+        for key, q in ((f"dynamodb.storage_gb_month.{t.table_class}", t.storage_gb),
+                       (f"dynamodb.read_capacity_unit_hours.{t.table_class}", t.read_capacity * s.hours_per_month),
+                       (f"dynamodb.write_capacity_unit_hours.{t.table_class}", t.write_capacity * s.hours_per_month)):
+            if q:
+                fixed_q[key] = fixed_q.get(key, 0.0) + q
+    for key in fixed_q:
+        meters.setdefault(key, len(meters))
+
+    per_use = np.zeros((len(features), len(meters)))
+    for i, row in enumerate(rows):
+        for meter, q in row.items():
+            per_use[i, meters[meter]] = q
+    fixed = np.zeros(len(meters))
+    for meter, q in fixed_q.items():
+        fixed[meters[meter]] = q
+    tier_uses = np.array([[t.uses.get(f, 0.0) for f in features] for t in s.tiers.values()]).reshape(
+        len(s.tiers), len(features))
+    return Workload(
+        scenario=s, prices=prices, features=features, meters=list(meters), per_use=per_use, fixed=fixed,
+        tier_names=list(s.tiers), tier_users=np.array([t.users for t in s.tiers.values()], dtype=float),
+        tier_uses=tier_uses, baseline=np.array([s.baseline.get(f, 0.0) for f in features], dtype=float),
+    )
+
+
+def _function_use(s: Scenario, name: str, n: float, add) -> None:
+    fn = s.functions[name]
+    a, memory_gb = fn.architecture, aws_lambda.gb(fn.memory_mb)
+    pc_share = fn.provisioned.share if fn.provisioned else 0.0
+    on_demand_ms = aws_lambda.billed_ms(fn.duration_ms, fn.cold_start_rate, fn.init_ms)
+    provisioned_ms = aws_lambda.billed_ms(fn.duration_ms)  # provisioned environments are initialised ahead
+    billed_s = ((1 - pc_share) * on_demand_ms + pc_share * provisioned_ms) / 1000
+    add(f"lambda.requests.{a}", n)
+    add(f"lambda.duration_gb_s.{a}", n * (1 - pc_share) * on_demand_ms / 1000 * memory_gb)
+    add(f"lambda.provisioned_duration_gb_s.{a}", n * pc_share * provisioned_ms / 1000 * memory_gb)
+    extra_storage_gb = aws_lambda.gb(fn.ephemeral_storage_mb - aws_lambda.FREE_EPHEMERAL_MB)
+    add(f"lambda.ephemeral_gb_s.{a}", n * billed_s * extra_storage_gb)
+    add("logs.lambda_gb", n * fn.log_kb / 1024**2)
+
+
+def _dynamodb_use(s: Scenario, op, add) -> None:
+    table = s.tables[op.table]
+    if table.capacity == "provisioned":
+        return  # served by the provisioned capacity, billed per hour as a fixed cost
+    c = table.table_class
+    if op.reads is not None:
+        add(f"dynamodb.read_request_units.{c}", dynamodb.read_units(op.reads, op.item_kb, op.consistency))
+    else:
+        gsis = table.gsis if op.gsis is None else op.gsis
+        add(f"dynamodb.write_request_units.{c}",
+            dynamodb.write_units(op.writes, op.item_kb, op.transactional)
+            + dynamodb.gsi_write_units(op.writes, op.item_kb, gsis))
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class LineCost:
+    service: str
+    component: str
+    quantity: float
+    unit: str
+    unit_price: float
+    cost: float
+
+
+@dataclass(frozen=True)
+class FeatureCost:
+    name: str
+    uses: float
+    cost: float
+    cost_per_use: float | None
+
+
+@dataclass(frozen=True)
+class TierCost:
+    name: str
+    users: float
+    price: float
+    revenue: float
+    cost: float
+    cost_per_user: float | None
+    margin: float
+    margin_pct: float | None
+    feature_costs: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    name: str
+    region: str
+    prices_as_of: str
+    free_tier: bool
+    total: float
+    services: dict[str, float]
+    lines: list[LineCost]
+    features: list[FeatureCost]
+    tiers: list[TierCost]
+    baseline_cost: float
+    shared_cost: float  # the part of the total shared out because no single feature causes it
+
+    @property
+    def users(self) -> float:
+        return sum(t.users for t in self.tiers)
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name, "region": self.region, "currency": "USD", "prices_as_of": self.prices_as_of,
+            "free_tier": self.free_tier, "total": self.total, "services": self.services,
+            "lines": [vars(line) for line in self.lines],
+            "features": [vars(f) for f in self.features],
+            "tiers": [{k: v for k, v in vars(t).items()} for t in self.tiers],
+            "baseline_cost": self.baseline_cost, "shared_cost": self.shared_cost,
+        }
+
+
+BUILTIN_SERVICES = ("lambda", "websocket", "http", "dynamodb", "logs")
+
+
+def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
+    w = compile_scenario(s, book)
+    uses = w.uses()[0]
+    lines, quantities = w.lines(uses[None, :])
+    quantities = quantities[0]
+    costs = np.array([float(line.cost[0]) for line in lines])
+    total = float(costs.sum())
+
+    # Share each line's cost by the quantity each feature puts on its meter; the fixed part is shared later.
+    feature_cost = np.zeros(len(w.features))
+    shared = 0.0
+    index = {m: i for i, m in enumerate(w.meters)}
+    for line, cost in zip(lines, costs):
+        m = index[line.meter]
+        q = quantities[m]
+        if cost == 0 or q <= 0:
+            continue
+        feature_cost += cost * uses * w.per_use[:, m] / q
+        shared += cost * w.fixed[m] / q
+    weights = feature_cost if feature_cost.sum() > 0 else uses
+    unallocated = 0.0
+    if shared:
+        if weights.sum() > 0:
+            feature_cost = feature_cost + shared * weights / weights.sum()
+        else:
+            unallocated = shared
+
+    per_use = np.divide(feature_cost, uses, out=np.zeros_like(feature_cost), where=uses > 0)
+    features = [FeatureCost(n, float(u), float(c), float(p) if u > 0 else None)
+                for n, u, c, p in zip(w.features, uses, feature_cost, per_use)]
+    if unallocated:
+        features.append(FeatureCost(UNALLOCATED, 0.0, unallocated, None))
+
+    tiers = []
+    for i, name in enumerate(w.tier_names):
+        t = s.tiers[name]
+        by_feature = t.users * w.tier_uses[i] * per_use
+        cost = float(by_feature.sum())
+        revenue = t.users * t.price
+        tiers.append(TierCost(
+            name=name, users=t.users, price=t.price, revenue=revenue, cost=cost,
+            cost_per_user=cost / t.users if t.users else None, margin=revenue - cost,
+            margin_pct=(revenue - cost) / revenue if revenue else None,
+            feature_costs={f: float(c) for f, c in zip(w.features, by_feature)},
+        ))
+
+    services = dict.fromkeys(BUILTIN_SERVICES, 0.0) | {n: 0.0 for n in s.services}
+    for line, cost in zip(lines, costs):
+        services[line.service] = services.get(line.service, 0.0) + float(cost)
+    return Estimate(
+        name=s.name, region=s.region, prices_as_of=w.prices.book.as_of, free_tier=s.free_tier,
+        total=round(total, 2), services={k: round(v, 2) for k, v in services.items()},
+        lines=[LineCost(line.service, line.component, float(line.quantity[0]), line.unit, line.unit_price,
+                        float(cost)) for line, cost in zip(lines, costs) if line.quantity[0] > 0],
+        features=features, tiers=tiers,
+        baseline_cost=float((w.baseline * per_use).sum()), shared_cost=float(shared),
+    )
+
+
+@dataclass(frozen=True)
+class Sweep:
+    users: np.ndarray
+    total: np.ndarray
+    cost_per_user: np.ndarray  # nan where users is 0
+
+
+def sweep(s: Scenario, users: np.ndarray, book: PriceBook | None = None) -> Sweep:
+    """The monthly total at each user count, every tier keeping its share: one vectorised evaluation."""
+    w = compile_scenario(s, book)
+    users = np.asarray(users, dtype=float)
+    lines, _ = w.lines(w.uses(users))
+    total = np.zeros(len(users))
+    for line in lines:
+        total += line.cost
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_user = np.where(users > 0, total / users, np.nan)
+    return Sweep(users, total, per_user)

@@ -1,0 +1,459 @@
+"""Scenario files (format 1): the workload a product runs, as YAML a person can edit and diff.
+
+`load` reads and validates a file into a `Scenario`; `to_yaml` writes one back. Validation names
+the file, the line and the field of the first problem it finds: unknown keys, wrong types,
+out-of-range numbers and references to things the scenario does not define are all errors.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from collections.abc import Collection
+from typing import Any
+
+import yaml
+
+from models.yamlio import ScenarioError, load_with_lines
+
+FORMAT = 1
+RESERVED_SERVICES = ("lambda", "websocket", "http", "dynamodb", "logs", "custom")
+MAX_HOURS_PER_MONTH = 744  # 31 days
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    concurrency: float
+    hours: float | None = None  # None: all month (hours_per_month)
+    share: float = 1.0  # share of the function's invocations served by provisioned concurrency
+
+
+@dataclass(frozen=True)
+class Function:
+    memory_mb: float
+    duration_ms: float
+    architecture: str = "x86_64"
+    ephemeral_storage_mb: float = 512
+    cold_start_rate: float = 0.0
+    init_ms: float = 0.0
+    log_kb: float = 0.0
+    provisioned: Provisioned | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    capacity: str = "on_demand"
+    table_class: str = "standard"
+    storage_gb: float = 0.0
+    gsis: int = 0
+    read_capacity: float = 0.0
+    write_capacity: float = 0.0
+
+
+@dataclass(frozen=True)
+class Service:
+    unit: str
+    price: float  # USD per unit
+
+
+@dataclass(frozen=True)
+class WebsocketUse:
+    api: str | None = None
+    messages: float = 0.0
+    message_kb: float = 1.0
+    connection_minutes: float = 0.0
+
+
+@dataclass(frozen=True)
+class HttpUse:
+    api: str | None = None
+    requests: float = 0.0
+    request_kb: float = 1.0
+
+
+@dataclass(frozen=True)
+class DynamoOp:
+    table: str
+    reads: float | None = None
+    writes: float | None = None
+    item_kb: float = 1.0
+    consistency: str = "eventual"  # reads: eventual | strong | transactional
+    transactional: bool = False  # writes
+    gsis: float | None = None  # writes: GSI writes per write; None: the table's gsis
+
+
+@dataclass(frozen=True)
+class Feature:
+    invocations: dict[str, float] = field(default_factory=dict)  # YAML key "lambda"
+    websocket: WebsocketUse | None = None
+    http: HttpUse | None = None
+    dynamodb: tuple[DynamoOp, ...] = ()
+    services: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PricingTier:
+    users: float
+    price: float = 0.0  # USD per user per month
+    uses: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    region: str
+    free_tier: bool = True
+    hours_per_month: float = 730
+    functions: dict[str, Function] = field(default_factory=dict)
+    websockets: dict[str, dict] = field(default_factory=dict)
+    http_apis: dict[str, dict] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    features: dict[str, Feature] = field(default_factory=dict)
+    tiers: dict[str, PricingTier] = field(default_factory=dict)
+    baseline: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def users(self) -> float:
+        return sum(t.users for t in self.tiers.values())
+
+    def with_users(self, users: float) -> Scenario:
+        """The same scenario grown (or shrunk) to `users` in all, every tier keeping its share."""
+        total = self.users
+        if total <= 0:
+            raise ScenarioError("has no users to scale", field="tiers")
+        return replace(self, tiers={n: replace(t, users=t.users * users / total) for n, t in self.tiers.items()})
+
+
+# ---------------------------------------------------------------- reading
+
+
+def load(path: str | Path, regions: Collection[str] | None = None) -> Scenario:
+    """Read and validate a scenario file; `regions`, when given, are the regions with prices."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("file not found", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(f"cannot read the file ({e})", source=str(path)) from None
+    return loads(text, source=str(path), regions=regions)
+
+
+def loads(text: str, source: str = "scenario", regions: Collection[str] | None = None) -> Scenario:
+    data, lines = load_with_lines(text, source)
+    reader = _Reader(source, lines)
+    s = reader.scenario(data)
+    if regions is not None and s.region not in regions:
+        raise reader.error(("region",), f"no prices for region {s.region!r} in the price book "
+                                        f"(regions: {', '.join(sorted(regions))})")
+    return s
+
+
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d[\d_]*\.?\d*|\.\d+)[eE][+-]?\d+$")  # 1e6, which YAML 1.1 reads as text
+
+
+class _Reader:
+    def __init__(self, source: str, lines: dict[tuple, int]):
+        self.source, self.lines = source, lines
+
+    def error(self, path: tuple, message: str) -> ScenarioError:
+        line = None
+        for i in range(len(path), -1, -1):  # the nearest line we know
+            if path[:i] in self.lines:
+                line = self.lines[path[:i]]
+                break
+        # List positions show as [i]: features.send.dynamodb[1].item_kb
+        dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        return ScenarioError(message, source=self.source, line=line, field=dotted)
+
+    # -- primitives
+
+    def mapping(self, value: Any, path: tuple, allowed: tuple[str, ...] | None = None) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.error(path, f"must be a mapping, got {_kind(value)}")
+        for key in value:
+            if not isinstance(key, str):
+                raise self.error(path, f"key {key!r} must be a name (text)")
+            if allowed is not None and key not in allowed:
+                raise self.error(path + (key,), f"unknown key {key!r}; allowed: {', '.join(allowed)}")
+        return value
+
+    def number(self, value: Any, path: tuple, low: float = 0.0, high: float = math.inf,
+               integer: bool = False) -> float:
+        if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
+            value = float(value)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(path, f"must be a number, got {_kind(value)}")
+        if not math.isfinite(value):
+            raise self.error(path, f"must be a finite number, got {value}")
+        if value < low or value > high:
+            if value < 0 and low == 0:
+                raise self.error(path, f"must not be negative, got {value:g}")
+            rng = f"at least {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
+            raise self.error(path, f"must be {rng}, got {value:g}")
+        if integer and value != int(value):
+            raise self.error(path, f"must be a whole number, got {value:g}")
+        return int(value) if integer else value
+
+    def text(self, value: Any, path: tuple) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(path, f"must be text, got {_kind(value)}")
+        return value
+
+    def choice(self, value: Any, path: tuple, choices: tuple[str, ...]) -> str:
+        if value not in choices:
+            raise self.error(path, f"must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def boolean(self, value: Any, path: tuple) -> bool:
+        if not isinstance(value, bool):
+            raise self.error(path, f"must be true or false, got {_kind(value)}")
+        return value
+
+    def counts(self, value: Any, path: tuple, known: dict, what: str) -> dict[str, float]:
+        """A mapping of names the scenario defines (functions, features...) to counts."""
+        out = {}
+        for name, n in self.mapping(value, path).items():
+            if name not in known:
+                raise self.error(path + (name,), f"unknown {what} {name!r}" + _known(known))
+            out[name] = self.number(n, path + (name,))
+        return out
+
+    # -- sections
+
+    def scenario(self, data: Any) -> Scenario:
+        keys = tuple(f.name for f in fields(Scenario))
+        if data is None:
+            raise self.error((), "is empty; a scenario needs at least name and region")
+        d = self.mapping(data, (), keys)
+        for required in ("name", "region"):
+            if required not in d:
+                raise self.error((), f"missing required key {required!r}")
+        hours = self.number(d.get("hours_per_month", 730), ("hours_per_month",), 1, MAX_HOURS_PER_MONTH)
+        functions = {n: self.function(f, ("functions", n), hours)
+                     for n, f in self.mapping(d.get("functions"), ("functions",)).items()}
+        websockets = {n: self.mapping(w, ("websockets", n), ())
+                      for n, w in self.mapping(d.get("websockets"), ("websockets",)).items()}
+        http_apis = {n: self.mapping(w, ("http_apis", n), ())
+                     for n, w in self.mapping(d.get("http_apis"), ("http_apis",)).items()}
+        tables = {n: self.table(t, ("tables", n)) for n, t in self.mapping(d.get("tables"), ("tables",)).items()}
+        services = {n: self.service(s, ("services", n)) for n, s in self.mapping(d.get("services"), ("services",)).items()}
+        s = Scenario(
+            name=self.text(d["name"], ("name",)),
+            region=self.text(d["region"], ("region",)),
+            free_tier=self.boolean(d.get("free_tier", True), ("free_tier",)),
+            hours_per_month=hours,
+            functions=functions, websockets=websockets, http_apis=http_apis, tables=tables, services=services,
+        )
+        features = {n: self.feature(f, ("features", n), s)
+                    for n, f in self.mapping(d.get("features"), ("features",)).items()}
+        tiers = {n: self.tier(t, ("tiers", n), features)
+                 for n, t in self.mapping(d.get("tiers"), ("tiers",)).items()}
+        baseline = self.counts(d.get("baseline"), ("baseline",), features, "feature")
+        return replace(s, features=features, tiers=tiers, baseline=baseline)
+
+    def function(self, value: Any, path: tuple, hours_per_month: float) -> Function:
+        keys = tuple(f.name for f in fields(Function))
+        d = self.mapping(value, path, keys)
+        for required in ("memory_mb", "duration_ms"):
+            if required not in d:
+                raise self.error(path, f"missing required key {required!r}")
+        prov = None
+        if d.get("provisioned") is not None:
+            pp = path + ("provisioned",)
+            p = self.mapping(d["provisioned"], pp, tuple(f.name for f in fields(Provisioned)))
+            if "concurrency" not in p:
+                raise self.error(pp, "missing required key 'concurrency'")
+            prov = Provisioned(
+                concurrency=self.number(p["concurrency"], pp + ("concurrency",), integer=True),
+                hours=None if p.get("hours") is None else self.number(p["hours"], pp + ("hours",), 0, hours_per_month),
+                share=self.number(p.get("share", 1.0), pp + ("share",), 0, 1),
+            )
+        return Function(
+            memory_mb=self.number(d["memory_mb"], path + ("memory_mb",), 128, 10240, integer=True),
+            duration_ms=self.number(d["duration_ms"], path + ("duration_ms",), 0, 900_000),
+            architecture=self.choice(d.get("architecture", "x86_64"), path + ("architecture",), ("x86_64", "arm64")),
+            ephemeral_storage_mb=self.number(d.get("ephemeral_storage_mb", 512), path + ("ephemeral_storage_mb",),
+                                             512, 10240, integer=True),
+            cold_start_rate=self.number(d.get("cold_start_rate", 0), path + ("cold_start_rate",), 0, 1),
+            init_ms=self.number(d.get("init_ms", 0), path + ("init_ms",), 0, 10_000),
+            log_kb=self.number(d.get("log_kb", 0), path + ("log_kb",)),
+            provisioned=prov,
+        )
+
+    def table(self, value: Any, path: tuple) -> Table:
+        d = self.mapping(value, path, tuple(f.name for f in fields(Table)))
+        capacity = self.choice(d.get("capacity", "on_demand"), path + ("capacity",), ("on_demand", "provisioned"))
+        t = Table(
+            capacity=capacity,
+            table_class=self.choice(d.get("table_class", "standard"), path + ("table_class",), ("standard", "standard_ia")),
+            storage_gb=self.number(d.get("storage_gb", 0), path + ("storage_gb",)),
+            gsis=self.number(d.get("gsis", 0), path + ("gsis",), 0, 20, integer=True),
+            read_capacity=self.number(d.get("read_capacity", 0), path + ("read_capacity",)),
+            write_capacity=self.number(d.get("write_capacity", 0), path + ("write_capacity",)),
+        )
+        for key in ("read_capacity", "write_capacity"):
+            if capacity == "on_demand" and getattr(t, key):
+                raise self.error(path + (key,), "applies to provisioned tables only (capacity: provisioned)")
+        return t
+
+    def service(self, value: Any, path: tuple) -> Service:
+        if path[-1] in RESERVED_SERVICES:
+            raise self.error(path, f"{path[-1]!r} is a built-in service; name it something else")
+        d = self.mapping(value, path, ("unit", "price"))
+        for required in ("unit", "price"):
+            if required not in d:
+                raise self.error(path, f"missing required key {required!r}")
+        return Service(unit=self.text(d["unit"], path + ("unit",)), price=self.number(d["price"], path + ("price",)))
+
+    def feature(self, value: Any, path: tuple, s: Scenario) -> Feature:
+        d = self.mapping(value, path, ("lambda", "websocket", "http", "dynamodb", "services"))
+        ws = http = None
+        if d.get("websocket") is not None:
+            wp = path + ("websocket",)
+            w = self.mapping(d["websocket"], wp, tuple(f.name for f in fields(WebsocketUse)))
+            ws = WebsocketUse(
+                api=self.api(w.get("api"), wp + ("api",), s.websockets, "WebSocket API", "websockets"),
+                messages=self.number(w.get("messages", 0), wp + ("messages",)),
+                message_kb=self.number(w.get("message_kb", 1), wp + ("message_kb",), 0, 128),
+                connection_minutes=self.number(w.get("connection_minutes", 0), wp + ("connection_minutes",)),
+            )
+        if d.get("http") is not None:
+            hp = path + ("http",)
+            h = self.mapping(d["http"], hp, tuple(f.name for f in fields(HttpUse)))
+            http = HttpUse(
+                api=self.api(h.get("api"), hp + ("api",), s.http_apis, "HTTP API", "http_apis"),
+                requests=self.number(h.get("requests", 0), hp + ("requests",)),
+                request_kb=self.number(h.get("request_kb", 1), hp + ("request_kb",), 0, 10240),
+            )
+        ops = d.get("dynamodb") or []
+        if not isinstance(ops, list):
+            raise self.error(path + ("dynamodb",), f"must be a list of operations, got {_kind(ops)}")
+        return Feature(
+            invocations=self.counts(d.get("lambda"), path + ("lambda",), s.functions, "function"),
+            websocket=ws,
+            http=http,
+            dynamodb=tuple(self.op(op, path + ("dynamodb", i), s) for i, op in enumerate(ops)),
+            services=self.counts(d.get("services"), path + ("services",), s.services, "service"),
+        )
+
+    def api(self, name: Any, path: tuple, apis: dict, what: str, section: str) -> str:
+        if name is None:
+            if len(apis) == 1:
+                return next(iter(apis))
+            if not apis:
+                raise self.error(path[:-1], f"uses a {what} but the scenario defines none under {section}")
+            raise self.error(path[:-1], f"needs 'api': the scenario defines {len(apis)} under {section}")
+        if name not in apis:
+            raise self.error(path, f"unknown {what} {name!r}" + _known(apis))
+        return name
+
+    def op(self, value: Any, path: tuple, s: Scenario) -> DynamoOp:
+        d = self.mapping(value, path, tuple(f.name for f in fields(DynamoOp)))
+        if "table" not in d:
+            raise self.error(path, "missing required key 'table'")
+        table = d["table"]
+        if table not in s.tables:
+            raise self.error(path + ("table",), f"unknown table {table!r}" + _known(s.tables))
+        if ("reads" in d) == ("writes" in d):
+            raise self.error(path, "needs exactly one of 'reads' or 'writes'")
+        kind = "reads" if "reads" in d else "writes"
+        for key in {"reads": ("transactional", "gsis"), "writes": ("consistency",)}[kind]:
+            if key in d:
+                raise self.error(path + (key,), f"applies to {'writes' if kind == 'reads' else 'reads'} only")
+        max_kb = 1024 if kind == "reads" else 400  # a Query page reads up to 1 MB; an item is at most 400 KB
+        return DynamoOp(
+            table=table,
+            reads=self.number(d["reads"], path + ("reads",)) if kind == "reads" else None,
+            writes=self.number(d["writes"], path + ("writes",)) if kind == "writes" else None,
+            item_kb=self.number(d.get("item_kb", 1), path + ("item_kb",), 0, max_kb),
+            consistency=self.choice(d.get("consistency", "eventual"), path + ("consistency",),
+                                    ("eventual", "strong", "transactional")),
+            transactional=self.boolean(d.get("transactional", False), path + ("transactional",)),
+            gsis=None if d.get("gsis") is None else self.number(d["gsis"], path + ("gsis",), 0, 20),
+        )
+
+    def tier(self, value: Any, path: tuple, features: dict) -> PricingTier:
+        d = self.mapping(value, path, ("users", "price", "uses"))
+        if "users" not in d:
+            raise self.error(path, "missing required key 'users'")
+        return PricingTier(
+            users=self.number(d["users"], path + ("users",)),
+            price=self.number(d.get("price", 0), path + ("price",)),
+            uses=self.counts(d.get("uses"), path + ("uses",), features, "feature"),
+        )
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {bool: "true/false", int: "a number", float: "a number", str: f"text {value!r}",
+            list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def _known(names: dict) -> str:
+    return f" (defined: {', '.join(names)})" if names else " (none defined)"
+
+
+# ---------------------------------------------------------------- writing
+
+
+def to_dict(s: Scenario) -> dict:
+    """The scenario as format-1 data, defaults left out so the file stays short."""
+    out: dict[str, Any] = {"name": s.name, "region": s.region}
+    out |= _changed(s, ("free_tier", "hours_per_month"))
+    sections = {
+        "functions": {n: _function(f) for n, f in s.functions.items()},
+        "websockets": {n: dict(w) for n, w in s.websockets.items()},
+        "http_apis": {n: dict(h) for n, h in s.http_apis.items()},
+        "tables": {n: _changed(t) for n, t in s.tables.items()},
+        "services": {n: {"unit": v.unit, "price": v.price} for n, v in s.services.items()},
+        "features": {n: _feature(f) for n, f in s.features.items()},
+        "tiers": {n: {"users": t.users, "price": t.price, "uses": dict(t.uses)} for n, t in s.tiers.items()},
+        "baseline": dict(s.baseline),
+    }
+    out |= {k: v for k, v in sections.items() if v}
+    return out
+
+
+def _changed(obj: Any, names: tuple[str, ...] | None = None) -> dict:
+    """Fields of a dataclass that are required or differ from their default."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)
+            if (names is None or f.name in names)
+            and (f.default is MISSING or getattr(obj, f.name) != f.default)}
+
+
+def _function(f: Function) -> dict:
+    d = _changed(f)
+    d.pop("provisioned", None)
+    if f.provisioned is not None:
+        d["provisioned"] = _changed(f.provisioned)
+        if f.provisioned.hours is None:
+            d["provisioned"].pop("hours", None)
+    return d
+
+
+def _feature(f: Feature) -> dict:
+    d: dict[str, Any] = {}
+    if f.invocations:
+        d["lambda"] = dict(f.invocations)
+    if f.websocket is not None:
+        d["websocket"] = _changed(f.websocket)
+        d["websocket"]["api"] = f.websocket.api
+    if f.http is not None:
+        d["http"] = _changed(f.http)
+        d["http"]["api"] = f.http.api
+    if f.dynamodb:
+        d["dynamodb"] = [{k: v for k, v in _changed(op).items() if v is not None} for op in f.dynamodb]
+    if f.services:
+        d["services"] = dict(f.services)
+    return d
+
+
+def to_yaml(s: Scenario) -> str:
+    return yaml.safe_dump(to_dict(s), sort_keys=False, default_flow_style=None, width=110, allow_unicode=True)

@@ -1,0 +1,120 @@
+"""The price book: a committed, dated snapshot of AWS list prices (USD), kept as published.
+
+Each row is one tier of one component in one region: service, component, unit, begin and end of
+the tier (as in the Price List's beginRange/endRange, "Inf" for the last) and the price as a
+string exactly as published. Always Free allowances live under the region "global", since AWS
+applies them per account across regions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+BOOKS_DIR = Path(__file__).parent / "books"
+GLOBAL = "global"
+
+
+class PriceError(Exception):
+    """A price that is not in the book, or a book that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Tier:
+    begin: float
+    end: float  # math.inf for the last tier
+    price: str  # USD per unit, as published
+
+    @property
+    def usd(self) -> float:
+        return float(self.price)
+
+
+@dataclass(frozen=True)
+class Price:
+    region: str
+    service: str
+    component: str
+    unit: str
+    usage_type: str
+    source: str
+    tiers: tuple[Tier, ...]
+
+
+@dataclass(frozen=True)
+class PriceBook:
+    as_of: str
+    currency: str
+    read: str
+    sources: dict[str, str]
+    prices: dict[tuple[str, str, str], Price]
+    path: str = ""
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted({region for region, _, _ in self.prices} - {GLOBAL})
+
+    def get(self, region: str, service: str, component: str) -> Price:
+        try:
+            return self.prices[region, service, component]
+        except KeyError:
+            raise PriceError(
+                f"no price for {service} {component} in {region} in the price book of {self.as_of}"
+            ) from None
+
+    def allowance(self, service: str, component: str) -> float:
+        """Always Free allowance per month, in the component's unit."""
+        return self.get(GLOBAL, service, component).tiers[-1].end
+
+    def rows(self) -> list[dict]:
+        return [
+            {"region": p.region, "service": p.service, "component": p.component, "unit": p.unit,
+             "begin": _range_text(t.begin), "end": _range_text(t.end), "price": t.price,
+             "usage_type": p.usage_type, "source": p.source}
+            for p in self.prices.values() for t in p.tiers
+        ]
+
+
+def _range_text(x: float) -> str:
+    return "Inf" if math.isinf(x) else f"{x:.15g}"
+
+
+def load(path: str | Path) -> PriceBook:
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text())
+        grouped: dict[tuple[str, str, str], list[dict]] = {}
+        for row in doc["prices"]:
+            grouped.setdefault((row["region"], row["service"], row["component"]), []).append(row)
+        prices = {key: _price(key, rows) for key, rows in grouped.items()}
+        return PriceBook(doc["as_of"], doc["currency"], doc["read"], doc["sources"], prices, str(path))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise PriceError(f"{path}: not a valid price book ({type(e).__name__}: {e})") from None
+
+
+def _price(key: tuple[str, str, str], rows: list[dict]) -> Price:
+    tiers = tuple(sorted((Tier(float(r["begin"]), float(r["end"]), r["price"]) for r in rows),
+                        key=lambda t: t.begin))
+    # Tiers must run from 0 without gaps or overlaps, or tier splitting would drop usage.
+    if tiers[0].begin != 0 or any(a.end != b.begin for a, b in zip(tiers, tiers[1:])):
+        raise ValueError(f"tiers of {'/'.join(key)} do not run contiguously from 0")
+    for t in tiers:
+        if float(t.price) < 0:
+            raise ValueError(f"negative price in {'/'.join(key)}")
+    r = rows[0]
+    return Price(*key, unit=r["unit"], usage_type=r["usage_type"], source=r["source"], tiers=tiers)
+
+
+def newest_path() -> Path:
+    books = sorted(BOOKS_DIR.glob("*.json"))  # named by date, so the last is the newest
+    if not books:
+        raise PriceError(f"no price book in {BOOKS_DIR}")
+    return books[-1]
+
+
+@cache
+def default_book() -> PriceBook:
+    return load(newest_path())

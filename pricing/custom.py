@@ -1,0 +1,18 @@
+"""Any other per-unit service the user names with a unit and a USD price per unit
+(Comprehend, Translate, Bedrock, Cognito MAU, data transfer...). Meter: custom.NAME in units.
+Prices come from the scenario, not the book, and get no free tier."""
+
+from __future__ import annotations
+
+from pricing.lines import Line, Prices, Usage, used
+
+SERVICE = "custom"
+
+
+def lines(usage: Usage, prices: Prices) -> list[Line]:
+    out = []
+    for name, (unit, usd) in prices.custom.items():
+        q = usage[f"{SERVICE}.{name}"]
+        if used(q):
+            out.append(Line(name, unit, unit, usd, q, f"{SERVICE}.{name}"))
+    return out
