@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.scenario import Scenario, ScenarioError
+from models.scenario import Feature, Scenario, ScenarioError
 from pricing import METER_MODULES, aws_lambda, dynamodb, http_api, websocket
 from pricing.book import PriceBook, default_book
 from pricing.lines import Line, Prices, Usage
@@ -56,39 +56,27 @@ class Workload:
 
     def lines(self, uses: np.ndarray) -> tuple[list[Line], np.ndarray]:
         quantities = uses @ self.per_use + self.fixed[None, :]
-        usage = Usage(len(uses), {m: quantities[:, i] for i, m in enumerate(self.meters)})
+        by_meter = np.ascontiguousarray(quantities.T)  # one contiguous row per meter: faster arithmetic
+        usage = Usage(len(uses), dict(zip(self.meters, by_meter)))
         return [line for module in METER_MODULES for line in module.lines(usage, self.prices)], quantities
 
 
 def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
     book = book or default_book()
     if s.region not in book.regions:
-        raise ScenarioError(f"no prices for region {s.region!r} in the price book of {book.as_of} "
-                            f"(regions: {', '.join(book.regions)})", field="region")
+        raise ScenarioError(
+            f"no prices for region {s.region!r} in the price book of {book.as_of} (regions: {', '.join(book.regions)})",
+            field="region",
+        )
     prices = Prices(book, s.region, s.free_tier, {n: (v.unit, v.price) for n, v in s.services.items()})
     features = list(s.features)
     meters: dict[str, int] = {}
     rows: list[dict[str, float]] = []
 
     for f in s.features.values():
-        row: dict[str, float] = {}
-
-        def add(meter: str, q: float) -> None:
-            if q:
-                row[meter] = row.get(meter, 0.0) + q
-                meters.setdefault(meter, len(meters))
-
-        for name, n in f.invocations.items():
-            _function_use(s, name, n, add)
-        if f.websocket:
-            add("websocket.messages", websocket.metered_messages(f.websocket.messages, f.websocket.message_kb))
-            add("websocket.connection_minutes", f.websocket.connection_minutes)
-        if f.http:
-            add("http.requests", http_api.metered_requests(f.http.requests, f.http.request_kb))
-        for op in f.dynamodb:
-            _dynamodb_use(s, op, add)
-        for name, units in f.services.items():
-            add(f"custom.{name}", units)
+        row = _per_use(s, f)
+        for meter in row:
+            meters.setdefault(meter, len(meters))
         rows.append(row)
 
     fixed_q: dict[str, float] = {}
@@ -97,11 +85,14 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
             hours = s.hours_per_month if fn.provisioned.hours is None else fn.provisioned.hours
             key = f"lambda.provisioned_gb_s.{fn.architecture}"
             fixed_q[key] = fixed_q.get(key, 0.0) + (
-                fn.provisioned.concurrency * aws_lambda.gb(fn.memory_mb) * aws_lambda.provisioned_seconds(hours))
+                fn.provisioned.concurrency * aws_lambda.gb(fn.memory_mb) * aws_lambda.provisioned_seconds(hours)
+            )
     for t in s.tables.values():
-        for key, q in ((f"dynamodb.storage_gb_month.{t.table_class}", t.storage_gb),
-                       (f"dynamodb.read_capacity_unit_hours.{t.table_class}", t.read_capacity * s.hours_per_month),
-                       (f"dynamodb.write_capacity_unit_hours.{t.table_class}", t.write_capacity * s.hours_per_month)):
+        for key, q in (
+            (f"dynamodb.storage_gb_month.{t.table_class}", t.storage_gb),
+            (f"dynamodb.read_capacity_unit_hours.{t.table_class}", t.read_capacity * s.hours_per_month),
+            (f"dynamodb.write_capacity_unit_hours.{t.table_class}", t.write_capacity * s.hours_per_month),
+        ):
             if q:
                 fixed_q[key] = fixed_q.get(key, 0.0) + q
     for key in fixed_q:
@@ -115,12 +106,42 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
     for meter, q in fixed_q.items():
         fixed[meters[meter]] = q
     tier_uses = np.array([[t.uses.get(f, 0.0) for f in features] for t in s.tiers.values()]).reshape(
-        len(s.tiers), len(features))
-    return Workload(
-        scenario=s, prices=prices, features=features, meters=list(meters), per_use=per_use, fixed=fixed,
-        tier_names=list(s.tiers), tier_users=np.array([t.users for t in s.tiers.values()], dtype=float),
-        tier_uses=tier_uses, baseline=np.array([s.baseline.get(f, 0.0) for f in features], dtype=float),
+        len(s.tiers), len(features)
     )
+    return Workload(
+        scenario=s,
+        prices=prices,
+        features=features,
+        meters=list(meters),
+        per_use=per_use,
+        fixed=fixed,
+        tier_names=list(s.tiers),
+        tier_users=np.array([t.users for t in s.tiers.values()], dtype=float),
+        tier_uses=tier_uses,
+        baseline=np.array([s.baseline.get(f, 0.0) for f in features], dtype=float),
+    )
+
+
+def _per_use(s: Scenario, f: Feature) -> dict[str, float]:
+    """What one use of a feature puts on each meter, by the pricing modules' metering rules."""
+    row: dict[str, float] = {}
+
+    def add(meter: str, q: float) -> None:
+        if q:
+            row[meter] = row.get(meter, 0.0) + q
+
+    for name, n in f.invocations.items():
+        _function_use(s, name, n, add)
+    if f.websocket:
+        add("websocket.messages", websocket.metered_messages(f.websocket.messages, f.websocket.message_kb))
+        add("websocket.connection_minutes", f.websocket.connection_minutes)
+    if f.http:
+        add("http.requests", http_api.metered_requests(f.http.requests, f.http.request_kb))
+    for op in f.dynamodb:
+        _dynamodb_use(s, op, add)
+    for name, units in f.services.items():
+        add(f"custom.{name}", units)
+    return row
 
 
 def _function_use(s: Scenario, name: str, n: float, add) -> None:
@@ -147,9 +168,11 @@ def _dynamodb_use(s: Scenario, op, add) -> None:
         add(f"dynamodb.read_request_units.{c}", dynamodb.read_units(op.reads, op.item_kb, op.consistency))
     else:
         gsis = table.gsis if op.gsis is None else op.gsis
-        add(f"dynamodb.write_request_units.{c}",
+        add(
+            f"dynamodb.write_request_units.{c}",
             dynamodb.write_units(op.writes, op.item_kb, op.transactional)
-            + dynamodb.gsi_write_units(op.writes, op.item_kb, gsis))
+            + dynamodb.gsi_write_units(op.writes, op.item_kb, gsis),
+        )
 
 
 # ---------------------------------------------------------------- results
@@ -206,12 +229,18 @@ class Estimate:
 
     def to_json(self) -> dict:
         return {
-            "name": self.name, "region": self.region, "currency": "USD", "prices_as_of": self.prices_as_of,
-            "free_tier": self.free_tier, "total": self.total, "services": self.services,
+            "name": self.name,
+            "region": self.region,
+            "currency": "USD",
+            "prices_as_of": self.prices_as_of,
+            "free_tier": self.free_tier,
+            "total": self.total,
+            "services": self.services,
             "lines": [vars(line) for line in self.lines],
             "features": [vars(f) for f in self.features],
             "tiers": [{k: v for k, v in vars(t).items()} for t in self.tiers],
-            "baseline_cost": self.baseline_cost, "shared_cost": self.shared_cost,
+            "baseline_cost": self.baseline_cost,
+            "shared_cost": self.shared_cost,
         }
 
 
@@ -246,8 +275,10 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
             unallocated = shared
 
     per_use = np.divide(feature_cost, uses, out=np.zeros_like(feature_cost), where=uses > 0)
-    features = [FeatureCost(n, float(u), float(c), float(p) if u > 0 else None)
-                for n, u, c, p in zip(w.features, uses, feature_cost, per_use)]
+    features = [
+        FeatureCost(n, float(u), float(c), float(p) if u > 0 else None)
+        for n, u, c, p in zip(w.features, uses, feature_cost, per_use)
+    ]
     if unallocated:
         features.append(FeatureCost(UNALLOCATED, 0.0, unallocated, None))
 
@@ -257,23 +288,39 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         by_feature = t.users * w.tier_uses[i] * per_use
         cost = float(by_feature.sum())
         revenue = t.users * t.price
-        tiers.append(TierCost(
-            name=name, users=t.users, price=t.price, revenue=revenue, cost=cost,
-            cost_per_user=cost / t.users if t.users else None, margin=revenue - cost,
-            margin_pct=(revenue - cost) / revenue if revenue else None,
-            feature_costs={f: float(c) for f, c in zip(w.features, by_feature)},
-        ))
+        tiers.append(
+            TierCost(
+                name=name,
+                users=t.users,
+                price=t.price,
+                revenue=revenue,
+                cost=cost,
+                cost_per_user=cost / t.users if t.users else None,
+                margin=revenue - cost,
+                margin_pct=(revenue - cost) / revenue if revenue else None,
+                feature_costs={f: float(c) for f, c in zip(w.features, by_feature)},
+            )
+        )
 
     services = dict.fromkeys(BUILTIN_SERVICES, 0.0) | {n: 0.0 for n in s.services}
     for line, cost in zip(lines, costs):
         services[line.service] = services.get(line.service, 0.0) + float(cost)
     return Estimate(
-        name=s.name, region=s.region, prices_as_of=w.prices.book.as_of, free_tier=s.free_tier,
-        total=round(total, 2), services={k: round(v, 2) for k, v in services.items()},
-        lines=[LineCost(line.service, line.component, float(line.quantity[0]), line.unit, line.unit_price,
-                        float(cost)) for line, cost in zip(lines, costs) if line.quantity[0] > 0],
-        features=features, tiers=tiers,
-        baseline_cost=float((w.baseline * per_use).sum()), shared_cost=float(shared),
+        name=s.name,
+        region=s.region,
+        prices_as_of=w.prices.book.as_of,
+        free_tier=s.free_tier,
+        total=round(total, 2),
+        services={k: round(v, 2) for k, v in services.items()},
+        lines=[
+            LineCost(line.service, line.component, float(line.quantity[0]), line.unit, line.unit_price, float(cost))
+            for line, cost in zip(lines, costs)
+            if line.quantity[0] > 0
+        ],
+        features=features,
+        tiers=tiers,
+        baseline_cost=float((w.baseline * per_use).sum()),
+        shared_cost=float(shared),
     )
 
 

@@ -34,31 +34,52 @@ def estimate_text(e: Estimate) -> str:
         f"Monthly total: {usd(e.total)}",
         "",
         "By line",
-        table(["service", "component", "quantity", "unit", "unit price", "cost"],
-              [[ln.service, ln.component, quantity(ln.quantity), ln.unit, f"${ln.unit_price:.10g}", usd(ln.cost)]
-               for ln in e.lines], right={2, 4, 5}),
+        table(
+            ["service", "component", "quantity", "unit", "unit price", "cost"],
+            [
+                [ln.service, ln.component, quantity(ln.quantity), ln.unit, f"${ln.unit_price:.10g}", usd(ln.cost)]
+                for ln in e.lines
+            ],
+            right={2, 4, 5},
+        ),
         "",
         "By service",
         table(["service", "cost"], [[s, usd(c)] for s, c in e.services.items() if c], right={1}),
         "",
         "By feature",
-        table(["feature", "uses", "cost", "cost per use"],
-              [[f.name, quantity(f.uses), usd(f.cost), usd(f.cost_per_use, small=True)] for f in e.features],
-              right={1, 2, 3}),
+        table(
+            ["feature", "uses", "cost", "cost per use"],
+            [[f.name, quantity(f.uses), usd(f.cost), usd(f.cost_per_use, small=True)] for f in e.features],
+            right={1, 2, 3},
+        ),
     ]
     if e.tiers:
         parts += [
             "",
             "By tier",
-            table(["tier", "users", "price", "revenue", "cost", "cost per user", "margin", "margin %"],
-                  [[t.name, quantity(t.users), usd(t.price), usd(t.revenue), usd(t.cost),
-                    usd(t.cost_per_user, small=True), usd(t.margin),
-                    "-" if t.margin_pct is None else f"{t.margin_pct:.1%}"] for t in e.tiers],
-                  right={1, 2, 3, 4, 5, 6, 7}),
+            table(
+                ["tier", "users", "price", "revenue", "cost", "cost per user", "margin", "margin %"],
+                [
+                    [
+                        t.name,
+                        quantity(t.users),
+                        usd(t.price),
+                        usd(t.revenue),
+                        usd(t.cost),
+                        usd(t.cost_per_user, small=True),
+                        usd(t.margin),
+                        "-" if t.margin_pct is None else f"{t.margin_pct:.1%}",
+                    ]
+                    for t in e.tiers
+                ],
+                right={1, 2, 3, 4, 5, 6, 7},
+            ),
         ]
     if e.baseline_cost:
         parts.append(f"\nBaseline (uses not tied to users): {usd(e.baseline_cost)}")
     if e.shared_cost:
-        parts.append(f"Shared over features in proportion to their usage cost (storage, provisioned "
-                     f"capacity): {usd(e.shared_cost)}")
+        parts.append(
+            f"Shared over features in proportion to their usage cost (storage, provisioned "
+            f"capacity): {usd(e.shared_cost)}"
+        )
     return "\n".join(parts)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
-from collections.abc import Collection
 from typing import Any
 
 import yaml
@@ -147,8 +147,9 @@ def loads(text: str, source: str = "scenario", regions: Collection[str] | None =
     reader = _Reader(source, lines)
     s = reader.scenario(data)
     if regions is not None and s.region not in regions:
-        raise reader.error(("region",), f"no prices for region {s.region!r} in the price book "
-                                        f"(regions: {', '.join(sorted(regions))})")
+        raise reader.error(
+            ("region",), f"no prices for region {s.region!r} in the price book (regions: {', '.join(sorted(regions))})"
+        )
     return s
 
 
@@ -183,8 +184,7 @@ class _Reader:
                 raise self.error(path + (key,), f"unknown key {key!r}; allowed: {', '.join(allowed)}")
         return value
 
-    def number(self, value: Any, path: tuple, low: float = 0.0, high: float = math.inf,
-               integer: bool = False) -> float:
+    def number(self, value: Any, path: tuple, low: float = 0.0, high: float = math.inf, integer: bool = False) -> float:
         if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -235,25 +235,37 @@ class _Reader:
             if required not in d:
                 raise self.error((), f"missing required key {required!r}")
         hours = self.number(d.get("hours_per_month", 730), ("hours_per_month",), 1, MAX_HOURS_PER_MONTH)
-        functions = {n: self.function(f, ("functions", n), hours)
-                     for n, f in self.mapping(d.get("functions"), ("functions",)).items()}
-        websockets = {n: self.mapping(w, ("websockets", n), ())
-                      for n, w in self.mapping(d.get("websockets"), ("websockets",)).items()}
-        http_apis = {n: self.mapping(w, ("http_apis", n), ())
-                     for n, w in self.mapping(d.get("http_apis"), ("http_apis",)).items()}
+        functions = {
+            n: self.function(f, ("functions", n), hours)
+            for n, f in self.mapping(d.get("functions"), ("functions",)).items()
+        }
+        websockets = {
+            n: self.mapping(w, ("websockets", n), ())
+            for n, w in self.mapping(d.get("websockets"), ("websockets",)).items()
+        }
+        http_apis = {
+            n: self.mapping(w, ("http_apis", n), ())
+            for n, w in self.mapping(d.get("http_apis"), ("http_apis",)).items()
+        }
         tables = {n: self.table(t, ("tables", n)) for n, t in self.mapping(d.get("tables"), ("tables",)).items()}
-        services = {n: self.service(s, ("services", n)) for n, s in self.mapping(d.get("services"), ("services",)).items()}
+        services = {
+            n: self.service(s, ("services", n)) for n, s in self.mapping(d.get("services"), ("services",)).items()
+        }
         s = Scenario(
             name=self.text(d["name"], ("name",)),
             region=self.text(d["region"], ("region",)),
             free_tier=self.boolean(d.get("free_tier", True), ("free_tier",)),
             hours_per_month=hours,
-            functions=functions, websockets=websockets, http_apis=http_apis, tables=tables, services=services,
+            functions=functions,
+            websockets=websockets,
+            http_apis=http_apis,
+            tables=tables,
+            services=services,
         )
-        features = {n: self.feature(f, ("features", n), s)
-                    for n, f in self.mapping(d.get("features"), ("features",)).items()}
-        tiers = {n: self.tier(t, ("tiers", n), features)
-                 for n, t in self.mapping(d.get("tiers"), ("tiers",)).items()}
+        features = {
+            n: self.feature(f, ("features", n), s) for n, f in self.mapping(d.get("features"), ("features",)).items()
+        }
+        tiers = {n: self.tier(t, ("tiers", n), features) for n, t in self.mapping(d.get("tiers"), ("tiers",)).items()}
         baseline = self.counts(d.get("baseline"), ("baseline",), features, "feature")
         return replace(s, features=features, tiers=tiers, baseline=baseline)
 
@@ -278,8 +290,9 @@ class _Reader:
             memory_mb=self.number(d["memory_mb"], path + ("memory_mb",), 128, 10240, integer=True),
             duration_ms=self.number(d["duration_ms"], path + ("duration_ms",), 0, 900_000),
             architecture=self.choice(d.get("architecture", "x86_64"), path + ("architecture",), ("x86_64", "arm64")),
-            ephemeral_storage_mb=self.number(d.get("ephemeral_storage_mb", 512), path + ("ephemeral_storage_mb",),
-                                             512, 10240, integer=True),
+            ephemeral_storage_mb=self.number(
+                d.get("ephemeral_storage_mb", 512), path + ("ephemeral_storage_mb",), 512, 10240, integer=True
+            ),
             cold_start_rate=self.number(d.get("cold_start_rate", 0), path + ("cold_start_rate",), 0, 1),
             init_ms=self.number(d.get("init_ms", 0), path + ("init_ms",), 0, 10_000),
             log_kb=self.number(d.get("log_kb", 0), path + ("log_kb",)),
@@ -291,7 +304,9 @@ class _Reader:
         capacity = self.choice(d.get("capacity", "on_demand"), path + ("capacity",), ("on_demand", "provisioned"))
         t = Table(
             capacity=capacity,
-            table_class=self.choice(d.get("table_class", "standard"), path + ("table_class",), ("standard", "standard_ia")),
+            table_class=self.choice(
+                d.get("table_class", "standard"), path + ("table_class",), ("standard", "standard_ia")
+            ),
             storage_gb=self.number(d.get("storage_gb", 0), path + ("storage_gb",)),
             gsis=self.number(d.get("gsis", 0), path + ("gsis",), 0, 20, integer=True),
             read_capacity=self.number(d.get("read_capacity", 0), path + ("read_capacity",)),
@@ -372,8 +387,9 @@ class _Reader:
             reads=self.number(d["reads"], path + ("reads",)) if kind == "reads" else None,
             writes=self.number(d["writes"], path + ("writes",)) if kind == "writes" else None,
             item_kb=self.number(d.get("item_kb", 1), path + ("item_kb",), 0, max_kb),
-            consistency=self.choice(d.get("consistency", "eventual"), path + ("consistency",),
-                                    ("eventual", "strong", "transactional")),
+            consistency=self.choice(
+                d.get("consistency", "eventual"), path + ("consistency",), ("eventual", "strong", "transactional")
+            ),
             transactional=self.boolean(d.get("transactional", False), path + ("transactional",)),
             gsis=None if d.get("gsis") is None else self.number(d["gsis"], path + ("gsis",), 0, 20),
         )
@@ -392,8 +408,14 @@ class _Reader:
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {bool: "true/false", int: "a number", float: "a number", str: f"text {value!r}",
-            list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: f"text {value!r}",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
 
 
 def _known(names: dict) -> str:
@@ -423,9 +445,11 @@ def to_dict(s: Scenario) -> dict:
 
 def _changed(obj: Any, names: tuple[str, ...] | None = None) -> dict:
     """Fields of a dataclass that are required or differ from their default."""
-    return {f.name: getattr(obj, f.name) for f in fields(obj)
-            if (names is None or f.name in names)
-            and (f.default is MISSING or getattr(obj, f.name) != f.default)}
+    return {
+        f.name: getattr(obj, f.name)
+        for f in fields(obj)
+        if (names is None or f.name in names) and (f.default is MISSING or getattr(obj, f.name) != f.default)
+    }
 
 
 def _function(f: Function) -> dict:

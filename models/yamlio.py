@@ -30,8 +30,7 @@ def load_with_lines(text: str, source: str = "") -> tuple[Any, dict[Path, int]]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or str(e)
-        raise ScenarioError(f"invalid YAML: {problem}", source=source,
-                            line=mark.line + 1 if mark else None) from None
+        raise ScenarioError(f"invalid YAML: {problem}", source=source, line=mark.line + 1 if mark else None) from None
     lines: dict[Path, int] = {}
     if node is None:
         return None, lines
@@ -45,8 +44,9 @@ def _build(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> 
         for key_node, value_node in node.value:
             key = _scalar(key_node, source)
             if key in out:
-                raise ScenarioError(f"duplicate key {key!r}", source=source,
-                                    line=key_node.start_mark.line + 1, field=_dotted(path))
+                raise ScenarioError(
+                    f"duplicate key {key!r}", source=source, line=key_node.start_mark.line + 1, field=_dotted(path)
+                )
             out[key] = _build(value_node, path + (key,), lines, source)
             lines[path + (key,)] = key_node.start_mark.line + 1
         return out

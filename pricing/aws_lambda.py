@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from pricing.lines import Line, Prices, Usage, free_then_tiered, tiered, used
 
 SERVICE = "lambda"
@@ -56,12 +54,14 @@ def lines(usage: Usage, prices: Prices) -> list[Line]:
     free_gb_s = prices.allowance(SERVICE, "duration_free")
     for a in ARCHITECTURES:
         meter = f"{SERVICE}.requests.{a}"
-        new, free_requests = free_then_tiered(prices, SERVICE, f"requests_{a}", usage[meter],
-                                              f"Requests {a}", "request", meter, free_requests)
+        new, free_requests = free_then_tiered(
+            prices, SERVICE, f"requests_{a}", usage[meter], f"Requests {a}", "request", meter, free_requests
+        )
         out += new
         meter = f"{SERVICE}.duration_gb_s.{a}"
-        new, free_gb_s = free_then_tiered(prices, SERVICE, f"duration_{a}", usage[meter],
-                                          f"Duration {a}", "GB-second", meter, free_gb_s)
+        new, free_gb_s = free_then_tiered(
+            prices, SERVICE, f"duration_{a}", usage[meter], f"Duration {a}", "GB-second", meter, free_gb_s
+        )
         out += new
         for meter, component, name in (
             ("provisioned_gb_s", "provisioned", "Provisioned concurrency"),
@@ -73,5 +73,3 @@ def lines(usage: Usage, prices: Prices) -> list[Line]:
                 price = prices.get(SERVICE, f"{component}_{a}")
                 out += tiered(price, q, f"{name} {a}", f"{SERVICE}.{meter}.{a}")
     return out
-
-

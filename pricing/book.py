@@ -71,10 +71,19 @@ class PriceBook:
 
     def rows(self) -> list[dict]:
         return [
-            {"region": p.region, "service": p.service, "component": p.component, "unit": p.unit,
-             "begin": _range_text(t.begin), "end": _range_text(t.end), "price": t.price,
-             "usage_type": p.usage_type, "source": p.source}
-            for p in self.prices.values() for t in p.tiers
+            {
+                "region": p.region,
+                "service": p.service,
+                "component": p.component,
+                "unit": p.unit,
+                "begin": _range_text(t.begin),
+                "end": _range_text(t.end),
+                "price": t.price,
+                "usage_type": p.usage_type,
+                "source": p.source,
+            }
+            for p in self.prices.values()
+            for t in p.tiers
         ]
 
 
@@ -96,8 +105,7 @@ def load(path: str | Path) -> PriceBook:
 
 
 def _price(key: tuple[str, str, str], rows: list[dict]) -> Price:
-    tiers = tuple(sorted((Tier(float(r["begin"]), float(r["end"]), r["price"]) for r in rows),
-                        key=lambda t: t.begin))
+    tiers = tuple(sorted((Tier(float(r["begin"]), float(r["end"]), r["price"]) for r in rows), key=lambda t: t.begin))
     # Tiers must run from 0 without gaps or overlaps, or tier splitting would drop usage.
     if tiers[0].begin != 0 or any(a.end != b.begin for a, b in zip(tiers, tiers[1:])):
         raise ValueError(f"tiers of {'/'.join(key)} do not run contiguously from 0")

@@ -15,12 +15,12 @@ from pricing.book import Price, PriceBook, PriceError
 
 @dataclass(frozen=True)
 class Line:
-    service: str      # "lambda", "websocket", ... or a user-named service
-    component: str    # as on the AWS pricing pages: "Duration x86_64 (first 6B)"
-    unit: str         # unit of quantity and unit_price: "GB-second", "request"
+    service: str  # "lambda", "websocket", ... or a user-named service
+    component: str  # as on the AWS pricing pages: "Duration x86_64 (first 6B)"
+    unit: str  # unit of quantity and unit_price: "GB-second", "request"
     unit_price: float  # USD per unit
     quantity: np.ndarray
-    meter: str        # the usage quantity this line bills, "lambda.requests.x86_64"
+    meter: str  # the usage quantity this line bills, "lambda.requests.x86_64"
 
     @property
     def cost(self) -> np.ndarray:
@@ -75,9 +75,16 @@ def tiered(price: Price, quantity: np.ndarray, name: str, meter: str) -> list[Li
     return lines
 
 
-def free_then_tiered(prices: Prices, service: str, component: str, quantity: np.ndarray, name: str,
-                     unit: str, meter: str, free: np.ndarray | float = 0.0
-                     ) -> tuple[list[Line], np.ndarray]:
+def free_then_tiered(
+    prices: Prices,
+    service: str,
+    component: str,
+    quantity: np.ndarray,
+    name: str,
+    unit: str,
+    meter: str,
+    free: np.ndarray | float = 0.0,
+) -> tuple[list[Line], np.ndarray]:
     """Lines for a quantity of which up to `free` units are covered by an Always Free allowance.
 
     The allowance is used first and the rest goes through the paid tiers from zero, as the

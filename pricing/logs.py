@@ -13,6 +13,14 @@ SERVICE = "logs"
 
 def lines(usage: Usage, prices: Prices) -> list[Line]:
     meter = f"{SERVICE}.lambda_gb"
-    out, _ = free_then_tiered(prices, SERVICE, "lambda_ingestion", usage[meter], "Lambda logs ingestion",
-                              "GB", meter, prices.allowance(SERVICE, "ingestion_free"))
+    out, _ = free_then_tiered(
+        prices,
+        SERVICE,
+        "lambda_ingestion",
+        usage[meter],
+        "Lambda logs ingestion",
+        "GB",
+        meter,
+        prices.allowance(SERVICE, "ingestion_free"),
+    )
     return out

@@ -1,0 +1,42 @@
+"""Layers run one way: pricing/ and models/ never import streamlit or boto3; only app.py and pages/
+import streamlit; only usage/ imports boto3."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _py_files(*folders: str) -> list[Path]:
+    return [p for f in folders for p in (ROOT / f).rglob("*.py")]
+
+
+def test_pure_layers_have_no_ui_or_aws():
+    files = _py_files("pricing", "models", "ui")
+    assert files
+    offenders = {str(p.relative_to(ROOT)): _imports(p) & {"streamlit", "boto3", "botocore"} for p in files}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_only_app_and_pages_import_streamlit():
+    allowed = {ROOT / "app.py", *_py_files("pages")}
+    files = [p for p in ROOT.glob("*.py")] + _py_files("pricing", "models", "ui", "usage")
+    offenders = [str(p.relative_to(ROOT)) for p in files if p not in allowed and "streamlit" in _imports(p)]
+    assert offenders == []
+
+
+def test_only_usage_talks_to_aws():
+    files = [p for p in ROOT.glob("*.py")] + _py_files("pricing", "models", "ui", "pages")
+    offenders = [str(p.relative_to(ROOT)) for p in files if _imports(p) & {"boto3", "botocore"}]
+    assert offenders == []
