@@ -27,10 +27,10 @@ FREE_EPHEMERAL_MB = 512
 
 
 def billed_ms(duration_ms: float, cold_start_rate: float = 0.0, init_ms: float = 0.0) -> float:
-    """Billed ms per invocation: rounded up to the next 1 ms; a cold start bills its INIT phase
-    (since 2025-08-01) in the same rounded duration as the invocation."""
-    warm = _ceil(duration_ms)
-    cold = _ceil(duration_ms + init_ms)
+    """Billed ms per invocation: rounded up to the next 1 ms, at least 1 ms; a cold start bills its
+    INIT phase (since 2025-08-01) in the same rounded duration as the invocation."""
+    warm = max(1.0, _ceil(duration_ms))
+    cold = max(1.0, _ceil(duration_ms + init_ms))
     return (1 - cold_start_rate) * warm + cold_start_rate * cold
 
 

@@ -16,9 +16,7 @@ Standard storage and the first 18,600 RCU-hours and WCU-hours of Standard provis
 
 from __future__ import annotations
 
-import math
-
-from pricing.lines import Line, Prices, Usage, free_then_tiered
+from pricing.lines import Line, Prices, Usage, blocks, free_then_tiered
 
 SERVICE = "dynamodb"
 TABLE_CLASSES = ("standard", "standard_ia")
@@ -35,16 +33,17 @@ _PRICE_COMPONENT = {"storage_gb_month": "storage"}
 
 
 def read_units(reads: float, item_kb: float, consistency: str = "eventual") -> float:
-    return reads * math.ceil(item_kb / 4 - 1e-9) * CONSISTENCY_FACTOR[consistency]
+    # A read of a missing or tiny item still costs one 4 KB unit.
+    return reads * blocks(item_kb, 4) * CONSISTENCY_FACTOR[consistency]
 
 
 def write_units(writes: float, item_kb: float, transactional: bool = False) -> float:
     """Units on the base table only; see gsi_write_units for the indexes."""
-    return writes * math.ceil(item_kb - 1e-9) * (2 if transactional else 1)
+    return writes * blocks(item_kb, 1) * (2 if transactional else 1)
 
 
 def gsi_write_units(writes: float, item_kb: float, gsis: float) -> float:
-    return writes * gsis * math.ceil(item_kb - 1e-9)
+    return writes * gsis * blocks(item_kb, 1)
 
 
 def lines(usage: Usage, prices: Prices) -> list[Line]:

@@ -7,16 +7,14 @@ expired for every account).
 
 from __future__ import annotations
 
-import math
-
-from pricing.lines import Line, Prices, Usage, tiered, used
+from pricing.lines import Line, Prices, Usage, blocks, tiered, used
 
 SERVICE = "http"
 INCREMENT_KB = 512
 
 
 def metered_requests(requests: float, request_kb: float) -> float:
-    return requests * max(1, math.ceil(request_kb / INCREMENT_KB - 1e-9))
+    return requests * blocks(request_kb, INCREMENT_KB)
 
 
 def lines(usage: Usage, prices: Prices) -> list[Line]:

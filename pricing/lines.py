@@ -6,6 +6,7 @@ is the same call as a single estimate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +49,12 @@ class Prices:
 
     def allowance(self, service: str, component: str) -> float:
         return self.book.allowance(service, component) if self.free_tier else 0.0
+
+
+def blocks(size: float, block: float) -> int:
+    """Whole increments a size is metered in, at least one: a 33 KB WebSocket message is 2 blocks
+    of 32 KB. The 1e-9 absorbs float noise (0.1 + 0.2 KB must not become a second block)."""
+    return max(1, math.ceil(size / block - 1e-9))
 
 
 def used(q: np.ndarray) -> bool:

@@ -8,16 +8,14 @@ APIs. The 12-month free tier has expired for every account and is not applied.
 
 from __future__ import annotations
 
-import math
-
-from pricing.lines import Line, Prices, Usage, tiered, used
+from pricing.lines import Line, Prices, Usage, blocks, tiered, used
 
 SERVICE = "websocket"
 INCREMENT_KB = 32
 
 
 def metered_messages(messages: float, message_kb: float) -> float:
-    return messages * max(1, math.ceil(message_kb / INCREMENT_KB - 1e-9))
+    return messages * blocks(message_kb, INCREMENT_KB)
 
 
 def lines(usage: Usage, prices: Prices) -> list[Line]:
