@@ -18,10 +18,11 @@ Allocation (how the bill is shared out):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.capacity import Limit, capacity
 from models.scenario import Feature, Scenario, ScenarioError
 from pricing import METER_MODULES, aws_lambda, dynamodb, http_api, websocket
 from pricing.book import PriceBook, default_book
@@ -222,6 +223,8 @@ class Estimate:
     tiers: list[TierCost]
     baseline_cost: float
     shared_cost: float  # the part of the total shared out because no single feature causes it
+    capacity: list[Limit] = field(default_factory=list)  # sorted: the first limit reached first
+    capacity_notes: list[str] = field(default_factory=list)
 
     @property
     def users(self) -> float:
@@ -241,6 +244,8 @@ class Estimate:
             "tiers": [{k: v for k, v in vars(t).items()} for t in self.tiers],
             "baseline_cost": self.baseline_cost,
             "shared_cost": self.shared_cost,
+            "capacity": [limit.to_json() for limit in self.capacity],
+            "capacity_notes": self.capacity_notes,
         }
 
 
@@ -302,6 +307,7 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
             )
         )
 
+    limits, notes = capacity(s)
     services = dict.fromkeys(BUILTIN_SERVICES, 0.0) | {n: 0.0 for n in s.services}
     for line, cost in zip(lines, costs):
         services[line.service] = services.get(line.service, 0.0) + float(cost)
@@ -321,6 +327,8 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         tiers=tiers,
         baseline_cost=float((w.baseline * per_use).sum()),
         shared_cost=float(shared),
+        capacity=limits,
+        capacity_notes=notes,
     )
 
 

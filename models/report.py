@@ -18,6 +18,10 @@ def quantity(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 or x == int(x) else f"{x:,.4g}"
 
 
+def _rate(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:,.3g}"
+
+
 def table(header: list[str], rows: list[list[str]], right: set[int] = frozenset()) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
@@ -75,6 +79,30 @@ def estimate_text(e: Estimate) -> str:
                 right={1, 2, 3, 4, 5, 6, 7},
             ),
         ]
+    if e.capacity:
+        first = next((c for c in e.capacity if c.users_at_limit is not None), None)
+        rows = [
+            [
+                ("> " if c is first else "  ") + c.limit,
+                c.resource,
+                _rate(c.peak),
+                _rate(c.quota),
+                f"{c.utilization:.1%}",
+                "-" if c.users_at_limit is None else f"{c.users_at_limit:,.0f}",
+                c.unit,
+            ]
+            for c in e.capacity
+        ]
+        parts += [
+            "",
+            f"Capacity at peak (> marks the first limit reached as users grow, {e.users:,.0f} users today)",
+            table(
+                ["limit", "resource", "peak", "quota", "utilization", "users at limit", "unit"],
+                rows,
+                right={2, 3, 4, 5},
+            ),
+        ]
+        parts += [f"Note: {n}" for n in e.capacity_notes]
     if e.baseline_cost:
         parts.append(f"\nBaseline (uses not tied to users): {usd(e.baseline_cost)}")
     if e.shared_cost:

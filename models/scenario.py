@@ -40,6 +40,8 @@ class Function:
     init_ms: float = 0.0
     log_kb: float = 0.0
     provisioned: Provisioned | None = None
+    reserved_concurrency: int | None = None  # capacity: this function's own concurrency limit
+    peak_to_average: float | None = None  # capacity: overrides the scenario's
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Table:
     gsis: int = 0
     read_capacity: float = 0.0
     write_capacity: float = 0.0
+    peak_to_average: float | None = None  # capacity: overrides the scenario's
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class WebsocketUse:
     messages: float = 0.0
     message_kb: float = 1.0
     connection_minutes: float = 0.0
+    connects: float = 0.0  # capacity: new connections per use
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class DynamoOp:
     consistency: str = "eventual"  # reads: eventual | strong | transactional
     transactional: bool = False  # writes
     gsis: float | None = None  # writes: GSI writes per write; None: the table's gsis
+    hot_key_share: float | None = None  # capacity: share of these units on the hottest partition key
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class Scenario:
     region: str
     free_tier: bool = True
     hours_per_month: float = 730
+    peak_to_average: float = 2.0  # capacity: peak rate / average rate
+    quotas: dict[str, float] = field(default_factory=dict)  # capacity: limit name -> raised quota
     functions: dict[str, Function] = field(default_factory=dict)
     websockets: dict[str, dict] = field(default_factory=dict)
     http_apis: dict[str, dict] = field(default_factory=dict)
@@ -200,6 +207,17 @@ class _Reader:
             raise self.error(path, f"must be a whole number, got {value:g}")
         return int(value) if integer else value
 
+    def optional(
+        self, d: dict, key: str, path: tuple, low: float = 0.0, high: float = math.inf, integer: bool = False
+    ) -> float | None:
+        return None if d.get(key) is None else self.number(d[key], path + (key,), low, high, integer)
+
+    def quotas(self, value: Any) -> dict[str, float]:
+        from models.capacity import LIMITS  # the limit names live with the capacity model
+
+        path = ("quotas",)
+        return {name: self.number(q, path + (name,), 0) for name, q in self.mapping(value, path, tuple(LIMITS)).items()}
+
     def text(self, value: Any, path: tuple) -> str:
         if not isinstance(value, str) or not value.strip():
             raise self.error(path, f"must be text, got {_kind(value)}")
@@ -252,6 +270,8 @@ class _Reader:
             n: self.service(s, ("services", n)) for n, s in self.mapping(d.get("services"), ("services",)).items()
         }
         s = Scenario(
+            peak_to_average=self.number(d.get("peak_to_average", 2.0), ("peak_to_average",), 1, 1000),
+            quotas=self.quotas(d.get("quotas")),
             name=self.text(d["name"], ("name",)),
             region=self.text(d["region"], ("region",)),
             free_tier=self.boolean(d.get("free_tier", True), ("free_tier",)),
@@ -297,6 +317,8 @@ class _Reader:
             init_ms=self.number(d.get("init_ms", 0), path + ("init_ms",), 0, 10_000),
             log_kb=self.number(d.get("log_kb", 0), path + ("log_kb",)),
             provisioned=prov,
+            reserved_concurrency=self.optional(d, "reserved_concurrency", path, integer=True),
+            peak_to_average=self.optional(d, "peak_to_average", path, low=1, high=1000),
         )
 
     def table(self, value: Any, path: tuple) -> Table:
@@ -311,6 +333,7 @@ class _Reader:
             gsis=self.number(d.get("gsis", 0), path + ("gsis",), 0, 20, integer=True),
             read_capacity=self.number(d.get("read_capacity", 0), path + ("read_capacity",)),
             write_capacity=self.number(d.get("write_capacity", 0), path + ("write_capacity",)),
+            peak_to_average=self.optional(d, "peak_to_average", path, low=1, high=1000),
         )
         for key in ("read_capacity", "write_capacity"):
             if capacity == "on_demand" and getattr(t, key):
@@ -337,6 +360,7 @@ class _Reader:
                 messages=self.number(w.get("messages", 0), wp + ("messages",)),
                 message_kb=self.number(w.get("message_kb", 1), wp + ("message_kb",), 0, 128),
                 connection_minutes=self.number(w.get("connection_minutes", 0), wp + ("connection_minutes",)),
+                connects=self.number(w.get("connects", 0), wp + ("connects",)),
             )
         if d.get("http") is not None:
             hp = path + ("http",)
@@ -391,7 +415,8 @@ class _Reader:
                 d.get("consistency", "eventual"), path + ("consistency",), ("eventual", "strong", "transactional")
             ),
             transactional=self.boolean(d.get("transactional", False), path + ("transactional",)),
-            gsis=None if d.get("gsis") is None else self.number(d["gsis"], path + ("gsis",), 0, 20),
+            gsis=self.optional(d, "gsis", path, high=20),
+            hot_key_share=self.optional(d, "hot_key_share", path, high=1),
         )
 
     def tier(self, value: Any, path: tuple, features: dict) -> PricingTier:
@@ -428,7 +453,9 @@ def _known(names: dict) -> str:
 def to_dict(s: Scenario) -> dict:
     """The scenario as format-1 data, defaults left out so the file stays short."""
     out: dict[str, Any] = {"name": s.name, "region": s.region}
-    out |= _changed(s, ("free_tier", "hours_per_month"))
+    out |= _changed(s, ("free_tier", "hours_per_month", "peak_to_average"))
+    if s.quotas:
+        out["quotas"] = dict(s.quotas)
     sections = {
         "functions": {n: _function(f) for n, f in s.functions.items()},
         "websockets": {n: dict(w) for n, w in s.websockets.items()},

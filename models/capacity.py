@@ -1,0 +1,198 @@
+"""Capacity: for the scenario's peak load, each limit's demand, its quota, and the number of users
+at which it is reached (every tier keeping its share of users).
+
+Peak rate = average rate over the month x peak_to_average (scenario default 2, overridable per
+function and per table). Demand grows linearly with users from what `baseline` uses, so the users
+at a limit solve peak(users) = quota exactly; a limit that does not grow with users has none.
+Quotas are AWS's defaults unless the scenario's `quotas:` raises them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.scenario import Scenario
+from pricing import dynamodb
+
+# limit -> (default quota, unit, what it is). Per-second rates, or concurrent executions.
+LIMITS = {
+    "lambda_concurrency": (1000, "concurrent executions", "Lambda concurrent executions per account and region"),
+    "apigw_requests_per_second": (10_000, "requests/s", "API Gateway requests per account (HTTP + WebSocket)"),
+    "websocket_new_connections_per_second": (500, "connections/s", "new WebSocket connections per account"),
+    "dynamodb_read_units_per_second": (40_000, "RRU/s", "read units per on-demand table"),
+    "dynamodb_write_units_per_second": (40_000, "WRU/s", "write units per on-demand table"),
+    "dynamodb_partition_read_units_per_second": (3_000, "RRU/s", "read units per partition key"),
+    "dynamodb_partition_write_units_per_second": (1_000, "WRU/s", "write units per partition key"),
+}
+SCALING_ENVIRONMENTS_PER_10S = 1000  # Lambda adds at most this many environments per function every 10 s
+MAX_CONNECTION_MINUTES = 120
+IDLE_TIMEOUT_MINUTES = 10
+
+
+@dataclass(frozen=True)
+class Limit:
+    limit: str
+    resource: str  # "account", or a function or table name
+    quota: float
+    peak: float  # in the limit's unit, at the scenario's users
+    utilization: float  # peak / quota
+    users_at_limit: float | None  # total users at which peak reaches quota; None if it does not grow with users
+    unit: str
+    note: str = ""
+
+    def to_json(self) -> dict:
+        return dict(vars(self))
+
+
+@dataclass(frozen=True)
+class _Demand:
+    """Peak demand of one part of a limit: base + per_user x users, never below floor."""
+
+    base: float
+    per_user: float
+    floor: float = 0.0
+
+    def at(self, users: float) -> float:
+        return max(self.floor, self.base + self.per_user * users)
+
+
+def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
+    """The limits, sorted by the users at which they are reached (first hit first), and notes."""
+    seconds = s.hours_per_month * 3600
+    users_now = s.users
+    share = {n: (t.users / users_now if users_now else 0.0) for n, t in s.tiers.items()}
+    base_uses = {f: s.baseline.get(f, 0.0) for f in s.features}
+    uses_per_user = {f: sum(share[n] * t.uses.get(f, 0.0) for n, t in s.tiers.items()) for f in s.features}
+
+    def demand(per_use, peak: float, floor: float = 0.0) -> _Demand:
+        """Peak per-second demand of a quantity given per use of each feature."""
+        base = sum(base_uses[f] * per_use(f, feat) for f, feat in s.features.items())
+        slope = sum(uses_per_user[f] * per_use(f, feat) for f, feat in s.features.items())
+        return _Demand(base / seconds * peak, slope / seconds * peak, floor)
+
+    limits: list[Limit] = []
+    notes: list[str] = []
+
+    def add(limit: str, resource: str, parts: list[_Demand], quota: float | None = None, note: str = "") -> None:
+        default, unit, _ = LIMITS.get(limit, (0, "", ""))
+        q = s.quotas.get(limit, default) if quota is None else quota
+        peak = sum(p.at(users_now) for p in parts)
+        limits.append(Limit(limit, resource, q, peak, peak / q if q else float("inf"), _users_at(q, parts), unit, note))
+
+    # Lambda: Little's law, concurrency = arrival rate x time in the function (INIT of cold starts included).
+    account = []
+    for name, fn in s.functions.items():
+        busy_s = (fn.duration_ms + fn.cold_start_rate * fn.init_ms) / 1000
+        peak = fn.peak_to_average or s.peak_to_average
+        pc = fn.provisioned.concurrency if fn.provisioned else 0
+        d = demand(lambda _f, feat, name=name, busy_s=busy_s: feat.invocations.get(name, 0.0) * busy_s, peak, pc)
+        if d.at(users_now) > SCALING_ENVIRONMENTS_PER_10S:
+            notes.append(
+                f"{name}: peak concurrency {d.at(users_now):,.0f} is above the 1,000 new environments "
+                "a function gets every 10 s; a sudden spike will throttle until it scales"
+            )
+        if fn.reserved_concurrency is not None:
+            add("lambda_concurrency", name, [d], quota=fn.reserved_concurrency, note="reserved concurrency")
+            account.append(_Demand(fn.reserved_concurrency, 0.0))  # taken from the account pool
+        else:
+            account.append(d)
+    if s.functions:
+        add("lambda_concurrency", "account", account)
+
+    def ws(feat):
+        return feat.websocket
+
+    if s.websockets or s.http_apis:
+        add(
+            "apigw_requests_per_second",
+            "account",
+            [
+                demand(
+                    lambda _f, feat: (
+                        (ws(feat).messages + ws(feat).connects if ws(feat) else 0.0)
+                        + (feat.http.requests if feat.http else 0.0)
+                    ),
+                    s.peak_to_average,
+                )
+            ],
+        )
+    if s.websockets:
+        add(
+            "websocket_new_connections_per_second",
+            "account",
+            [demand(lambda _f, feat: ws(feat).connects if ws(feat) else 0.0, s.peak_to_average)],
+        )
+        for f, feat in s.features.items():
+            w = feat.websocket
+            if w and w.connects and w.connection_minutes:
+                minutes = w.connection_minutes / w.connects
+                if minutes > MAX_CONNECTION_MINUTES:
+                    notes.append(
+                        f"{f}: sessions of {minutes:,.0f} min exceed the 2-hour WebSocket connection "
+                        "cap; clients must reconnect (each reconnect is a new connection)"
+                    )
+                elif minutes > IDLE_TIMEOUT_MINUTES:
+                    notes.append(
+                        f"{f}: sessions of {minutes:,.0f} min outlast the 10-minute idle timeout "
+                        "unless the client sends heartbeats"
+                    )
+
+    for name, table in s.tables.items():
+        peak = table.peak_to_average or s.peak_to_average
+        provisioned = table.capacity == "provisioned"
+        for kind, units in (("read", _read_units), ("write", _write_units)):
+            d = demand(
+                lambda _f, feat, name=name, units=units: sum(units(op) for op in feat.dynamodb if op.table == name),
+                peak,
+            )
+            quota = (table.read_capacity if kind == "read" else table.write_capacity) if provisioned else None
+            add(
+                f"dynamodb_{kind}_units_per_second",
+                name,
+                [d],
+                quota,
+                note="provisioned capacity" if provisioned else "",
+            )
+            if any(
+                op.table == name and op.hot_key_share is not None and (op.reads is None) == (kind == "write")
+                for feat in s.features.values()
+                for op in feat.dynamodb
+            ):
+                hot = demand(
+                    lambda _f, feat, name=name, units=units: sum(
+                        units(op) * (op.hot_key_share or 0.0) for op in feat.dynamodb if op.table == name
+                    ),
+                    peak,
+                )
+                add(f"dynamodb_partition_{kind}_units_per_second", name, [hot], note="hottest partition key")
+
+    limits.sort(key=lambda x: (x.users_at_limit is None, x.users_at_limit or 0.0, -x.utilization))
+    return limits, notes
+
+
+def _read_units(op) -> float:
+    return dynamodb.read_units(op.reads, op.item_kb, op.consistency) if op.reads is not None else 0.0
+
+
+def _write_units(op) -> float:
+    # The table's own limit: GSIs have limits of their own and never carry more than the table.
+    return dynamodb.write_units(op.writes, op.item_kb, op.transactional) if op.writes is not None else 0.0
+
+
+def _users_at(quota: float, parts: list[_Demand]) -> float | None:
+    """Smallest total users at which sum(parts) reaches quota. The sum is piecewise linear and
+    non-decreasing in users (a part is flat until it rises above its floor), so solve it exactly
+    segment by segment."""
+    if not any(p.per_user > 0 for p in parts):
+        return None
+    if sum(p.at(0.0) for p in parts) >= quota:
+        return 0.0
+    corners = sorted({0.0} | {(p.floor - p.base) / p.per_user for p in parts if p.per_user > 0 and p.floor > p.base})
+    for lo, hi in zip(corners, corners[1:] + [float("inf")]):
+        total_lo = sum(p.at(lo) for p in parts)
+        slope = sum(p.per_user for p in parts if p.base + p.per_user * lo >= p.floor and p.per_user > 0)
+        if slope > 0:
+            u = lo + (quota - total_lo) / slope
+            if u <= hi:
+                return u
+    return None
