@@ -44,22 +44,27 @@ class Workload:
     tier_uses: np.ndarray  # tiers x features: uses per user per month
     baseline: np.ndarray  # features: uses per month not tied to users
 
-    def uses(self, users: np.ndarray | None = None) -> np.ndarray:
-        """Uses per month of each feature (points x features) at `users` in all (default: as is)."""
-        tier_users = self.tier_users[None, :] if users is None else self.users_by_tier(users)
-        return self.baseline[None, :] + tier_users @ self.tier_uses
+    def uses(self) -> np.ndarray:
+        """Uses per month of each feature at the scenario's users."""
+        return self.baseline + self.tier_users @ self.tier_uses
 
-    def users_by_tier(self, users: np.ndarray) -> np.ndarray:
+    def quantities(self, users: np.ndarray | None = None) -> np.ndarray:
+        """Monthly quantity on each meter (meters x points) at `users` in all (default: as is).
+
+        Usage is affine in users (every tier keeps its share), so each meter is base + slope x users:
+        one broadcast however many points, with no matrix product over the points."""
+        if users is None:
+            return (self.uses() @ self.per_use + self.fixed)[:, None]
         total = self.tier_users.sum()
         if total <= 0:
             raise ScenarioError("has no users to scale; give a tier some users", field="tiers")
-        return np.asarray(users, dtype=float)[:, None] * (self.tier_users / total)[None, :]
+        base = self.baseline @ self.per_use + self.fixed
+        slope = (self.tier_users / total) @ self.tier_uses @ self.per_use
+        return base[:, None] + slope[:, None] * np.asarray(users, dtype=float)[None, :]
 
-    def lines(self, uses: np.ndarray) -> tuple[list[Line], np.ndarray]:
-        quantities = uses @ self.per_use + self.fixed[None, :]
-        by_meter = np.ascontiguousarray(quantities.T)  # one contiguous row per meter: faster arithmetic
-        usage = Usage(len(uses), dict(zip(self.meters, by_meter)))
-        return [line for module in METER_MODULES for line in module.lines(usage, self.prices)], quantities
+    def lines(self, quantities: np.ndarray) -> list[Line]:
+        usage = Usage(quantities.shape[1], dict(zip(self.meters, quantities)))
+        return [line for module in METER_MODULES for line in module.lines(usage, self.prices)]
 
 
 def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
@@ -254,9 +259,10 @@ BUILTIN_SERVICES = ("lambda", "websocket", "http", "dynamodb", "logs")
 
 def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
     w = compile_scenario(s, book)
-    uses = w.uses()[0]
-    lines, quantities = w.lines(uses[None, :])
-    quantities = quantities[0]
+    uses = w.uses()
+    quantities = w.quantities()
+    lines = w.lines(quantities)
+    quantities = quantities[:, 0]
     costs = np.array([float(line.cost[0]) for line in lines])
     total = float(costs.sum())
 
@@ -343,10 +349,10 @@ def sweep(s: Scenario, users: np.ndarray, book: PriceBook | None = None) -> Swee
     """The monthly total at each user count, every tier keeping its share: one vectorised evaluation."""
     w = compile_scenario(s, book)
     users = np.asarray(users, dtype=float)
-    lines, _ = w.lines(w.uses(users))
     total = np.zeros(len(users))
-    for line in lines:
-        total += line.cost
+    for line in w.lines(w.quantities(users)):
+        if line.unit_price:  # free-tier lines cost nothing
+            total += line.cost
     with np.errstate(divide="ignore", invalid="ignore"):
         per_user = np.where(users > 0, total / users, np.nan)
     return Sweep(users, total, per_user)

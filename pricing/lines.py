@@ -76,7 +76,12 @@ def tiered(price: Price, quantity: np.ndarray, name: str, meter: str) -> list[Li
         )
     lines = []
     for t in price.tiers:
-        part = np.clip(q - t.begin, 0.0, t.end - t.begin)
+        # The first tier needs no lower clip and a single open tier no clip at all (most lines).
+        part = (
+            q
+            if t.begin == 0 and np.isinf(t.end)
+            else np.minimum(q if t.begin == 0 else np.maximum(q - t.begin, 0.0), t.end - t.begin)
+        )
         label = name if len(price.tiers) == 1 else f"{name} ({_tier_label(t, price.unit)})"
         lines.append(Line(price.service, label, price.unit, t.usd, part, meter))
     return lines
