@@ -13,7 +13,8 @@ Allocation (how the bill is shared out):
   shared over features in proportion to their usage-driven cost (or to their uses when no feature
   has a usage-driven cost);
 - a tier's cost is its uses of each feature times that feature's cost per use; `baseline` uses
-  are costed the same way, so tiers + baseline = total.
+  are costed the same way, so tiers + baseline = total. Fixed costs when no feature is used at
+  all fall on the users, an equal part each.
 """
 
 from __future__ import annotations
@@ -286,18 +287,26 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
             unallocated = shared
 
     per_use = np.divide(feature_cost, uses, out=np.zeros_like(feature_cost), where=uses > 0)
+
+    def cost_of(some_uses: np.ndarray) -> np.ndarray:
+        """Cost of part of each feature's uses: its share of the feature's cost (no overflow on tiny counts)."""
+        return feature_cost * np.divide(some_uses, uses, out=np.zeros_like(feature_cost), where=uses > 0)
+
     features = [
         FeatureCost(n, float(u), float(c), float(p) if u > 0 else None)
         for n, u, c, p in zip(w.features, uses, feature_cost, per_use)
     ]
     if unallocated:
         features.append(FeatureCost(UNALLOCATED, 0.0, unallocated, None))
+    total_users = float(w.tier_users.sum())
 
     tiers = []
     for i, name in enumerate(w.tier_names):
         t = s.tiers[name]
-        by_feature = t.users * w.tier_uses[i] * per_use
-        cost = float(by_feature.sum())
+        by_feature = cost_of(t.users * w.tier_uses[i])
+        # Fixed costs with no feature use to share them by fall on the users, each an equal part.
+        idle_share = unallocated * t.users / total_users if total_users else 0.0
+        cost = float(by_feature.sum()) + idle_share
         revenue = t.users * t.price
         tiers.append(
             TierCost(
@@ -331,7 +340,7 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         ],
         features=features,
         tiers=tiers,
-        baseline_cost=float((w.baseline * per_use).sum()),
+        baseline_cost=float(cost_of(w.baseline).sum()),
         shared_cost=float(shared),
         capacity=limits,
         capacity_notes=notes,
@@ -353,6 +362,6 @@ def sweep(s: Scenario, users: np.ndarray, book: PriceBook | None = None) -> Swee
     for line in w.lines(w.quantities(users)):
         if line.unit_price:  # free-tier lines cost nothing
             total += line.cost
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         per_user = np.where(users > 0, total / users, np.nan)
     return Sweep(users, total, per_user)

@@ -1,0 +1,195 @@
+"""Edits a person makes to a scenario in the app, each validated exactly like a scenario file.
+
+Every edit builds format-1 data and goes through `models.scenario.loads` plus one estimate, so an
+edit is valid only if a file with the same content would be, and a bad value gets the same message
+(naming the field) as it would in a file. Nothing here changes the scenario it is given: each
+function returns a new `Scenario` or raises `ScenarioError`, so the caller keeps the last valid one.
+
+Also here: the scenarios folder (list, save without ever leaving a half-written file) and the
+price books to choose from.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from models.engine import estimate
+from models.scenario import Scenario, ScenarioError, loads, to_dict
+from pricing.book import BOOKS_DIR, PriceBook, PriceError
+from pricing.book import load as load_book_file
+
+# ---------------------------------------------------------------- validation
+
+
+def validate(text: str, source: str, book: PriceBook) -> Scenario:
+    """A scenario from YAML text, checked against the book: its region has prices and it estimates."""
+    s = loads(text, source=source, regions=book.regions)
+    try:
+        estimate(s, book)
+    except PriceError as e:
+        raise ScenarioError(str(e), source=source) from None
+    return s
+
+
+def rebuild(data: dict, source: str, book: PriceBook) -> Scenario:
+    """A scenario from format-1 data (as `to_dict` gives), validated like a file.
+
+    Errors name the field; the line numbers of the intermediate YAML mean nothing to a person, so
+    they are dropped."""
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    try:
+        return validate(text, source, book)
+    except ScenarioError as e:
+        raise ScenarioError(e.message, source=source, field=e.field) from None
+
+
+def with_settings(
+    s: Scenario, book: PriceBook, *, region: str | None = None, free_tier: bool | None = None
+) -> Scenario:
+    changes: dict[str, Any] = {}
+    if region is not None and region != s.region:
+        changes["region"] = region
+    if free_tier is not None and free_tier != s.free_tier:
+        changes["free_tier"] = free_tier
+    if not changes:
+        return s
+    return rebuild(to_dict(s) | changes, "settings", book)
+
+
+# ---------------------------------------------------------------- tiers
+
+
+@dataclass(frozen=True)
+class TierRow:
+    """One row of the tiers table: a tier as a product manager edits it."""
+
+    name: str
+    users: float
+    price: float
+    uses: dict[str, float] = field(default_factory=dict)  # uses per user per month, by feature
+
+
+def tier_rows(s: Scenario) -> list[TierRow]:
+    return [TierRow(name, t.users, t.price, {f: t.uses.get(f, 0.0) for f in s.features}) for name, t in s.tiers.items()]
+
+
+def with_tiers(s: Scenario, rows: list[TierRow], book: PriceBook) -> Scenario:
+    """The scenario with its tiers replaced by `rows` (added, removed, renamed or changed)."""
+    tiers: dict[str, dict] = {}
+    for i, row in enumerate(rows, start=1):
+        name = (row.name or "").strip()
+        if not name:
+            raise ScenarioError(f"row {i} needs a tier name", source="tiers table", field="tiers")
+        if name in tiers:
+            raise ScenarioError(f"tier name {name!r} is used twice", source="tiers table", field=f"tiers.{name}")
+        uses = {f: n for f, n in row.uses.items() if n}
+        tiers[name] = {"users": row.users, "price": row.price} | ({"uses": uses} if uses else {})
+    data = to_dict(s)
+    data.pop("tiers", None)
+    if tiers:
+        data["tiers"] = tiers
+    return rebuild(data, "tiers table", book)
+
+
+# ---------------------------------------------------------------- features
+
+
+def footprint(s: Scenario, feature: str) -> dict:
+    """What one use of `feature` consumes, as format-1 data (the feature's entry in the file)."""
+    return to_dict(s).get("features", {}).get(feature, {})
+
+
+def with_footprint(s: Scenario, feature: str, data: dict, book: PriceBook) -> Scenario:
+    """The scenario with one feature's footprint replaced by `data` (format-1 feature data)."""
+    if feature not in s.features:
+        raise ScenarioError(f"unknown feature {feature!r}", source="footprint", field="features")
+    whole = to_dict(s)
+    whole["features"] = {n: (data if n == feature else f) for n, f in whole["features"].items()}
+    return rebuild(whole, f"footprint of {feature}", book)
+
+
+# ---------------------------------------------------------------- scenarios folder
+
+
+class FolderError(Exception):
+    """A scenarios-folder problem, in one sentence for a person."""
+
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$")
+
+
+def list_scenarios(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+
+
+def scenario_file_name(name: str) -> str:
+    """A file name for a scenario: plain characters only (no folders), ending in .yaml."""
+    name = name.strip()
+    if not name.endswith((".yaml", ".yml")):
+        name += ".yaml"
+    if not _SAFE_NAME.match(name) or ".." in name:
+        raise FolderError(
+            f"{name!r} is not a usable file name: use letters, digits, spaces, '.', '_' or '-', no folders"
+        )
+    return name
+
+
+def save_scenario(folder: Path, name: str, text: str, overwrite: bool = False) -> Path:
+    """Write `text` to folder/name atomically (temp file, then rename); the folder is created if needed."""
+    path = folder / scenario_file_name(name)
+    if path.exists() and not overwrite:
+        raise FolderError(f"{path.name} already exists in {folder}; tick 'Overwrite' to replace it")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as e:
+        raise FolderError(f"cannot write {path}: {e.strerror or e}") from None
+    return path
+
+
+# ---------------------------------------------------------------- price books
+
+
+def price_books() -> dict[str, Path]:
+    """The committed price books by as-of date, newest first."""
+    return {p.stem: p for p in sorted(BOOKS_DIR.glob("*.json"), reverse=True)}
+
+
+@cache
+def book_as_of(as_of: str) -> PriceBook:
+    path = price_books().get(as_of)
+    if path is None:
+        raise PriceError(f"no price book dated {as_of} in {BOOKS_DIR}")
+    return load_book_file(path)
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def number(value: Any, default: float = 0.0) -> float:
+    """A table cell as a number: blank (None, NaN, '') is `default`; text that is not a number is an error."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ScenarioError(f"{value!r} is not a number", source="table") from None
