@@ -20,10 +20,15 @@ BAD_INPUT = 2
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["import"]:  # its own parser lives with the AWS code
+    # Commands that talk to AWS have their parsers with the AWS code, in usage/.
+    if argv[:1] == ["import"]:
         from usage.cli_import import main as import_main
 
         return import_main(argv[1:])
+    if argv[:1] == ["prices"] and argv[1:2] in (["refresh"], ["diff"]):
+        from usage.cli_prices import main as prices_main
+
+        return prices_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
@@ -58,7 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="a JSON list of {users, total, cost_per_user}")
     s.set_defaults(run=_sweep)
 
-    b = sub.add_parser("prices", help="the price book: as-of date, sources and prices")
+    b = sub.add_parser(
+        "prices",
+        help="the price book: as-of date, sources and prices (also: prices refresh -h, prices diff -h)",
+    )
     b.add_argument("--region", help="only this region (and the global free tier)")
     b.add_argument("--json", action="store_true")
     b.set_defaults(run=_prices)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -116,8 +117,18 @@ def _price(key: tuple[str, str, str], rows: list[dict]) -> Price:
     return Price(*key, unit=r["unit"], usage_type=r["usage_type"], source=r["source"], tiers=tiers)
 
 
+BOOK_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:-(\d+))?\.json$")
+
+
+def book_sort_key(path: Path) -> tuple[str, int, str]:
+    """Order of book files by date, then by the same-day number: 2026-11-27, 2026-11-27-2, 2026-11-27-10.
+    (Plain name order puts 2026-11-27-2.json before 2026-11-27.json, as '-' sorts before '.'.)"""
+    m = BOOK_NAME.match(path.name)
+    return (m.group(1), int(m.group(2) or 1), "") if m else ("", 0, path.name)
+
+
 def newest_path() -> Path:
-    books = sorted(BOOKS_DIR.glob("*.json"))  # named by date, so the last is the newest
+    books = sorted(BOOKS_DIR.glob("*.json"), key=book_sort_key)
     if not books:
         raise PriceError(f"no price book in {BOOKS_DIR}")
     return books[-1]

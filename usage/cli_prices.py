@@ -1,0 +1,298 @@
+"""`prices refresh` and `prices diff`: a new price book from the AWS Price List, and what changed.
+
+    prices refresh [--region R ...] [--all-regions] [--from-file PATH ...] [--out-dir DIR] [--base BOOK]
+                   [--allow-missing] [--profile P] [--endpoint-region R]
+    prices diff OLD NEW [--scenarios DIR_OR_FILE ...] [--all] [--json]
+
+`refresh` reads every component the pricing models use (pricing/pricelist.py COMPONENTS) for the regions asked
+(default: the regions of the base book), from the Price List Query API or from downloaded offer files
+(`--from-file`, no credentials needed), and writes `<today>.json` (or `<today>-2.json`...) beside the base book
+with those regions replaced and everything else carried over. Regions named with `--region` must have every
+component (else exit 2 naming the missing ones, unless `--allow-missing`); with `--all-regions` or the
+default, what a region lacks is left out of the new book and reported. Progress goes to stderr.
+
+Exit codes: 0 done, 2 one message on stderr (bad arguments, no credentials, access denied, a component
+missing or matching more than one price, an unreadable file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from pricing.book import BOOKS_DIR, PriceError, load, newest_path
+from pricing.diff import diff_books, diff_text, scenario_changes, summary, to_json
+from pricing.pricelist import (
+    OFFERS,
+    allowances_of,
+    build_book,
+    match_region,
+    offer_of,
+    read_products_file,
+    region_of,
+    write_book,
+)
+from usage.aws import UsageError
+
+BAD_INPUT = 2
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cli.py prices", description="Refresh the price book, or compare two.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("refresh", help="a new price book from the AWS Price List (API or offer files)")
+    r.add_argument("--region", action="extend", nargs="+", metavar="R", help="regions to refresh (repeatable)")
+    r.add_argument(
+        "--all-regions",
+        action="store_true",
+        help="every region: the base book's plus those the Price List has for AWSLambda (with --from-file: "
+        "every region in the files)",
+    )
+    r.add_argument(
+        "--from-file",
+        action="extend",
+        nargs="+",
+        metavar="PATH",
+        help="a downloaded offer file (<offer>/current[/<region>]/index.json) or saved GetProducts response, "
+        "instead of the API",
+    )
+    r.add_argument("--out-dir", default=str(BOOKS_DIR), help="where to write the new book (default: pricing/books)")
+    r.add_argument("--base", metavar="BOOK", help="the book to start from (default: the newest in pricing/books)")
+    r.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="leave out (and report) components a --region lacks, instead of failing",
+    )
+    r.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    r.add_argument(
+        "--endpoint-region",
+        default="us-east-1",
+        help="Price List API endpoint: us-east-1 (default), "
+        "eu-central-1 or ap-south-1; unrelated to the regions priced",
+    )
+    r.set_defaults(run=refresh)
+
+    d = sub.add_parser("diff", help="what changed between two price books, and what it does to scenarios")
+    d.add_argument("old", help="a price book file, or a name in pricing/books (2026-11-27)")
+    d.add_argument("new", help="a price book file, or a name in pricing/books")
+    d.add_argument(
+        "--scenarios", nargs="+", default=[], metavar="PATH", help="scenario files, or folders of *.yaml files"
+    )
+    d.add_argument("--all", action="store_true", help="list unchanged components too")
+    d.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    d.set_defaults(run=diff)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser().parse_args(argv)  # bad arguments: argparse prints usage and exits 2
+    try:
+        return args.run(args)
+    except (UsageError, PriceError) as e:
+        print(f"error: {getattr(e, 'message', None) or e}", file=sys.stderr)
+        return BAD_INPUT
+    except BrokenPipeError:  # `... | head`
+        sys.stdout = None  # nothing more to flush at exit
+        return 0
+
+
+def _progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- refresh
+
+
+def refresh(args) -> int:
+    for r in args.region or []:
+        if not REGION.match(r):
+            raise UsageError(f"--region {r!r} is not a region code like us-east-1")
+    base_path = Path(args.base) if args.base else newest_path()
+    load(base_path)  # a clear error if the base is not a valid book
+    try:
+        base_doc = json.loads(base_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise PriceError(f"{base_path}: not a valid price book ({e})") from None
+    today = date.today().isoformat()
+    allowances = allowances_of(base_doc)
+
+    if args.from_file:
+        matches, how = _from_files(args, allowances, today)
+    else:
+        matches, how = _from_api(args, base_doc, allowances, today)
+
+    strict = bool(args.region) and not args.allow_missing and not args.all_regions
+    result = build_book(matches, base_doc, _shown(base_path), today, how, strict=strict)
+    for m in matches:
+        if m.free_bands:
+            bands = ", ".join(f"{c.label} 0-{end}" for c, end in m.free_bands)
+            _progress(f"{m.region}: $0 free-tier bands left to the book's Always Free allowances: {bands}")
+    for region, component in result.missing:
+        _progress(f"not in the Price List, left out of the new book: {component.label} in {region}")
+    for row in result.dropped:
+        _progress(
+            f"dropped from the base book: {row['service']} {row['component']} in {row['region']} "
+            f"({row['begin']}-{row['end']} at {row['price']})"
+        )
+    try:
+        path = write_book(result.doc, args.out_dir, today)
+    except OSError as e:
+        raise UsageError(f"cannot write the new price book in {args.out_dir}: {e.strerror or e}") from None
+
+    old, new = load(base_path), load(path)
+    counts = summary(diff_books(old, new))
+    regions = sorted({m.region for m in matches})
+    print(
+        f"wrote {_shown(path)}: {len(new.prices)} prices (region x component) for {len(new.regions)} regions, "
+        f"as of {new.as_of}"
+    )
+    print(f"refreshed {', '.join(regions)}; {result.carried} rows carried over from {_shown(base_path)}")
+    print(
+        f"against {_shown(base_path)}: {counts['changed']} changed, {counts['added']} added, "
+        f"{counts['removed']} removed, {counts['unchanged']} unchanged"
+    )
+    if result.missing:
+        print(f"{len(result.missing)} components not in the Price List (listed on stderr)")
+    print(f"details: cli.py prices diff {_shown(base_path)} {_shown(path)}")
+    return 0
+
+
+def _from_files(args, allowances, today: str):
+    products: list[dict] = []
+    names = []
+    for f in args.from_file:
+        found = read_products_file(f)
+        _progress(f"{f}: {len(found)} products")
+        products += found
+        names.append(Path(f).name)
+    covered: dict[str, set[str]] = {}  # region -> offers the files have products of
+    for p in products:
+        if offer_of(p) in OFFERS and region_of(p):
+            covered.setdefault(region_of(p), set()).add(offer_of(p))
+    if not covered:
+        raise UsageError(
+            f"no products of {', '.join(OFFERS)} with a regionCode in {', '.join(args.from_file)}: "
+            "are these AWS Price List offer files?"
+        )
+    if args.region and not args.all_regions:
+        absent = [r for r in args.region if r not in covered]
+        if absent:
+            raise UsageError(
+                f"no products for {', '.join(absent)} in the files (they have: {', '.join(sorted(covered))})"
+            )
+        regions = list(dict.fromkeys(args.region))
+    else:
+        regions = sorted(covered)
+    how = f"from the offer file{'s' * (len(names) > 1)} {', '.join(names)}"
+    by_region: dict[str, list[dict]] = {}
+    for p in products:
+        by_region.setdefault(region_of(p), []).append(p)
+    matches = [match_region(by_region[r], r, covered[r], allowances, how, today) for r in regions]
+    return matches, how
+
+
+def _from_api(args, base_doc: dict, allowances, today: str):
+    from usage.pricelist import pricing_client, region_codes
+
+    client = pricing_client(args.profile, args.endpoint_region)
+    base_regions = sorted({r["region"] for r in base_doc["prices"]} - {"global"})
+    if args.all_regions:
+        regions = sorted(set(base_regions) | set(args.region or []) | set(region_codes(client, "AWSLambda")))
+    else:
+        regions = list(dict.fromkeys(args.region or base_regions))
+    how = f"with GetProducts, endpoint {args.endpoint_region}"
+    matches = []
+    for i, region in enumerate(regions, 1):
+        _progress(f"[{i}/{len(regions)}] {region}")
+        products = _fetch_region(client, region)
+        if not products and args.region and region in args.region:
+            raise UsageError(f"the Price List has no products of {', '.join(OFFERS)} for region {region!r}")
+        matches.append(match_region(products, region, OFFERS, allowances, how, today))
+    return matches, how
+
+
+def _fetch_region(client, region: str) -> list[dict]:
+    from usage.pricelist import get_products
+
+    products = []
+    for offer in OFFERS:
+        products += get_products(client, offer, region, progress=lambda t: _progress("  " + t))
+    return products
+
+
+def _shown(path: Path) -> str:
+    """Relative to the working folder when inside it (pricing/books/2026-11-27.json), else absolute."""
+    path = Path(path).absolute()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------- diff
+
+
+def diff(args) -> int:
+    old, new = load(_book_path(args.old)), load(_book_path(args.new))
+    changes = diff_books(old, new)
+    scenarios = scenario_changes(_scenario_files(args.scenarios), old, new, _total, errors=_estimate_errors())
+    if args.json:
+        json.dump(to_json(old, new, changes, scenarios), sys.stdout, indent=2)
+        print()
+    else:
+        print(diff_text(old, new, changes, scenarios, show_unchanged=args.all))
+    return 0
+
+
+def _book_path(name: str) -> Path:
+    path = Path(name)
+    if path.is_file():
+        return path
+    named = BOOKS_DIR / (name if name.endswith(".json") else f"{name}.json")
+    if named.is_file():
+        return Path(_shown(named))
+    raise PriceError(f"no price book {name!r}: give a file, or a name in {_shown(BOOKS_DIR)} such as 2026-11-27")
+
+
+def _scenario_files(paths: Iterable[str]) -> list[str]:
+    files: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+            if not found:
+                raise UsageError(f"{p}: no *.yaml scenario files in this folder")
+            files += [str(f) for f in found]
+        elif path.is_file():
+            files.append(str(path))
+        else:
+            raise UsageError(f"{p}: no such scenario file or folder")
+    return files
+
+
+def _total(path: str, book) -> float:
+    from models.engine import estimate
+    from models.scenario import load as load_scenario
+
+    return estimate(load_scenario(path), book).total
+
+
+def _estimate_errors() -> tuple[type[Exception], ...]:
+    from models.yamlio import ScenarioError
+
+    return (ScenarioError, PriceError)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
