@@ -44,7 +44,7 @@ def scenario_dict(obs: ObservedUsage, users: int | None = None, session_minutes:
     invocations = {f: u.monthly_invocations for f, u in fns.items() if u.monthly_invocations > 0}
     uses: dict[str, float] = dict(invocations)  # monthly uses by feature
     lambda_use: dict[str, dict] = {f: {f: 1} for f in invocations}
-    ws: dict[str, dict] = {}  # feature -> {api, messages, connection_minutes} (monthly)
+    ws: dict[str, dict] = {}  # feature -> {api, messages, connection_minutes, connects} (monthly)
     ops: dict[str, list] = defaultdict(list)  # feature -> [(table, reads, writes, GSI writes)], monthly
     services: dict[str, dict[str, float]] = defaultdict(dict)  # feature -> service -> monthly units
 
@@ -63,7 +63,7 @@ def scenario_dict(obs: ObservedUsage, users: int | None = None, session_minutes:
             among = [f for f in invocations if f not in claimed]
         messages = w.monthly_messages
         minutes = w.monthly_connects * session_minutes
-        per_fn: dict[str, list[float]] = {f: [0.0, 0.0] for f in among}  # [messages, minutes]
+        per_fn: dict[str, list[float]] = {f: [0.0, 0.0, 0.0] for f in among}  # [messages, minutes, connects]
         route_fn = {r.key: r.function for r in w.config.routes}
         routed: dict[str, float] = defaultdict(float)
         for key, count in w.route_messages.items():
@@ -81,17 +81,18 @@ def scenario_dict(obs: ObservedUsage, users: int | None = None, session_minutes:
             split = {f: rest * m / routed_total for f, m in routed.items()} if routed_total else share(rest, among)
             for f, m in split.items():
                 per_fn[f][0] += m
-            if connect_fn in per_fn:
-                per_fn[connect_fn][1] += minutes
-            else:
-                for f, m in share(minutes, among).items():
-                    per_fn[f][1] += m
-            for f, (m, c) in per_fn.items():
+            # Connections (and their minutes) go with the $connect function.
+            targets = {connect_fn: 1.0} if connect_fn in per_fn else share(1.0, among)
+            for f, part in targets.items():
+                per_fn[f][1] += minutes * part
+                per_fn[f][2] += w.monthly_connects * part
+            for f, (m, c, n) in per_fn.items():
                 claimed[f] = api_name
-                ws[f] = {"api": api_name, "messages": m, "connection_minutes": c}
+                ws[f] = {"api": api_name, "messages": m, "connection_minutes": c, "connects": n}
         elif messages or minutes:
             ws[leftover(f"unattributed_{api_name}")] = {"api": api_name, "messages": messages,
-                                                         "connection_minutes": minutes}
+                                                         "connection_minutes": minutes,
+                                                         "connects": w.monthly_connects}
 
     for table, t in obs.tables.items():
         reads = t.monthly_read_units
@@ -115,7 +116,8 @@ def scenario_dict(obs: ObservedUsage, users: int | None = None, session_minutes:
         if f in ws:
             w = ws[f]
             feat["websocket"] = {"api": w["api"], "messages": _r(w["messages"] / n), "message_kb": 1,
-                                 "connection_minutes": _r(w["connection_minutes"] / n)}
+                                 "connection_minutes": _r(w["connection_minutes"] / n),
+                                 "connects": _r(w["connects"] / n)}
         dynamodb = []
         for table, reads, writes, gsi_writes in ops.get(f, []):
             if reads:

@@ -8,7 +8,7 @@ def feature_totals(sc: dict) -> dict:
     uses = {f: n * t["users"] for t in sc.get("tiers", {}).values() for f, n in t["uses"].items()}
     for f, n in sc.get("baseline", {}).items():
         uses[f] = uses.get(f, 0) + n
-    out: dict = {"users": users, "invocations": {}, "messages": {}, "minutes": {}, "rru": {}, "wru": {},
+    out: dict = {"users": users, "invocations": {}, "messages": {}, "minutes": {}, "connects": {}, "rru": {}, "wru": {},
                  "services": {}, "ws_by_feature": {}}
     for f, feat in sc.get("features", {}).items():
         n = uses.get(f, 0)
@@ -19,6 +19,7 @@ def feature_totals(sc: dict) -> dict:
             api = ws["api"]
             out["messages"][api] = out["messages"].get(api, 0) + n * ws["messages"]
             out["minutes"][api] = out["minutes"].get(api, 0) + n * ws["connection_minutes"]
+            out["connects"][api] = out["connects"].get(api, 0) + n * ws.get("connects", 0)
             out["ws_by_feature"][f] = (n * ws["messages"], n * ws["connection_minutes"])
         for op in feat.get("dynamodb", []):
             t = op["table"]

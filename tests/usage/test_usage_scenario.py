@@ -113,7 +113,7 @@ def test_each_api_stays_with_its_own_functions_and_unattributed_traffic_gets_its
     assert sc["features"]["fa"]["websocket"]["api"] == "alpha" and sc["features"]["fa"]["websocket"]["messages"] == 5
     assert sc["features"]["fb"]["websocket"]["api"] == "beta" and sc["features"]["fb"]["websocket"]["messages"] == 7
     assert sc["features"]["unattributed_gamma"] == {"websocket": {
-        "api": "gamma", "messages": pytest.approx(11 * 730), "message_kb": 1, "connection_minutes": 0}}
+        "api": "gamma", "messages": pytest.approx(11 * 730), "message_kb": 1, "connection_minutes": 0, "connects": 0}}
     assert sc["tiers"]["observed"]["uses"]["unattributed_gamma"] == pytest.approx(0.01)  # once a month, 100 users
 
 
@@ -167,8 +167,10 @@ def test_the_scenario_adds_up_to_the_observed_month(invocations, messages, conne
     close = lambda x: pytest.approx(x, rel=1e-5, abs=1e-6)  # noqa: E731
     assert got["messages"].get("ws", 0) == close(messages * f)
     assert got["minutes"].get("ws", 0) == close(connects * 5 * f)
+    assert got["connects"].get("ws", 0) == close(connects * f)  # for the capacity model
     assert got["rru"].get("t", 0) == close(reads * f)
     assert got["wru"].get("t", 0) == close((writes + gsi_writes) * f)
     assert got["invocations"] == {fn.name: close(n * f) for fn, n in zip(fns, invocations) if n}
-    models = pytest.importorskip("models.scenario")
-    models.loads(yaml.safe_dump(sc))  # and the project accepts it
+    from models.scenario import loads
+
+    loads(yaml.safe_dump(sc))  # and the project accepts it
