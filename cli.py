@@ -110,7 +110,7 @@ def _estimate(args) -> int:
     scenario, book = _load(args.file)
     result = estimate(scenario, book)
     if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=2)
+        json.dump(result.to_json(), sys.stdout, indent=2, allow_nan=False)  # strict JSON for other tools
         print()
     else:
         print(estimate_text(result))

@@ -35,7 +35,7 @@ class Limit:
     resource: str  # "account", or a function or table name
     quota: float
     peak: float  # in the limit's unit, at the scenario's users
-    utilization: float  # peak / quota
+    utilization: float | None  # peak / quota; None when the quota is 0 and there is load
     users_at_limit: float | None  # total users at which peak reaches quota; None if it does not grow with users
     unit: str
     note: str = ""
@@ -77,7 +77,9 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
         default, unit, _ = LIMITS.get(limit, (0, "", ""))
         q = s.quotas.get(limit, default) if quota is None else quota
         peak = sum(p.at(users_now) for p in parts)
-        limits.append(Limit(limit, resource, q, peak, peak / q if q else float("inf"), _users_at(q, parts), unit, note))
+        # A zero quota (a provisioned table with no capacity) is full at any load: utilisation has no number.
+        utilization = peak / q if q else (None if peak else 0.0)
+        limits.append(Limit(limit, resource, q, peak, utilization, _users_at(q, parts), unit, note))
 
     # Lambda: Little's law, concurrency = arrival rate x time in the function (INIT of cold starts included).
     account = []
@@ -166,7 +168,7 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
                 )
                 add(f"dynamodb_partition_{kind}_units_per_second", name, [hot], note="hottest partition key")
 
-    limits.sort(key=lambda x: (x.users_at_limit is None, x.users_at_limit or 0.0, -x.utilization))
+    limits.sort(key=lambda x: (x.users_at_limit is None, x.users_at_limit or 0.0, -(x.utilization or 0.0)))
     return limits, notes
 
 

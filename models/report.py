@@ -87,7 +87,7 @@ def estimate_text(e: Estimate) -> str:
                 c.resource,
                 _rate(c.peak),
                 _rate(c.quota),
-                f"{c.utilization:.1%}",
+                "full" if c.utilization is None else f"{c.utilization:.1%}",
                 "-" if c.users_at_limit is None else f"{c.users_at_limit:,.0f}",
                 c.unit,
             ]

@@ -216,7 +216,9 @@ class _Reader:
         from models.capacity import LIMITS  # the limit names live with the capacity model
 
         path = ("quotas",)
-        return {name: self.number(q, path + (name,), 0) for name, q in self.mapping(value, path, tuple(LIMITS)).items()}
+        return {
+            name: self.number(q, path + (name,), 1e-9) for name, q in self.mapping(value, path, tuple(LIMITS)).items()
+        }
 
     def text(self, value: Any, path: tuple) -> str:
         if not isinstance(value, str) or not value.strip():
