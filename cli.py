@@ -44,6 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         return BAD_INPUT
     except BrokenPipeError:
         return 0
+    except Exception as e:  # a bug: say so in one line; UNITCOST_DEBUG=1 shows the traceback
+        if os.environ.get("UNITCOST_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({type(e).__name__}: {e}); rerun with UNITCOST_DEBUG=1 for details", file=sys.stderr
+        )
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,8 +87,8 @@ def _non_negative(text: str) -> float:
         x = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(x) or x < 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
+    if not math.isfinite(x) or x < 0 or x > 1e12:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1e12, got {text!r}")
     return x
 
 

@@ -21,6 +21,8 @@ from models.yamlio import ScenarioError, load_with_lines
 FORMAT = 1
 RESERVED_SERVICES = ("lambda", "websocket", "http", "dynamodb", "logs", "custom")
 MAX_HOURS_PER_MONTH = 744  # 31 days
+# No count, size or price in a real workload comes near this; it keeps every product of them finite.
+MAX_NUMBER = 1e12
 
 
 @dataclass(frozen=True)
@@ -188,27 +190,32 @@ class _Reader:
             if not isinstance(key, str):
                 raise self.error(path, f"key {key!r} must be a name (text)")
             if allowed is not None and key not in allowed:
-                raise self.error(path + (key,), f"unknown key {key!r}; allowed: {', '.join(allowed)}")
+                takes = f"allowed: {', '.join(allowed)}" if allowed else "this takes no keys"
+                raise self.error(path + (key,), f"unknown key {key!r}; {takes}")
         return value
 
-    def number(self, value: Any, path: tuple, low: float = 0.0, high: float = math.inf, integer: bool = False) -> float:
+    def number(
+        self, value: Any, path: tuple, low: float = 0.0, high: float = MAX_NUMBER, integer: bool = False
+    ) -> float:
         if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(path, f"must be a number, got {_kind(value)}")
+        if isinstance(value, int) and abs(value) > MAX_NUMBER:  # before float(): 10**400 has no float
+            raise self.error(path, f"must be at most {MAX_NUMBER:g}, got a {len(str(abs(value)))}-digit number")
         if not math.isfinite(value):
             raise self.error(path, f"must be a finite number, got {value}")
         if value < low or value > high:
             if value < 0 and low == 0:
                 raise self.error(path, f"must not be negative, got {value:g}")
-            rng = f"at least {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
+            rng = f"at least {low:g}" if high == MAX_NUMBER and value < low else f"between {low:g} and {high:g}"
             raise self.error(path, f"must be {rng}, got {value:g}")
         if integer and value != int(value):
             raise self.error(path, f"must be a whole number, got {value:g}")
         return int(value) if integer else value
 
     def optional(
-        self, d: dict, key: str, path: tuple, low: float = 0.0, high: float = math.inf, integer: bool = False
+        self, d: dict, key: str, path: tuple, low: float = 0.0, high: float = MAX_NUMBER, integer: bool = False
     ) -> float | None:
         return None if d.get(key) is None else self.number(d[key], path + (key,), low, high, integer)
 
@@ -372,7 +379,7 @@ class _Reader:
                 requests=self.number(h.get("requests", 0), hp + ("requests",)),
                 request_kb=self.number(h.get("request_kb", 1), hp + ("request_kb",), 0, 10240),
             )
-        ops = d.get("dynamodb") or []
+        ops = [] if d.get("dynamodb") is None else d["dynamodb"]
         if not isinstance(ops, list):
             raise self.error(path + ("dynamodb",), f"must be a list of operations, got {_kind(ops)}")
         return Feature(

@@ -60,8 +60,9 @@ def _scalar(node: yaml.Node, source: str) -> Any:
         raise ScenarioError("a key must be a plain name", source=source, line=node.start_mark.line + 1)
     try:
         return _CONSTRUCTOR.construct_object(node, deep=True)
-    except yaml.YAMLError as e:
-        raise ScenarioError(f"invalid value: {e}", source=source, line=node.start_mark.line + 1) from None
+    except (yaml.YAMLError, ValueError, TypeError) as e:  # a tag that does not fit: !!int abc
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ScenarioError(f"invalid value: {problem}", source=source, line=node.start_mark.line + 1) from None
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()

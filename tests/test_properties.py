@@ -6,8 +6,8 @@ tables, custom services, features, tiers, baseline) within ranges the us-east-1 
 covers, dumped with yaml.safe_dump and read back through `loads`, exactly as a file would be.
 """
 
-import copy
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -20,7 +20,7 @@ from models.scenario import RESERVED_SERVICES, loads, to_dict, to_yaml
 from pricing.book import Price, Tier, default_book
 from pricing.lines import tiered
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Names a person might write, including ones YAML has opinions about (yes, null, 1, a: b, #x).
 NAMES = st.one_of(
@@ -30,7 +30,8 @@ NAMES = st.one_of(
 
 
 def num(low: float, high: float) -> st.SearchStrategy:
-    """Integers or decimals in [low, high]; counts may be fractional averages."""
+    """Integers or decimals in [low, high]; counts may be fractional averages. No subnormals: a
+    count of 5e-324 uses a month means nothing, and float64 cannot share a cost by it exactly."""
     return st.one_of(
         st.integers(math.ceil(low), math.floor(high)),
         st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False),
@@ -63,7 +64,7 @@ def scenario_dicts(draw, small: bool = False, free_tier: bool | None = None, use
             f["ephemeral_storage_mb"] = draw(st.integers(512, 10240))
         if draw(st.booleans()):
             f["cold_start_rate"] = draw(num(0, 1))
-            f["init_ms"] = draw(num(0, 10_000))
+            f["init_ms"] = draw(num(0, 1000 if small else 10_000))
         if draw(st.booleans()):
             f["log_kb"] = draw(num(0, 10))
         if draw(st.integers(0, 3)) == 0:
@@ -108,7 +109,7 @@ def scenario_dicts(draw, small: bool = False, free_tier: bool | None = None, use
             w = {}
             if len(websockets) > 1 or draw(st.booleans()):
                 w["api"] = draw(st.sampled_from(list(websockets)))
-            if draw(st.booleans()):
+            if draw(st.integers(0, 3)) > 0:  # mostly some messages
                 w["messages"] = draw(num(0, 10))
             if draw(st.booleans()):
                 w["message_kb"] = draw(num(0, 64 if small else 128))
@@ -119,7 +120,7 @@ def scenario_dicts(draw, small: bool = False, free_tier: bool | None = None, use
             h = {}
             if len(http_apis) > 1 or draw(st.booleans()):
                 h["api"] = draw(st.sampled_from(list(http_apis)))
-            if draw(st.booleans()):
+            if draw(st.integers(0, 3)) > 0:
                 h["requests"] = draw(num(0, 10))
             if draw(st.booleans()):
                 h["request_kb"] = draw(num(0, 1024 if small else 10240))
@@ -193,10 +194,6 @@ def close(expected: float):
     return pytest.approx(expected, abs=1e-6, rel=1e-12)
 
 
-def total_of(d: dict) -> float:
-    return estimate(load_dict(d)).total
-
-
 # ---------------------------------------------------------------- costs never fall when usage grows
 
 
@@ -212,53 +209,39 @@ def test_more_users_never_cost_less(d, factors):
 @FAST
 @given(data=st.data(), d=scenario_dicts(users=True))
 def test_more_usage_never_costs_less(data, d):
-    """Each kind of growth, applied to a copy of the same scenario: more uses per user, more
-    baseline uses, longer duration, more memory, bigger messages."""
-    before = total_of(d)
+    """Each kind of growth, applied to the same scenario: more uses per user, more baseline uses,
+    longer duration, more memory, bigger messages."""
+    s = load_dict(d)
+    before = estimate(s).total
 
-    def grown(change) -> float:
-        g = copy.deepcopy(d)
-        change(g)
-        return total_of(g)
+    def grown(**changes) -> float:
+        return estimate(replace(s, **changes)).total
 
-    if d.get("features"):
-        tier = data.draw(st.sampled_from(list(d["tiers"])), label="tier")
-        feature = data.draw(st.sampled_from(list(d["features"])), label="feature")
+    if s.features:
+        tier = data.draw(st.sampled_from(list(s.tiers)), label="tier")
+        feature = data.draw(st.sampled_from(list(s.features)), label="feature")
         extra = data.draw(num(0, 10_000), label="extra uses")
-
-        def more_uses(g):
-            uses = g["tiers"][tier].setdefault("uses", {})
-            uses[feature] = uses.get(feature, 0) + extra
-
-        def more_baseline(g):
-            g.setdefault("baseline", {})
-            g["baseline"][feature] = g["baseline"].get(feature, 0) + extra * 100
-
-        assert grown(more_uses) >= before - 1e-9, "more uses per user"
-        assert grown(more_baseline) >= before - 1e-9, "more baseline uses"
-    if d.get("functions"):
-        fn = data.draw(st.sampled_from(list(d["functions"])), label="function")
+        t = s.tiers[tier]
+        uses = t.uses | {feature: t.uses.get(feature, 0) + extra}
+        assert grown(tiers=s.tiers | {tier: replace(t, uses=uses)}) >= before - 1e-9, "more uses per user"
+        baseline = s.baseline | {feature: s.baseline.get(feature, 0) + extra * 100}
+        assert grown(baseline=baseline) >= before - 1e-9, "more baseline uses"
+    if s.functions:
+        name = data.draw(st.sampled_from(list(s.functions)), label="function")
         ms = data.draw(num(0, 100_000), label="extra ms")
         mb = data.draw(st.integers(0, 10240), label="extra MB")
-
-        def longer(g):
-            g["functions"][fn]["duration_ms"] = min(900_000, g["functions"][fn]["duration_ms"] + ms)
-
-        def bigger(g):
-            g["functions"][fn]["memory_mb"] = min(10240, g["functions"][fn]["memory_mb"] + mb)
-
-        assert grown(longer) >= before - 1e-9, "longer duration"
-        assert grown(bigger) >= before - 1e-9, "more memory"
-    with_ws = [n for n, f in d.get("features", {}).items() if "websocket" in f]
+        f = s.functions[name]
+        longer = replace(f, duration_ms=min(900_000, f.duration_ms + ms))
+        assert grown(functions=s.functions | {name: longer}) >= before - 1e-9, "longer duration"
+        bigger = replace(f, memory_mb=min(10240, f.memory_mb + mb))
+        assert grown(functions=s.functions | {name: bigger}) >= before - 1e-9, "more memory"
+    with_ws = [n for n, f in s.features.items() if f.websocket]
     if with_ws:
-        feature = data.draw(st.sampled_from(with_ws), label="websocket feature")
+        name = data.draw(st.sampled_from(with_ws), label="websocket feature")
         kb = data.draw(num(0, 128), label="extra KB")
-
-        def bigger_messages(g):
-            w = g["features"][feature]["websocket"]
-            w["message_kb"] = min(128, w.get("message_kb", 1) + kb)
-
-        assert grown(bigger_messages) >= before - 1e-9, "bigger messages"
+        f = s.features[name]
+        w = replace(f.websocket, message_kb=min(128, f.websocket.message_kb + kb))
+        assert grown(features=s.features | {name: replace(f, websocket=w)}) >= before - 1e-9, "bigger messages"
 
 
 # ---------------------------------------------------------------- tier buckets
@@ -275,7 +258,7 @@ def prices(draw) -> Price:
     return Price("r", "s", "c", "unit", "ut", "src", tiers)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(price=prices(), fractions=st.lists(st.floats(0, 1), min_size=1, max_size=5))
 def test_tier_buckets_sum_to_the_quantity(price, fractions):
     top = price.tiers[-1].end if math.isfinite(price.tiers[-1].end) else price.tiers[-1].begin * 2 + 1e6

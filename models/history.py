@@ -1,0 +1,470 @@
+"""Review history: every monthly review, saved in a local SQLite database (standard library only, no AWS).
+
+Where: the `path` argument, else the environment variable UNITCOST_HISTORY, else
+`$XDG_DATA_HOME/unitcost/reviews.sqlite3` (`~/.local/share/unitcost/reviews.sqlite3` without XDG_DATA_HOME).
+
+What: each review's scenario (YAML), imported usage summary, Cost Explorer figures, reconciliation and notes,
+plus the raw Cost Explorer responses per month (each request costs $0.01, so they are asked for once).
+
+Safety: the database runs in WAL mode with synchronous=FULL, and each save is one IMMEDIATE transaction, so a
+save is either wholly there or not at all: a crash, a power cut or a kill in the middle of a save leaves every
+earlier review as it was. Writers from several processes queue on SQLite's lock (busy timeout) and are
+retried until `timeout_s`, so concurrent saves both land. Each review carries a SHA-256 of its content,
+checked when it is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ENV = "UNITCOST_HISTORY"
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    month TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    scenario_name TEXT NOT NULL,
+    tag TEXT,
+    total_modelled REAL,
+    total_billed REAL,
+    users REAL,
+    cost_per_user REAL,
+    scenario_yaml TEXT NOT NULL,
+    usage_json TEXT,
+    bill_json TEXT NOT NULL,
+    review_json TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
+    digest TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reviews_by_month ON reviews (month, id);
+CREATE TABLE IF NOT EXISTS ce_cache (
+    key TEXT PRIMARY KEY,
+    fetched_at TEXT NOT NULL,
+    estimated INTEGER NOT NULL,
+    payload TEXT NOT NULL
+);
+"""
+LINE_COLUMNS = [
+    "review_id",
+    "month",
+    "scenario",
+    "service",
+    "usage_type",
+    "unit",
+    "modelled_quantity",
+    "modelled_cost",
+    "metered_quantity",
+    "billed_quantity",
+    "billed_cost",
+    "variance",
+    "usage_effect",
+    "metering_effect",
+    "rate_effect",
+    "cause",
+]
+
+
+class HistoryError(Exception):
+    """The history database cannot be used: one sentence naming the file."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ReviewRecord:
+    month: str
+    scenario_name: str
+    scenario_yaml: str
+    review: dict  # models.review.Review.to_json()
+    bill: dict  # models.review.Bill.to_json(): the Cost Explorer figures
+    usage: dict | None = None  # models.review.Metered.to_json(): the imported usage summary
+    notes: str = ""
+    tag: str | None = None
+    id: int | None = None
+    created_at: str = ""
+
+    def digest(self) -> str:
+        body = json.dumps(
+            [
+                self.month,
+                self.scenario_name,
+                self.scenario_yaml,
+                self.review,
+                self.bill,
+                self.usage,
+                self.notes,
+                self.tag,
+            ],
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Summary:
+    id: int
+    month: str
+    created_at: str
+    scenario_name: str
+    tag: str | None
+    total_modelled: float | None
+    total_billed: float | None
+    users: float | None
+    cost_per_user: float | None
+    notes: str = field(default="")
+
+    def label(self) -> str:
+        billed = "-" if self.total_billed is None else f"${self.total_billed:,.2f}"
+        return f"#{self.id} {self.month} · {self.scenario_name} · billed {billed} · saved {self.created_at[:16]}"
+
+
+def default_path() -> Path:
+    env = os.environ.get(ENV)
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "unitcost" / "reviews.sqlite3"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _retryable(e: sqlite3.OperationalError) -> bool:
+    text = str(e).lower()
+    return "locked" in text or "busy" in text
+
+
+class History:
+    """The review history in one SQLite file. Opens a connection per operation (safe across threads and
+    processes); nothing is held open between calls."""
+
+    def __init__(self, path: str | Path | None = None, timeout_s: float = 30.0):
+        self.path = Path(path).expanduser() if path else default_path()
+        self.timeout_s = timeout_s
+        self._ready = False
+
+    # -- connections and transactions
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as e:
+            raise HistoryError(
+                f"cannot create the folder of the review history {self.path}: {e.strerror or e}"
+            ) from None
+        try:
+            conn = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
+            conn.execute("PRAGMA synchronous = FULL")
+            return conn
+        except sqlite3.Error as e:
+            raise HistoryError(f"cannot open the review history {self.path}: {e}") from None
+
+    def _retry(self, action: Callable[[], object]):
+        deadline = time.monotonic() + self.timeout_s
+        delay = 0.01
+        while True:
+            try:
+                return action()
+            except sqlite3.OperationalError as e:
+                if not _retryable(e) or time.monotonic() > deadline:
+                    raise HistoryError(f"the review history {self.path} is busy or unusable: {e}") from None
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 0.5)
+            except sqlite3.DatabaseError as e:
+                raise HistoryError(f"the review history {self.path} is not a usable database: {e}") from None
+
+    def _ensure(self) -> None:
+        if self._ready:
+            return
+
+        def setup():
+            conn = self._connect()
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")  # persistent: set once per file
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    version = conn.execute("PRAGMA user_version").fetchone()[0]
+                    if version > SCHEMA_VERSION:
+                        raise HistoryError(
+                            f"the review history {self.path} was written by a newer unitcost "
+                            f"(schema {version}); update unitcost to read it"
+                        )
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            finally:
+                conn.close()
+
+        self._retry(setup)
+        self._ready = True
+
+    def _write(self, work: Callable[[sqlite3.Connection], object]):
+        """`work` inside one IMMEDIATE transaction: all of it is committed, or none of it."""
+        self._ensure()
+
+        def attempt():
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(conn)
+                    conn.execute("COMMIT")
+                    return result
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            finally:
+                conn.close()
+
+        return self._retry(attempt)
+
+    def _read(self, work: Callable[[sqlite3.Connection], object]):
+        if not self.path.exists():
+            return work(None)
+        self._ensure()
+
+        def attempt():
+            conn = self._connect()
+            try:
+                return work(conn)
+            finally:
+                conn.close()
+
+        return self._retry(attempt)
+
+    # -- reviews
+
+    def save(self, record: ReviewRecord) -> int:
+        """Save a review; returns its id. Atomic: it is wholly saved or not at all."""
+        created = record.created_at or _now()
+        unit = record.review.get("unit_costs") or {}
+        row = (
+            record.month,
+            created,
+            record.scenario_name,
+            record.tag,
+            record.review.get("total_modelled"),
+            record.review.get("total_billed"),
+            unit.get("users"),
+            unit.get("cost_per_user"),
+            record.scenario_yaml,
+            None if record.usage is None else json.dumps(record.usage),
+            json.dumps(record.bill),
+            json.dumps(record.review),
+            record.notes or "",
+            record.digest(),
+        )
+
+        def insert(conn):
+            cur = conn.execute(
+                "INSERT INTO reviews (month, created_at, scenario_name, tag, total_modelled, total_billed, users, "
+                "cost_per_user, scenario_yaml, usage_json, bill_json, review_json, notes, digest) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            return cur.lastrowid
+
+        review_id = self._write(insert)
+        record.id, record.created_at = review_id, created
+        return review_id
+
+    def list(self, month: str | None = None) -> list[Summary]:
+        """Saved reviews, newest month first, then newest saved first."""
+
+        def query(conn):
+            if conn is None:
+                return []
+            sql = (
+                "SELECT id, month, created_at, scenario_name, tag, total_modelled, total_billed, users, "
+                "cost_per_user, notes FROM reviews"
+            )
+            args: tuple = ()
+            if month:
+                sql, args = sql + " WHERE month = ?", (month,)
+            return [Summary(*r) for r in conn.execute(sql + " ORDER BY month DESC, id DESC", args)]
+
+        return self._read(query)
+
+    def get(self, review_id: int) -> ReviewRecord:
+        def query(conn):
+            row = (
+                None
+                if conn is None
+                else conn.execute(
+                    "SELECT id, month, created_at, scenario_name, tag, scenario_yaml, usage_json, bill_json, "
+                    "review_json, notes, digest FROM reviews WHERE id = ?",
+                    (int(review_id),),
+                ).fetchone()
+            )
+            if row is None:
+                raise HistoryError(f"no review #{review_id} in {self.path}")
+            rid, month, created, name, tag, yaml_text, usage, bill, review, notes, digest = row
+            rec = ReviewRecord(
+                month=month,
+                scenario_name=name,
+                scenario_yaml=yaml_text,
+                review=json.loads(review),
+                bill=json.loads(bill),
+                usage=None if usage is None else json.loads(usage),
+                notes=notes,
+                tag=tag,
+                id=rid,
+                created_at=created,
+            )
+            if rec.digest() != digest:
+                raise HistoryError(f"review #{rid} in {self.path} does not match its checksum")
+            return rec
+
+        return self._read(query)
+
+    def latest(self, month: str) -> ReviewRecord | None:
+        found = self.list(month)
+        return self.get(found[0].id) if found else None
+
+    def delete(self, review_id: int) -> bool:
+        return bool(self._write(lambda c: c.execute("DELETE FROM reviews WHERE id = ?", (int(review_id),)).rowcount))
+
+    def set_notes(self, review_id: int, notes: str) -> None:
+        rec = self.get(review_id)
+        rec.notes = notes
+
+        def update(conn):
+            conn.execute("UPDATE reviews SET notes = ?, digest = ? WHERE id = ?", (notes, rec.digest(), rec.id))
+
+        self._write(update)
+
+    # -- month over month
+
+    def compare(self, scenario_name: str | None = None) -> list[dict]:
+        """Unit costs per month, oldest first: the latest saved review of each month."""
+        latest: dict[str, int] = {}
+        for s in self.list():
+            if scenario_name is not None and s.scenario_name != scenario_name:
+                continue
+            latest.setdefault(s.month, s.id)
+        out = []
+        for month in sorted(latest):
+            rec = self.get(latest[month])
+            r, u = rec.review, rec.review.get("unit_costs") or {}
+            out.append(
+                {
+                    "month": month,
+                    "review_id": rec.id,
+                    "scenario": rec.scenario_name,
+                    "users": u.get("users"),
+                    "total_modelled": r.get("total_modelled"),
+                    "total_billed": r.get("total_billed"),
+                    "cost_per_user": u.get("cost_per_user"),
+                    "modelled_cost_per_user": u.get("modelled_cost_per_user"),
+                    "tiers": {t["name"]: t.get("cost_per_user") for t in u.get("tiers", [])},
+                    "features": {f["name"]: f.get("cost_per_use") for f in u.get("features", [])},
+                }
+            )
+        return out
+
+    # -- exports
+
+    def line_rows(self, ids: Iterable[int] | None = None) -> list[dict]:
+        ids = [s.id for s in reversed(self.list())] if ids is None else list(ids)
+        rows = []
+        for i in ids:
+            rec = self.get(i)
+            for ln in rec.review.get("lines", []):
+                rows.append(
+                    {
+                        "review_id": rec.id,
+                        "month": rec.month,
+                        "scenario": rec.scenario_name,
+                        **{k: ln.get(k) for k in LINE_COLUMNS[3:]},
+                    }
+                )
+        return rows
+
+    def export_csv(self, ids: Iterable[int] | None = None) -> str:
+        """The reconciliation rows of the reviews (all when `ids` is None) as CSV text."""
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=LINE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.line_rows(ids))
+        return buf.getvalue()
+
+    def export_xlsx(self, path: str | Path, ids: Iterable[int] | None = None) -> None:
+        """Reconciliation rows and unit costs as an XLSX workbook; needs openpyxl (optional)."""
+        try:
+            from openpyxl import Workbook
+        except ImportError:
+            raise HistoryError(
+                "XLSX export needs openpyxl (pip install openpyxl); CSV export works without it"
+            ) from None
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "reconciliation"
+        ws.append(LINE_COLUMNS)
+        for row in self.line_rows(ids):
+            ws.append([row[c] for c in LINE_COLUMNS])
+        trend = wb.create_sheet("unit costs")
+        trend.append(["month", "users", "total_modelled", "total_billed", "cost_per_user", "modelled_cost_per_user"])
+        for t in self.compare():
+            trend.append(
+                [
+                    t["month"],
+                    t["users"],
+                    t["total_modelled"],
+                    t["total_billed"],
+                    t["cost_per_user"],
+                    t["modelled_cost_per_user"],
+                ]
+            )
+        wb.save(path)
+
+    # -- the Cost Explorer cache
+
+    def cache_get(self, key: str) -> dict | None:
+        def query(conn):
+            row = (
+                None if conn is None else conn.execute("SELECT payload FROM ce_cache WHERE key = ?", (key,)).fetchone()
+            )
+            return None if row is None else json.loads(row[0])
+
+        return self._read(query)
+
+    def cache_put(self, key: str, payload: dict, estimated: bool = False) -> None:
+        text = json.dumps(payload)
+        self._write(
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO ce_cache (key, fetched_at, estimated, payload) VALUES (?, ?, ?, ?)",
+                (key, payload.get("fetched_at") or _now(), int(estimated), text),
+            )
+        )
+
+    # -- checks
+
+    def integrity_check(self) -> str:
+        def query(conn):
+            return "ok" if conn is None else conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+        return self._read(query)
