@@ -1,24 +1,52 @@
-"""unitcost web app: the router and frame. Pages are thin; the arithmetic lives in models/ and pricing/."""
+"""unitcost web app: the router and the frame. The pages are thin; the arithmetic lives in models/ and
+pricing/, the shared state and cached computations in pages/common.py.
 
-from pathlib import Path
+Navigation sections leave room for the pages other issues add (Capacity, Monthly review): add their
+st.Page entries to PAGES.
+"""
+
+import logging
+import traceback
 
 import streamlit as st
 
-from models.scenario import load
-from pricing.book import default_book
+from pages import common
 
-ROOT = Path(__file__).parent
-DEFAULT_SCENARIO = ROOT / "examples" / "positive-chat.yaml"
+st.set_page_config(page_title="unitcost", page_icon=":material/payments:", layout="wide")
 
-st.set_page_config(page_title="unitcost", layout="wide")
+PAGES = {
+    "Estimate": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+        st.Page("pages/tiers.py", title="Tiers", icon=":material/sell:", url_path="tiers"),
+        st.Page("pages/features.py", title="Features", icon=":material/receipt_long:", url_path="features"),
+        st.Page("pages/designs.py", title="Compare designs", icon=":material/compare_arrows:", url_path="designs"),
+    ],
+    "Limits and prices": [
+        st.Page("pages/capacity.py", title="Capacity", icon=":material/speed:", url_path="capacity"),
+        st.Page("pages/prices.py", title="Prices", icon=":material/price_change:", url_path="prices"),
+    ],
+    "Scenario file": [
+        st.Page("pages/scenario.py", title="Scenario", icon=":material/description:", url_path="scenario"),
+    ],
+}
 
-# Shared state: the current scenario (the last valid one) and the price book, set up once per session.
-if "scenario" not in st.session_state:
-    st.session_state.scenario = load(DEFAULT_SCENARIO)
-    st.session_state.scenario_source = "built-in example: Positive Chat"
-book = default_book()
+page = st.navigation(PAGES)
+common.frame(page.title)
+ss = st.session_state
 
-st.sidebar.caption(f"Prices as of {book.as_of} (USD, list prices)")
+side = st.sidebar.container()  # filled after the page ran, so it shows the page's own changes
+try:
+    page.run()
+except Exception as e:  # the last guard: a person sees one sentence, the server log keeps the traceback
+    logging.getLogger("unitcost").error("page %s failed:\n%s", page.title, traceback.format_exc())
+    st.error(
+        f"Something went wrong on this page ({type(e).__name__}: {e}). The scenario is unchanged; "
+        "the details are in the server log."
+    )
 
-page = st.navigation([st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True)])
-page.run()
+s = common.scenario()
+side.markdown(f"**{s.name}**")
+side.caption(
+    f"{ss.scenario_source} · {s.region} · Always Free tier {'on' if s.free_tier else 'off'} · "
+    f"list prices as of {common.book().as_of} (USD)"
+)

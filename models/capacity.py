@@ -198,3 +198,12 @@ def _users_at(quota: float, parts: list[_Demand]) -> float | None:
             if u <= hi:
                 return u
     return None
+
+
+def utilization_curve(s: Scenario, users: list[float]) -> dict[tuple[str, str], list[float | None]]:
+    """Utilisation of each limit at each total user count (tiers keeping their share), for charts."""
+    curves: dict[tuple[str, str], list[float | None]] = {}
+    for u in users:
+        for c in capacity(s.with_users(u))[0]:
+            curves.setdefault((c.limit, c.resource), []).append(c.utilization)
+    return curves

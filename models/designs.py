@@ -213,12 +213,19 @@ class Comparison:
 
 
 def compare(
-    variants: dict[str, Scenario], users_from: float, users_to: float, points: int = 300, book: PriceBook | None = None
+    variants: dict[str, Scenario],
+    users_from: float | None,
+    users_to: float | None,
+    points: int = 300,
+    book: PriceBook | None = None,
 ) -> Comparison:
-    """Estimate each variant today and sweep them all over `users_from`..`users_to` (log-spaced)."""
+    """Estimate each variant today and sweep them all over `users_from`..`users_to` (log-spaced); with
+    no range (a scenario without users cannot be scaled), today's estimates only."""
     names = list(variants)
     scenarios = list(variants.values())
     estimates = [estimate(s, book) for s in scenarios]
+    if users_from is None or users_to is None:
+        return Comparison(names, scenarios, estimates, np.zeros(0), np.zeros((len(names), 0)))
     grid = np.geomspace(users_from, users_to, points)
     totals = np.vstack([sweep(s, grid, book).total for s in scenarios])
     cmp = Comparison(names, scenarios, estimates, grid, totals)

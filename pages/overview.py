@@ -1,75 +1,162 @@
-"""Overview: the monthly bill of the current scenario, by service, feature and tier."""
+"""Overview: where the scenario comes from, and its whole monthly bill by service, feature and tier."""
 
-from dataclasses import replace
-
-import pandas as pd
 import streamlit as st
 
-from models.engine import estimate
+from models import editing
 from models.report import usd
-from models.scenario import ScenarioError, loads
-from pricing.book import PriceError
-from ui import charts
+from models.scenario import ScenarioError
+from models.tiers import tier_economics
+from pages import common
+from ui import charts, report, tables
+from ui.format import money
 
-st.title("unitcost")
-st.caption("What one feature use, one user and one pricing tier cost on AWS serverless.")
+common.ensure_frame("Overview")  # first: Streamlit may run this file without app.py
 
-upload = st.file_uploader("Scenario file (YAML, format 1)", type=["yaml", "yml"], key="upload")
-if upload is not None and st.session_state.get("upload_name") != (upload.name, upload.size):
-    try:
-        st.session_state.scenario = loads(upload.getvalue().decode("utf-8"), source=upload.name)
-        st.session_state.scenario_source = upload.name
-        st.session_state.upload_name = (upload.name, upload.size)
-    except (ScenarioError, UnicodeDecodeError) as e:
-        st.error(f"Kept the previous scenario. {e}")
+ss = st.session_state
+s = common.scenario()
 
-scenario = st.session_state.scenario
-free_tier = st.toggle("Always Free tier", value=scenario.free_tier, key="free_tier")
-st.caption(f"Scenario: **{scenario.name}** ({st.session_state.scenario_source}), region {scenario.region}")
+st.title("Overview")
+st.caption(f"**{s.name}**, from the {ss.scenario_source}. Monthly figures in USD at AWS list prices.")
 
-try:
-    result = estimate(replace(scenario, free_tier=free_tier))
-except (ScenarioError, PriceError) as e:
-    st.error(str(e))
-    st.stop()
+with st.expander("Load another scenario: demo account, scenarios folder, file or AWS account"):
+    common.source_picker("ov")
+if ss.get("import_report"):
+    with st.expander("Report of the last AWS import"):
+        st.code(ss.import_report, language=None)
 
-costliest = max((f for f in result.features if f.cost_per_use), key=lambda f: f.cost, default=None)
-cols = st.columns(4)
-cols[0].metric("Monthly total", usd(result.total))
-cols[1].metric("Cost per user", usd(result.total / result.users if result.users else None, small=True))
-cols[2].metric(
-    f"Cost per use: {costliest.name}" if costliest else "Cost per use",
-    usd(costliest.cost_per_use if costliest else None, small=True),
+# Settings: region, free tier and price book. A pending change is applied before the widgets are drawn,
+# so a change the book cannot price is undone on the spot, with a message.
+ed = common.edit_session("overview")
+if not ed["fresh"] and "ov_region" in ss:
+    if ss.ov_book != ss.book_as_of:
+        try:
+            editing.validate(ss.scenario_text, "scenario", editing.book_as_of(ss.ov_book))
+            ss.book_as_of = ss.ov_book
+        except ScenarioError as err:
+            st.error(f"Not switched to the prices of {ss.ov_book}: {err}")
+            ss.ov_book = ss.book_as_of
+    if ss.ov_region != s.region or ss.ov_free_tier != s.free_tier:
+        try:
+            common.set_scenario(editing.with_settings(s, common.book(), region=ss.ov_region, free_tier=ss.ov_free_tier))
+            ed["rev"] = ss.rev
+            s = common.scenario()
+        except ScenarioError as err:
+            st.error(f"Not applied, the scenario is unchanged. {err}")
+common.seed(ed, "ov_region", s.region)
+common.seed(ed, "ov_free_tier", s.free_tier)
+common.seed(ed, "ov_book", ss.book_as_of)
+if ss.ov_region != s.region or ss.ov_free_tier != s.free_tier:  # an undone change: show the scenario's values
+    ss.ov_region, ss.ov_free_tier = s.region, s.free_tier
+
+c1, c2, c3 = st.columns([2, 2, 3])
+c1.selectbox("Region", common.book().regions, key="ov_region")
+c2.selectbox(
+    "Prices as of",
+    list(editing.price_books()),
+    key="ov_book",
+    help="The dated price-book snapshot used for every figure.",
 )
-cols[3].metric("Users", f"{result.users:,.0f}")
+c3.toggle(
+    "Always Free tier",
+    key="ov_free_tier",
+    help="Lambda 1M requests and 400,000 GB-s, DynamoDB 25 GB and 25 RCU/WCU, CloudWatch Logs 5 GB, "
+    "applied once across the scenario.",
+)
 
+e = common.estimate_or_stop()
+
+# Headline figures
+costliest = max((f for f in e.features if f.cost_per_use is not None), key=lambda f: f.cost, default=None)
+m = st.columns(4)
+m[0].metric("Monthly total", usd(e.total))
+m[1].metric("Users", f"{e.users:,.0f}")
+m[2].metric(
+    "Cost per user",
+    money(e.total / e.users if e.users else None),
+    help="The monthly total over all users (baseline included).",
+)
+m[3].metric(
+    "Cost per use",
+    money(costliest.cost_per_use if costliest else None),
+    help="Of the feature with the largest monthly cost.",
+)
+if costliest:
+    m[3].caption(f"of **{costliest.name}**, the costliest feature")
+econ = tier_economics(e)
+if econ:
+    cols = st.columns(min(len(econ), 4))
+    for i, t in enumerate(econ):
+        if t.margin_pct is None:
+            cols[i % len(cols)].metric(
+                f"Margin: {t.name}", usd(t.margin), delta="no revenue", delta_color="off", delta_arrow="off"
+            )
+        else:
+            cols[i % len(cols)].metric(f"Margin: {t.name}", usd(t.margin), delta=f"{t.margin_pct:.1%} of revenue")
+else:
+    st.info("This scenario has no pricing tiers: its usage is all baseline. Add tiers on the Tiers page.")
+
+fig_service, fig_feature = charts.by_service(e), charts.by_feature(e)
 left, right = st.columns(2)
-left.plotly_chart(charts.by_service(result), key="chart_services")
-right.plotly_chart(charts.by_feature(result), key="chart_features")
-if result.tiers:
-    st.plotly_chart(charts.by_tier(result), key="chart_tiers")
-    st.subheader("Tiers")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "tier": t.name,
-                    "users": t.users,
-                    "price USD": t.price,
-                    "revenue USD": t.revenue,
-                    "cost USD": t.cost,
-                    "cost per user USD": t.cost_per_user,
-                    "margin USD": t.margin,
-                    "margin %": None if t.margin_pct is None else 100 * t.margin_pct,
-                }
-                for t in result.tiers
-            ]
-        ),
-        hide_index=True,
-        key="tiers_table",
-    )
+left.plotly_chart(fig_service, key="chart_services", config={"displaylogo": False})
+right.plotly_chart(fig_feature, key="chart_features", config={"displaylogo": False})
+figures = [fig_service, fig_feature]
+if e.tiers:
+    fig_tier = charts.by_tier(e)
+    st.plotly_chart(fig_tier, key="chart_tiers", config={"displaylogo": False})
+    figures.append(fig_tier)
 
-st.subheader("Features")
-st.dataframe(pd.DataFrame([vars(f) for f in result.features]), hide_index=True, key="features_table")
-st.subheader("Bill lines")
-st.dataframe(pd.DataFrame([vars(line) for line in result.lines]), hide_index=True, key="lines_table")
+frames = {
+    "services": tables.services_frame(e),
+    "features": tables.features_frame(e),
+    "tiers": tables.tiers_frame(econ),
+    "lines": tables.lines_frame(e),
+}
+# One table at a time: each table is a canvas grid in the browser, and four of them slow the first paint.
+shown = st.segmented_control(
+    "Breakdown",
+    list(frames),
+    default="services",
+    key="ov_breakdown",
+    format_func=lambda n: {"lines": "bill lines"}.get(n, n).capitalize(),
+    required=True,
+)
+df = frames[shown or "services"]
+common.table(df, key=f"ov_table_{shown}")
+st.subheader("Downloads")
+row = st.columns(6)
+row[0].download_button(
+    "Scenario (YAML)",
+    ss.scenario_text.encode("utf-8"),
+    file_name="scenario.yaml",
+    mime="application/x-yaml",
+    key="ov_yaml",
+    on_click="ignore",
+    icon=":material/download:",
+)
+source = ss.scenario_source
+
+
+def _report() -> bytes:
+    """Made when the button is pressed: the report inlines plotly.js (about 4.8 MB)."""
+    parts = [
+        ("By service", frames["services"]),
+        ("By feature", frames["features"]),
+        ("By tier", frames["tiers"]),
+        ("Bill lines", frames["lines"]),
+    ]
+    return report.html_report(e, figures, parts, source=source).encode("utf-8")
+
+
+row[1].download_button(
+    "Report (HTML)",
+    _report,
+    file_name="unitcost-report.html",
+    mime="text/html",
+    key="ov_report",
+    on_click="ignore",
+    icon=":material/download:",
+    help="One file with the figures, charts and tables; it opens offline.",
+)
+for col, (name, frame) in zip(row[2:], frames.items()):
+    with col:
+        common.csv_button(frame, f"{name.capitalize()} (CSV)", f"unitcost-{name}.csv", key=f"ov_csv_{name}")

@@ -1,36 +1,432 @@
-"""The app opens on its built-in scenario with no AWS credentials, and shows the engine's figures."""
+"""The web app under Streamlit's AppTest: every page opens on the demo account with no AWS access, and
+the figures it shows are what the engine says for the scenario as edited."""
+
+from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from models import editing
+from models.designs import Design, apply
 from models.engine import estimate
 from models.report import usd
-from models.scenario import load
+from models.scenario import load, loads
+from ui.format import money
 
 TIMEOUT_S = 60
+PAGES = [
+    "pages/overview.py",
+    "pages/tiers.py",
+    "pages/features.py",
+    "pages/designs.py",
+    "pages/scenario.py",
+    "pages/capacity.py",
+    "pages/prices.py",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(monkeypatch, tmp_path, repo_root):
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.chdir(repo_root)
+    monkeypatch.setenv("UNITCOST_SCENARIOS_DIR", str(tmp_path / "scenarios"))
+    yield
+    st.cache_data.clear()
 
 
 @pytest.fixture
-def app(repo_root, monkeypatch):
-    monkeypatch.chdir(repo_root)
-    at = AppTest.from_file(str(repo_root / "app.py"), default_timeout=TIMEOUT_S)
-    return at.run()
+def app(repo_root):
+    return AppTest.from_file(str(repo_root / "app.py"), default_timeout=TIMEOUT_S).run()
 
 
-def test_overview_opens_and_shows_the_estimate(app, repo_root):
-    assert not app.exception
-    expected = estimate(load(repo_root / "examples" / "positive-chat.yaml"))
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Monthly total"] == usd(expected.total)
+@pytest.fixture(scope="module")
+def demo():
+    from usage.demo import demo_scenario_yaml
+
+    return loads(demo_scenario_yaml(), "demo")
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def no_problems(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def current(at):
+    return at.session_state["scenario"]
+
+
+def table(at, column: str):
+    """The first read-only table with this column (AppTest gives read-only tables no key)."""
+    return next(d.value for d in at.dataframe if d.editing_mode == "read_only" and column in d.value.columns)
+
+
+def click(at, label: str):
+    return next(b for b in at.button if b.label == label).click().run()
+
+
+# ---------------------------------------------------------------- every page
+
+
+@pytest.mark.parametrize("page_file", PAGES)
+def test_every_page_opens_on_the_demo(app, page_file):
+    no_problems(app)
+    app.switch_page(page_file).run()
+    no_problems(app)
+    assert app.title, page_file
+
+
+def test_overview_shows_the_engines_figures(app, demo):
+    no_problems(app)
+    assert current(app) == demo
+    e = estimate(demo)
+    m = metrics(app)
+    assert m["Monthly total"] == usd(e.total)
+    assert m["Users"] == f"{e.users:,.0f}"
+    assert m["Cost per user"] == money(e.total / e.users)
+    costliest = max(e.features, key=lambda f: f.cost)
+    assert m["Cost per use"] == money(costliest.cost_per_use)
+    for t in e.tiers:
+        assert m[f"Margin: {t.name}"] == usd(t.margin)
     assert len(app.get("plotly_chart")) == 3
 
 
-def test_free_tier_toggle_changes_the_total(app, repo_root):
-    from dataclasses import replace
+def test_free_tier_changes_the_scenario_everywhere(app, demo):
+    app.toggle(key="ov_free_tier").set_value(False).run()
+    no_problems(app)
+    off = replace(demo, free_tier=False)
+    assert current(app) == off
+    assert metrics(app)["Monthly total"] == usd(estimate(off).total)
+    app.switch_page("pages/scenario.py").run()
+    assert "free_tier: false" in app.text_area(key="yaml_text").value
 
-    scenario = load(repo_root / "examples" / "positive-chat.yaml")
-    app.toggle(key="free_tier").set_value(False).run()
+
+def test_a_region_without_prices_is_refused_and_named(app, demo):
+    # the book has WebSocket prices for us-east-1 only: the demo cannot move to eu-west-1
+    app.selectbox(key="ov_region").set_value("eu-west-1").run()
     assert not app.exception
-    expected = estimate(replace(scenario, free_tier=False))
-    assert {m.label: m.value for m in app.metric}["Monthly total"] == usd(expected.total)
-    assert expected.total > estimate(scenario).total
+    assert any("websocket messages in eu-west-1" in e.value for e in app.error), [e.value for e in app.error]
+    assert current(app) == demo
+    assert app.selectbox(key="ov_region").value == "us-east-1"
+    assert metrics(app)["Monthly total"] == usd(estimate(demo).total)
+
+
+# ---------------------------------------------------------------- tiers
+
+
+def _tiers_editor_key(at) -> str:
+    return next(d.key for d in at.data_editor if d.key and d.key.startswith("tiers_editor_"))
+
+
+def test_editing_a_tiers_users_and_price_shows_the_engines_figures(app, demo):
+    app.switch_page("pages/tiers.py").run()
+    no_problems(app)
+    key = _tiers_editor_key(app)
+    app.session_state[key] = {
+        "edited_rows": {0: {"users": 10_000.0, "price (USD/user)": 4.99}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    no_problems(app)
+    tier = demo.tiers["observed"]
+    edited = replace(demo, tiers={"observed": replace(tier, users=10_000, price=4.99)})
+    assert current(app) == edited
+    t = estimate(edited).tiers[0]
+    assert metrics(app)["Cost per user: observed"] == money(t.cost_per_user)
+    tiers = table(app, "break-even price (USD/user)")
+    assert tiers.loc[0, "users"] == 10_000
+    assert tiers.loc[0, "revenue (USD/month)"] == pytest.approx(t.revenue)
+    assert tiers.loc[0, "margin (USD/month)"] == pytest.approx(t.margin)
+    assert tiers.loc[0, "break-even price (USD/user)"] == pytest.approx(t.cost_per_user)
+
+    # the other pages show the same scenario
+    app.switch_page("pages/overview.py").run()
+    no_problems(app)
+    e = estimate(edited)
+    assert metrics(app)["Monthly total"] == usd(e.total)
+    assert metrics(app)["Margin: observed"] == usd(e.tiers[0].margin)
+
+
+def test_adding_and_removing_tiers(app, demo):
+    app.switch_page("pages/tiers.py").run()
+    key = _tiers_editor_key(app)
+    app.session_state[key] = {
+        "edited_rows": {},
+        "added_rows": [
+            {"tier": "pro", "users": 300.0, "price (USD/user)": 9.99, "uses/user: positive-chat-message": 2000.0}
+        ],
+        "deleted_rows": [],
+    }
+    app.run()
+    no_problems(app)
+    s = current(app)
+    assert list(s.tiers) == ["observed", "pro"]
+    assert s.tiers["pro"].uses == {"positive-chat-message": 2000.0}
+    e = estimate(s)
+    pro = next(t for t in e.tiers if t.name == "pro")
+    assert metrics(app)["Cost per user: pro"] == money(pro.cost_per_user)
+
+    app.switch_page("pages/overview.py").run()  # leaving the page and coming back takes a fresh base
+    app.switch_page("pages/tiers.py").run()
+    key = _tiers_editor_key(app)
+    assert len(app.data_editor(key=key).value) == 2
+    app.session_state[key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [0]}
+    app.run()
+    no_problems(app)
+    assert list(current(app).tiers) == ["pro"]
+
+
+def test_an_invalid_tier_edit_keeps_the_last_valid_scenario(app, demo):
+    app.switch_page("pages/tiers.py").run()
+    key = _tiers_editor_key(app)
+    app.session_state[key] = {"edited_rows": {0: {"users": -5.0}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    assert not app.exception
+    assert any("tiers.observed.users" in e.value and "negative" in e.value for e in app.error)
+    assert current(app) == demo
+    assert metrics(app)["Cost per user: observed"] == money(estimate(demo).tiers[0].cost_per_user)
+
+    app.session_state[key] = {"edited_rows": {}, "added_rows": [{"users": 5.0}], "deleted_rows": []}
+    app.run()
+    assert any("needs a tier name" in e.value for e in app.error)
+    assert current(app) == demo
+
+
+# ---------------------------------------------------------------- features
+
+
+def test_editing_a_features_footprint_shows_the_engines_cost_per_use(app, demo):
+    app.switch_page("pages/features.py").run()
+    no_problems(app)
+    assert app.selectbox(key="feat_pick").value == "positive-chat-message"  # the costliest feature
+    app.number_input(key="fp_ws_messages").set_value(12.0).run()
+    app.number_input(key="fp_ws_kb").set_value(40.0).run()  # 40 KB: two 32 KB increments per message
+    no_problems(app)
+    f = demo.features["positive-chat-message"]
+    edited = replace(
+        demo,
+        features=demo.features
+        | {"positive-chat-message": replace(f, websocket=replace(f.websocket, messages=12.0, message_kb=40.0))},
+    )
+    assert current(app) == edited
+    feature = next(x for x in estimate(edited).features if x.name == "positive-chat-message")
+    m = metrics(app)
+    assert m["Cost per use (as billed)"] == money(feature.cost_per_use)
+    assert m["Monthly cost"] == usd(feature.cost)
+    drivers = table(app, "driver")
+    rounding = drivers[drivers["driver"] == "32 KB message increments"].iloc[0]
+    assert rounding["quantity per use"] == 12.0  # one extra metered message per message
+
+    app.switch_page("pages/overview.py").run()
+    assert metrics(app)["Monthly total"] == usd(estimate(edited).total)
+
+
+def test_editing_dynamodb_operations_of_a_feature(app, demo):
+    app.switch_page("pages/features.py").run()
+    key = next(d.key for d in app.data_editor if d.key.startswith("fp_ops_"))
+    # second operation: writes on Connections; make the items 3.5 KB (4 write units each)
+    app.session_state[key] = {"edited_rows": {1: {"item_kb": 3.5}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    no_problems(app)
+    f = demo.features["positive-chat-message"]
+    ops = list(f.dynamodb)
+    ops[1] = replace(ops[1], item_kb=3.5)
+    edited = replace(demo, features=demo.features | {"positive-chat-message": replace(f, dynamodb=tuple(ops))})
+    assert current(app) == edited
+    feature = next(x for x in estimate(edited).features if x.name == "positive-chat-message")
+    assert metrics(app)["Cost per use (as billed)"] == money(feature.cost_per_use)
+
+
+def test_an_invalid_footprint_is_reported_and_not_applied(app, demo):
+    app.switch_page("pages/features.py").run()
+    key = next(d.key for d in app.data_editor if d.key.startswith("fp_ops_"))
+    app.session_state[key] = {"edited_rows": {0: {"item_kb": 5000.0}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    assert not app.exception
+    assert any("item_kb" in e.value for e in app.error)
+    assert current(app) == demo
+
+
+# ---------------------------------------------------------------- scenario page
+
+
+def test_invalid_yaml_shows_the_line_and_keeps_the_last_valid_scenario(app, demo):
+    app.switch_page("pages/scenario.py").run()
+    text = app.text_area(key="yaml_text").value
+    broken = text.replace("region: us-east-1", "region: [us-east-1")
+    app.text_area(key="yaml_text").input(broken)
+    click(app, "Apply")
+    assert not app.exception
+    line = broken.splitlines().index("region: [us-east-1") + 1
+    assert any("invalid YAML" in e.value for e in app.error), [e.value for e in app.error]
+    assert any(f"line {line + 1}" in e.value or f"line {line}" in e.value for e in app.error)
+    assert current(app) == demo
+    app.switch_page("pages/overview.py").run()
+    assert metrics(app)["Monthly total"] == usd(estimate(demo).total)
+
+
+def test_an_unknown_key_is_named_with_its_line(app, demo):
+    app.switch_page("pages/scenario.py").run()
+    text = app.text_area(key="yaml_text").value.replace("free_tier: true", "free_tier: true\nfree_teir: true")
+    app.text_area(key="yaml_text").input(text)
+    click(app, "Check")
+    line = text.splitlines().index("free_teir: true") + 1
+    assert any("unknown key 'free_teir'" in e.value and f"line {line}" in e.value for e in app.error)
+    assert current(app) == demo
+
+
+def test_valid_yaml_applies_everywhere(app, repo_root):
+    app.switch_page("pages/scenario.py").run()
+    text = (repo_root / "examples" / "positive-chat.yaml").read_text()
+    app.text_area(key="yaml_text").input(text)
+    click(app, "Apply")
+    no_problems(app)
+    example = load(repo_root / "examples" / "positive-chat.yaml")
+    assert current(app) == example
+    assert app.text_area(key="yaml_text").value == text  # comments kept
+    app.switch_page("pages/overview.py").run()
+    assert metrics(app)["Monthly total"] == usd(estimate(example).total)
+
+
+def test_save_to_the_scenarios_folder_and_load_it_back(app, demo, tmp_path):
+    app.switch_page("pages/scenario.py").run()
+    app.text_input(key="sc_name").input("my demo").run()
+    app.button(key="sc_save").click().run()
+    no_problems(app)
+    saved = tmp_path / "scenarios" / "my demo.yaml"
+    assert loads(saved.read_text(), "saved") == demo
+
+    app.button(key="sc_save").click().run()  # a second save does not overwrite silently
+    assert any("already exists" in e.value for e in app.error)
+
+    app.switch_page("pages/overview.py").run()
+    app.radio(key="ov_source").set_value("Scenarios folder").run()
+    app.selectbox(key="ov_file").set_value("my demo.yaml").run()
+    app.button(key="ov_load_file").click().run()
+    no_problems(app)
+    assert current(app) == demo
+    assert "my demo.yaml" in app.session_state["scenario_source"]
+
+
+def test_loading_the_example_then_the_demo(app, demo, repo_root, tmp_path):
+    folder = tmp_path / "scenarios"
+    editing.save_scenario(folder, "example", (repo_root / "examples" / "positive-chat.yaml").read_text())
+    app.radio(key="ov_source").set_value("Scenarios folder").run()
+    app.button(key="ov_load_file").click().run()
+    no_problems(app)
+    assert current(app).name == "Positive Chat"
+    app.radio(key="ov_source").set_value("Demo account").run()
+    app.button(key="ov_load_demo").click().run()
+    no_problems(app)
+    assert current(app) == demo
+
+
+# ---------------------------------------------------------------- designs
+
+
+def test_compare_designs_shows_each_variants_total(app, demo):
+    app.switch_page("pages/designs.py").run()
+    no_problems(app)
+    book = editing.book_as_of(app.session_state["book_as_of"])
+    polling = apply(demo, Design("A", transport="http_polling", poll_table="Connections"), book)
+    m = metrics(app)
+    assert m["current: monthly total"] == usd(estimate(demo).total)
+    assert m["A: monthly total"] == usd(estimate(polling).total)
+
+    app.segmented_control(key="des_count").set_value(2).run()
+    no_problems(app)
+    app.selectbox(key="des1_cap").set_value("on_demand").run()
+    app.selectbox(key="des1_arch").set_value("arm64").run()
+    no_problems(app)
+    arm = apply(demo, Design("B", architecture="arm64", capacity="on_demand"), book)
+    assert metrics(app)["B: monthly total"] == usd(estimate(arm).total)
+
+    app.selectbox(key="des_adopt").set_value("B").run()
+    app.button(key="des_adopt_go").click().run()
+    no_problems(app)
+    assert current(app) == arm
+
+
+def test_design_settings_survive_a_page_switch(app):
+    app.switch_page("pages/designs.py").run()
+    app.text_input(key="des0_name").input("polling").run()
+    app.switch_page("pages/overview.py").run()
+    app.switch_page("pages/designs.py").run()
+    no_problems(app)
+    assert "polling: monthly total" in metrics(app)
+
+
+def test_duplicate_design_names_are_an_error(app):
+    app.switch_page("pages/designs.py").run()
+    app.text_input(key="des0_name").input("current").run()
+    assert not app.exception
+    assert any("own name" in e.value for e in app.error)
+
+
+# ---------------------------------------------------------------- AWS import
+
+
+def test_an_unreachable_aws_endpoint_is_one_clear_error(app, demo, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    app.radio(key="ov_source").set_value("AWS account").run()
+    click(app, "Import from AWS")
+    assert not app.exception
+    assert any("AWS import failed" in e.value and "not answering" in e.value for e in app.error), [
+        e.value for e in app.error
+    ]
+    assert current(app) == demo
+
+
+def test_an_import_replaces_the_scenario(app, monkeypatch):
+    from usage import demo as demo_account
+    from usage import importer
+    from usage.metrics import FetchStats
+    from usage.to_scenario import scenario_yaml
+
+    observed = demo_account.demo_observed()
+    monkeypatch.setattr(
+        importer,
+        "import_usage",
+        lambda *a, **k: importer.ImportResult(
+            observed, FetchStats(queries=3, calls=1), FetchStats(queries=3, calls=1, metrics_requested=3)
+        ),
+    )
+    app.radio(key="ov_source").set_value("AWS account").run()
+    app.number_input(key="ov_aws_users").set_value(1234)
+    click(app, "Import from AWS")
+    no_problems(app)
+    assert current(app) == loads(scenario_yaml(observed, users=1234), "import")
+    assert app.session_state["scenario_source"].startswith("AWS account")
+
+
+BASELINE_ONLY = """
+name: nightly jobs
+region: us-east-1
+functions: {job: {memory_mb: 512, duration_ms: 1200}}
+tables: {t: {storage_gb: 40}}
+features: {run: {lambda: {job: 1}, dynamodb: [{table: t, writes: 10}]}, idle: {}}
+baseline: {run: 30000}
+"""
+
+
+@pytest.mark.parametrize("which", ["example", "baseline only"])
+def test_every_page_opens_on_other_scenarios(app, repo_root, which):
+    text = (repo_root / "examples" / "positive-chat.yaml").read_text() if which == "example" else BASELINE_ONLY
+    app.switch_page("pages/scenario.py").run()
+    app.text_area(key="yaml_text").input(text)
+    click(app, "Apply")
+    no_problems(app)
+    assert current(app) == loads(text, "x")
+    for page_file in PAGES:
+        app.switch_page(page_file).run()
+        no_problems(app)
+    app.switch_page("pages/overview.py").run()
+    assert metrics(app)["Monthly total"] == usd(estimate(loads(text, "x")).total)

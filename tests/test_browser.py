@@ -1,4 +1,6 @@
-"""A real browser (Debian's Chromium driven by Playwright) against `streamlit run app.py` on 127.0.0.1."""
+"""A real browser (Debian's Chromium driven by Playwright) against `streamlit run app.py` on 127.0.0.1:
+every page opens, a tier's users change in the table and the new cost per user shows, the scenario
+downloads. Screenshots of every page go to test-output/screenshots/."""
 
 import os
 import shutil
@@ -7,12 +9,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from models.engine import estimate
 from models.report import usd
-from models.scenario import load
+from models.scenario import loads
+from ui.format import money
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
@@ -22,6 +27,16 @@ if not os.path.exists(CHROMIUM):
         raise RuntimeError("Chromium is required here but missing: apt-get install chromium")
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
+TIMEOUT_MS = 30_000
+# page title in the navigation -> url path, and text that shows once the page has drawn its figures
+PAGES = {
+    "Overview": ("", "Monthly total"),
+    "Tiers": ("tiers", "Cost per user: observed"),
+    "Features": ("features", "Cost per use (as billed)"),
+    "Compare designs": ("designs", "current: monthly total"),
+    "Scenario": ("scenario", "Scenario (YAML, format 1)"),
+}
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -29,48 +44,50 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_app(root, log_path, env_extra: dict | None = None):
+    """`streamlit run app.py` on a free 127.0.0.1 port, offline env; returns (process, url) once healthy."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env |= {"AWS_EC2_METADATA_DISABLED": "true", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env |= env_extra or {}
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with open(log_path, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                return proc, url
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.terminate()
+            raise RuntimeError(f"streamlit did not start:\n{Path(log_path).read_text()}")
+        time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     from tests.conftest import ROOT
 
-    port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env |= {"AWS_EC2_METADATA_DISABLED": "true", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
+    tmp = tmp_path_factory.mktemp("streamlit")
+    proc, url = start_app(ROOT, tmp / "server.log", {"UNITCOST_SCENARIOS_DIR": str(tmp / "scenarios")})
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start:\n{log.read_text()}")
-            time.sleep(0.2)
         yield url
     finally:
         proc.terminate()
@@ -78,7 +95,7 @@ def app_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium_browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -87,16 +104,154 @@ def browser():
         b.close()
 
 
-def test_overview_in_a_real_browser(app_url, browser, repo_root):
+@pytest.fixture
+def tab(chromium_browser):
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 2400}, accept_downloads=True)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from usage.demo import demo_scenario_yaml
+
+    return loads(demo_scenario_yaml(), "demo")
+
+
+@pytest.fixture(scope="module")
+def shots(repo_root_module):
+    out = repo_root_module / "test-output" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def repo_root_module():
+    from tests.conftest import ROOT
+
+    return ROOT
+
+
+def metric(page, label: str):
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
+
+
+def assert_clean(page) -> None:
     from playwright.sync_api import expect
 
-    out = repo_root / "test-output" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    expected = estimate(load(repo_root / "examples" / "positive-chat.yaml"))
-    page = browser.new_page(viewport={"width": 1400, "height": 2000})
-    page.goto(app_url)
-    total = page.get_by_test_id("stMetric").filter(has_text="Monthly total").get_by_test_id("stMetricValue")
-    expect(total).to_have_text(usd(expected.total), timeout=30_000)
-    page.wait_for_selector(".js-plotly-plot .bars path", timeout=30_000)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
     assert "Traceback" not in page.content()
-    page.screenshot(path=str(out / "overview.png"))
+    assert "Something went wrong" not in page.content()
+
+
+def test_a_page_opened_first_on_a_fresh_server_runs_through_the_app(app_url, tab):
+    page = tab
+    """The first visit of a fresh server goes straight to /features (Streamlit's legacy pages/ mode)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_url}/features")
+    expect(page.get_by_text("Cost per use (as billed)")).to_be_visible(timeout=TIMEOUT_MS)
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_text("Compare designs")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(nav.get_by_text("common")).to_have_count(0)
+    assert_clean(page)
+
+
+def test_every_page_opens(app_url, tab, demo, shots):
+    from playwright.sync_api import expect
+
+    page = tab
+    e = estimate(demo)
+    page.goto(app_url)
+    for title, (path, ready) in PAGES.items():
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.get_by_text(ready).first).to_be_visible(timeout=TIMEOUT_MS)
+        assert page.url.rstrip("/") == f"{app_url}/{path}".rstrip("/")
+        if path != "scenario":
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
+        if path == "":
+            expect(metric(page, "Monthly total")).to_have_text(usd(e.total))
+        page.wait_for_timeout(300)  # let the charts finish drawing
+        assert_clean(page)
+        page.screenshot(path=str(shots / f"{path or 'overview'}.png"))
+
+
+def test_changing_a_tiers_users_shows_the_new_cost_per_user(app_url, tab, demo, shots):
+    page = tab
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_url}/tiers")
+    summary = page.get_by_text("users · cost")
+    expect(summary).to_contain_text(f"{demo.users:,.0f} users", timeout=TIMEOUT_MS)
+
+    edited = replace(demo, tiers={"observed": replace(demo.tiers["observed"], users=5000)})
+    t = estimate(edited).tiers[0]
+    grid = page.get_by_test_id("stDataFrame").first  # the tiers editor
+    grid.dblclick(position={"x": 225, "y": 52})  # row 1, column 'users' (row marker 30 + tier 140 px)
+    cell = page.locator("input.gdg-input")
+    cell.fill("5000")
+    cell.press("Enter")
+    expect(summary).to_contain_text(f"5,000 users · cost {usd(t.cost)}", timeout=TIMEOUT_MS)
+    expect(metric(page, "Cost per user: observed")).to_have_text(money(t.cost_per_user))
+    assert_clean(page)
+    page.screenshot(path=str(shots / "tiers-edited.png"))
+
+    # the other pages show the edited scenario
+    page.get_by_test_id("stSidebarNav").get_by_text("Overview").click()
+    expect(metric(page, "Users")).to_have_text("5,000", timeout=TIMEOUT_MS)
+    expect(metric(page, "Monthly total")).to_have_text(usd(estimate(edited).total))
+
+
+def test_download_the_scenario_and_the_report(app_url, tab, demo, tmp_path):
+    page = tab
+    from playwright.sync_api import expect
+
+    page.goto(f"{app_url}/scenario")
+    button = page.get_by_test_id("stDownloadButton").filter(has_text="Download (YAML)")
+    expect(button).to_be_visible(timeout=TIMEOUT_MS)
+    with page.expect_download() as info:
+        button.click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.name.endswith(".yaml")
+    assert loads(path.read_text(), "download") == demo
+
+    page.goto(app_url)
+    button = page.get_by_test_id("stDownloadButton").filter(has_text="Report")
+    expect(button).to_be_visible(timeout=TIMEOUT_MS)
+    with page.expect_download() as info:
+        button.click()
+    html = tmp_path / "report.html"
+    info.value.save_as(html)
+    text = html.read_text()
+    assert text.count("Plotly.newPlot") == 3 and "<script src=" not in text
+    # it opens offline: no request leaves file://
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(html.as_uri())
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
+    assert all(u.startswith(("file:", "data:", "blob:")) for u in requests), requests
+
+
+def test_upload_a_scenario(app_url, tab, demo, repo_root_module, tmp_path):
+    """An invalid file is refused with its line and the scenario stays; a valid one replaces it."""
+    from playwright.sync_api import expect
+
+    page = tab
+    page.goto(app_url)
+    page.get_by_text("Load another scenario").click()
+    page.get_by_text("Upload a file").click()
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\nregion: us-east-1\ntiers:\n  a: {users: -1}\n")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(broken))
+    expect(page.get_by_text("broken.yaml, line 4: tiers.a.users: must not be negative")).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    expect(metric(page, "Monthly total")).to_have_text(usd(estimate(demo).total))
+
+    example = repo_root_module / "examples" / "positive-chat.yaml"
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(example))
+    expected = estimate(loads(example.read_text(), "example")).total
+    expect(metric(page, "Monthly total")).to_have_text(usd(expected), timeout=TIMEOUT_MS)
+    assert_clean(page)

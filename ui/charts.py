@@ -1,36 +1,207 @@
-"""Plotly figures of an estimate. Pure functions of the result, so they are tested without a browser."""
+"""Plotly figures of estimates, tiers, bills of materials and design comparisons.
+
+Pure functions of the models' results, so they are tested without a browser. Money is USD; hover
+labels show it with the same rounding as the tables.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 
+from models.bom import Bom
+from models.designs import Comparison
 from models.engine import Estimate
+from models.tiers import Curve, TierEconomics
 
-_LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), height=320, yaxis_title="USD per month")
+HEIGHT = 340
+_MARGIN = dict(l=10, r=10, t=48, b=10)  # the legend sits under the x axis
+_MONEY = "$%{y:,.2f}<extra>%{fullData.name}</extra>"
+_SMALL_MONEY = "$%{y:.3g}<extra>%{fullData.name}</extra>"
+
+
+def _layout(fig: go.Figure, title: str, y_title: str, **kw) -> go.Figure:
+    return fig.update_layout(
+        title=dict(text=title, x=0.01),
+        margin=_MARGIN,
+        height=kw.pop("height", HEIGHT),
+        yaxis_title=y_title,
+        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0.0),
+        **kw,
+    )
 
 
 def by_service(e: Estimate) -> go.Figure:
-    items = [(s, c) for s, c in e.services.items() if c]
-    fig = go.Figure(go.Bar(x=[s for s, _ in items], y=[c for _, c in items], name="cost"))
-    return fig.update_layout(title="Cost by service", **_LAYOUT)
+    items = sorted(((s, c) for s, c in e.services.items() if c), key=lambda x: -x[1])
+    fig = go.Figure(go.Bar(x=[s for s, _ in items], y=[c for _, c in items], name="cost", hovertemplate=_MONEY))
+    return _layout(fig, "Cost by service", "USD per month", showlegend=False)
 
 
 def by_feature(e: Estimate) -> go.Figure:
-    fig = go.Figure(go.Bar(x=[f.name for f in e.features], y=[f.cost for f in e.features], name="cost"))
-    return fig.update_layout(title="Cost by feature", **_LAYOUT)
+    items = sorted(((f.name, f.cost) for f in e.features), key=lambda x: -x[1])
+    fig = go.Figure(go.Bar(x=[n for n, _ in items], y=[c for _, c in items], name="cost", hovertemplate=_MONEY))
+    return _layout(fig, "Cost by feature", "USD per month", showlegend=False)
 
 
 def by_tier(e: Estimate) -> go.Figure:
-    """Cost of each tier split by feature, with its revenue beside it."""
+    """Cost of each tier split by feature, with the tier's revenue beside it."""
     fig = go.Figure()
-    features = [f.name for f in e.features]
-    for f in features:
-        fig.add_bar(x=[t.name for t in e.tiers], y=[t.feature_costs.get(f, 0.0) for t in e.tiers], name=f)
+    names = [t.name for t in e.tiers]
+    for f in (f.name for f in e.features):
+        fig.add_bar(x=names, y=[t.feature_costs.get(f, 0.0) for t in e.tiers], name=f, hovertemplate=_MONEY)
     fig.add_scatter(
-        x=[t.name for t in e.tiers],
+        x=names,
         y=[t.revenue for t in e.tiers],
         name="revenue",
         mode="markers",
-        marker=dict(symbol="diamond", size=12),
+        marker=dict(symbol="diamond", size=13, color="black"),
+        hovertemplate=_MONEY,
     )
-    return fig.update_layout(title="Cost and revenue by tier", barmode="stack", **_LAYOUT)
+    return _layout(fig, "Cost (by feature) and revenue by tier", "USD per month", barmode="stack")
+
+
+def tier_share(tiers: list[TierEconomics]) -> go.Figure:
+    """What share of each tier's cost each feature drives."""
+    fig = go.Figure()
+    features = list(dict.fromkeys(f for t in tiers for f in t.feature_share))
+    for f in features:
+        fig.add_bar(
+            y=[t.name for t in tiers],
+            x=[100 * t.feature_share.get(f, 0.0) for t in tiers],
+            name=f,
+            orientation="h",
+            hovertemplate="%{x:.1f}%<extra>%{fullData.name}</extra>",
+        )
+    fig = _layout(
+        fig, "Share of each tier's cost by feature", "", barmode="stack", height=max(240, 130 + 45 * len(tiers))
+    )
+    fig.update_layout(legend=dict(y=1.0, yanchor="bottom", x=0.0, xanchor="left"), margin=dict(t=80))
+    return fig.update_xaxes(title="% of the tier's cost", range=[0, 100])
+
+
+def cost_curve(c: Curve) -> go.Figure:
+    """Cost per user as users grow (every tier keeping its share), today's point marked."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=c.users,
+        y=c.cost_per_user,
+        mode="lines",
+        name="cost per user",
+        customdata=c.total,
+        hovertemplate="%{x:,.0f} users: $%{y:.4g} per user, $%{customdata:,.2f} per month<extra></extra>",
+    )
+    if c.today_cost_per_user is not None:
+        fig.add_scatter(
+            x=[c.today_users],
+            y=[c.today_cost_per_user],
+            mode="markers+text",
+            name="today",
+            text=[f"today: ${c.today_cost_per_user:.4g}"],
+            textposition="top right",
+            marker=dict(size=12, color="crimson"),
+            hovertemplate="today: %{x:,.0f} users, $%{y:.4g} per user<extra></extra>",
+        )
+    if c.revenue_per_user is not None:
+        fig.add_hline(
+            y=c.revenue_per_user,
+            line_dash="dash",
+            line_color="green",
+            annotation_text=f"revenue per user today ${c.revenue_per_user:.4g}",
+            annotation_position="bottom right",
+        )
+    fig = _layout(fig, "Cost per user as users grow (tiers keep their share)", "USD per user per month")
+    highest = np.nanmax([*c.cost_per_user, c.today_cost_per_user or 0.0, c.revenue_per_user or 0.0, 0.0])
+    fig.update_yaxes(range=[0, highest * 1.2 if highest > 0 else 1])  # room for the labels above the curve
+    return fig.update_xaxes(type="log", title="users")
+
+
+def bom_by_feature(bom: Bom, list_price: bool = False) -> go.Figure:
+    """One bar per feature: what one use costs, stacked by service."""
+    attr = "list_cost_per_use" if list_price else "cost_per_use"
+    services = list(dict.fromkeys(b.service for b in bom.lines))
+    fig = go.Figure()
+    for s in services:
+        y = [sum(getattr(b, attr) for b in bom.lines if b.feature == f and b.service == s) for f in bom.features]
+        if any(y):
+            fig.add_bar(x=bom.features, y=y, name=s, hovertemplate=_SMALL_MONEY)
+    what = "list price, no free tier" if list_price else "as billed this month"
+    return _layout(fig, f"Cost of one use by service ({what})", "USD per use", barmode="stack")
+
+
+def bom_components(bom: Bom, feature: str, list_price: bool = False) -> go.Figure:
+    """One feature: one bar per service, stacked by component."""
+    attr = "list_cost_per_use" if list_price else "cost_per_use"
+    lines, _ = bom.of(feature)
+    fig = go.Figure()
+    for b in lines:
+        if getattr(b, attr):
+            fig.add_bar(x=[b.service], y=[getattr(b, attr)], name=b.component, hovertemplate=_SMALL_MONEY)
+    return _layout(fig, f"One use of {feature}, by service and component", "USD per use", barmode="stack")
+
+
+def design_curves(cmp: Comparison, per_user: bool = False, today_users: float | None = None) -> go.Figure:
+    """Cost (or cost per user) against users for every variant, with their crossover points."""
+    y = cmp.cost_per_user if per_user else cmp.totals
+    fig = go.Figure()
+    for name, values in zip(cmp.names, y):
+        fig.add_scatter(
+            x=cmp.users,
+            y=values,
+            mode="lines",
+            name=name,
+            hovertemplate="%{x:,.0f} users: $%{y:,.4g}<extra>%{fullData.name}</extra>",
+        )
+    if cmp.crossovers:
+        xs = np.array([c.users for c in cmp.crossovers])
+        ys = np.array([c.total / c.users if per_user else c.total for c in cmp.crossovers])
+        fig.add_scatter(
+            x=xs,
+            y=ys,
+            mode="markers",
+            name="crossover",
+            marker=dict(symbol="x", size=12, color="black"),
+            text=[f"{c.a} / {c.b}" for c in cmp.crossovers],
+            hovertemplate="%{text}: %{x:,.0f} users<extra>crossover</extra>",
+        )
+    if today_users:
+        fig.add_vline(x=today_users, line_dash="dot", line_color="grey", annotation_text="today")
+    title = "Cost per user as users grow" if per_user else "Monthly cost as users grow"
+    fig = _layout(fig, title, "USD per user per month" if per_user else "USD per month")
+    fig.update_xaxes(type="log", title="users")
+    return fig.update_yaxes(rangemode="tozero") if per_user else fig.update_yaxes(type="log")
+
+
+def design_differences(cmp: Comparison, today_users: float | None = None) -> go.Figure:
+    """Each alternative's monthly total minus the first variant's: below zero it is cheaper."""
+    fig = go.Figure()
+    for name, values in zip(cmp.names[1:], cmp.totals[1:]):
+        fig.add_scatter(
+            x=cmp.users,
+            y=values - cmp.totals[0],
+            mode="lines",
+            name=f"{name} - {cmp.names[0]}",
+            hovertemplate="%{x:,.0f} users: %{y:+,.2f} USD<extra>%{fullData.name}</extra>",
+        )
+    fig.add_hline(y=0, line_color="grey")
+    first = [c for c in cmp.crossovers if cmp.names[0] in (c.a, c.b)]
+    if first:
+        fig.add_scatter(
+            x=[c.users for c in first],
+            y=[0.0] * len(first),
+            mode="markers",
+            name="crossover",
+            marker=dict(symbol="x", size=12, color="black"),
+            hovertemplate="%{x:,.0f} users<extra>crossover</extra>",
+        )
+    if today_users:
+        fig.add_vline(x=today_users, line_dash="dot", line_color="grey", annotation_text="today")
+    fig = _layout(fig, f"Difference from {cmp.names[0]} (below 0: cheaper)", "USD per month")
+    return fig.update_xaxes(type="log", title="users")
+
+
+def design_services(cmp: Comparison) -> go.Figure:
+    services = sorted({s for e in cmp.estimates for s, c in e.services.items() if c})
+    fig = go.Figure()
+    for name, e in zip(cmp.names, cmp.estimates):
+        fig.add_bar(x=services, y=[e.services.get(s, 0.0) for s in services], name=name, hovertemplate=_MONEY)
+    return _layout(fig, "Cost by service, per variant", "USD per month", barmode="group")

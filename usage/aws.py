@@ -40,17 +40,34 @@ PERMISSIONS: dict[tuple[str, str], str] = {
 }
 
 ACCESS_DENIED_CODES = {
-    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException",
-    "AuthorizationError", "Forbidden", "ForbiddenException",
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedException",
+    "AuthorizationError",
+    "Forbidden",
+    "ForbiddenException",
 }
 BAD_CREDENTIAL_CODES = {
-    "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException",
-    "InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
 }
 THROTTLE_CODES = {
-    "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException",
-    "RequestLimitExceeded", "ProvisionedThroughputExceededException", "RequestThrottled",
-    "RequestThrottledException", "LimitExceededException", "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "ProvisionedThroughputExceededException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "LimitExceededException",
+    "SlowDown",
 }
 
 
@@ -99,6 +116,15 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
     return session
 
 
+def has_credentials(profile: str | None = None) -> bool:
+    """Whether the standard chain finds credentials and a region (nothing is called on AWS)."""
+    try:
+        make_session(profile)
+    except UsageError:
+        return False
+    return True
+
+
 def client(session: boto3.Session, service: str, probe: bool = False):
     return session.client(service, config=PROBE_CONFIG if probe else RETRY_CONFIG)
 
@@ -129,12 +155,15 @@ def translate(error: Exception, service: str, operation: str) -> UsageError:
         return UsageError("no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
     if isinstance(error, bexc.NoRegionError):
         return UsageError("no AWS region: pass --region or set AWS_DEFAULT_REGION")
-    if isinstance(error, bexc.EndpointConnectionError | bexc.ConnectTimeoutError | bexc.ReadTimeoutError
-                  | bexc.ConnectionClosedError):
+    if isinstance(
+        error,
+        bexc.EndpointConnectionError | bexc.ConnectTimeoutError | bexc.ReadTimeoutError | bexc.ConnectionClosedError,
+    ):
         where = getattr(error, "kwargs", {}).get("endpoint_url")
         endpoint = f"the AWS endpoint {where}" if where else "the AWS endpoint"
-        return UsageError(f"{endpoint} is not answering ({service} {operation}); "
-                          "check the network, AWS_ENDPOINT_URL and --region")
+        return UsageError(
+            f"{endpoint} is not answering ({service} {operation}); check the network, AWS_ENDPOINT_URL and --region"
+        )
     if isinstance(error, bexc.ClientError):
         code = error_code(error)
         if is_access_denied(error):

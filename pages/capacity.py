@@ -1,0 +1,68 @@
+"""Capacity: how many users fit before a limit throttles, for the current scenario's peak load."""
+
+import pandas as pd
+import streamlit as st
+
+from models.capacity import utilization_curve
+from pages import common
+from ui.capacity_charts import utilization_vs_users
+
+common.ensure_frame("Capacity")  # first: Streamlit may run this file without app.py
+
+s = common.scenario()
+result = common.current_estimate()
+
+st.title("Capacity")
+st.caption(
+    f"Peak = average rate x peak_to_average ({s.peak_to_average:g} in this scenario; per function and per table "
+    "overrides apply). Quotas are AWS's defaults unless the scenario's `quotas:` raises them. "
+    "Users at limit: total users (every tier keeping its share) at which the peak reaches the quota."
+)
+if not result.capacity:
+    st.info("This scenario has no functions, APIs or tables, so no limits apply.")
+    st.stop()
+
+first = next((c for c in result.capacity if c.users_at_limit is not None), None)
+if first is not None:
+    st.metric(
+        f"First limit reached: {first.limit} ({first.resource})",
+        f"{first.users_at_limit:,.0f} users",
+        f"{result.users:,.0f} users today",
+        delta_color="off",
+    )
+rows = pd.DataFrame(
+    [
+        {
+            "limit": c.limit,
+            "resource": c.resource,
+            "peak": c.peak,
+            "quota": c.quota,
+            "utilization %": None if c.utilization is None else 100 * c.utilization,
+            "users at limit": c.users_at_limit,
+            "unit": c.unit,
+            "note": c.note,
+        }
+        for c in result.capacity
+    ]
+)
+st.dataframe(
+    rows.style.apply(
+        lambda r: ["background-color: #fde2e1" if r.name == 0 and first is not None else "" for _ in r], axis=1
+    ),
+    hide_index=True,
+    width="stretch",
+    key="capacity_table",
+    column_config={
+        "peak": st.column_config.NumberColumn(format="%.4g"),
+        "quota": st.column_config.NumberColumn(format="localized"),
+        "utilization %": st.column_config.NumberColumn(format="%.2f"),
+        "users at limit": st.column_config.NumberColumn(format="localized"),
+    },
+)
+for note in result.capacity_notes:
+    st.warning(note)
+
+if result.users > 0:
+    top = max(result.users * 2, (first.users_at_limit * 1.2) if first else 0)
+    users = [top * i / 60 for i in range(61)]
+    st.plotly_chart(utilization_vs_users(users, utilization_curve(s, users), result.users), key="capacity_chart")

@@ -1,0 +1,239 @@
+"""Compare designs: variants of the current scenario side by side, per service, feature and tier, and their
+cost-vs-users curves with the points where one becomes cheaper than another."""
+
+import streamlit as st
+
+from models.designs import Design, suggested_capacity
+from models.report import usd
+from models.scenario import ScenarioError
+from models.tiers import users_range
+from pages import common
+from ui import charts, tables
+
+common.ensure_frame("Compare designs")  # first: Streamlit may run this file without app.py
+
+ss = st.session_state
+s = common.scenario()
+e = common.estimate_or_stop()
+remember = common.remember
+
+st.title("Compare designs")
+st.caption(
+    "Each alternative changes some settings of the current scenario; everything else stays as it is. "
+    "'keep' leaves a setting unchanged."
+)
+
+KEEP = "keep"
+MEMORY = [KEEP, 128, 256, 512, 1024, 1536, 1769, 2048, 3008, 4096, 6144, 8192, 10240]
+functions = ["all functions", *s.functions]
+tables_ = ["all tables", *s.tables]
+presets = ["http_polling" if s.websockets else "arm64", "provisioned" if s.tables else "arm64", "arm64"]
+
+remember("des_count", 1, [1, 2, 3])
+count = st.segmented_control("Alternatives", [1, 2, 3], key="des_count", required=True) or 1
+
+
+def design_form(i: int) -> Design:
+    k = f"des{i}_"
+    preset = presets[i]
+    remember(k + "name", chr(ord("A") + i))
+    name = st.text_input("Name", key=k + "name", max_chars=30).strip() or chr(ord("A") + i)
+
+    st.markdown("**Lambda**")
+    remember(k + "fn", functions[0], functions)
+    fn = st.selectbox("Function", functions, key=k + "fn")
+    a, b = st.columns(2)
+    remember(k + "arch", "arm64" if preset == "arm64" else KEEP, [KEEP, "x86_64", "arm64"])
+    arch = a.selectbox("Architecture", [KEEP, "x86_64", "arm64"], key=k + "arch")
+    remember(k + "mem", KEEP, MEMORY)
+    mem = b.selectbox("Memory (MB)", MEMORY, key=k + "mem")
+    remember(k + "dur", None)
+    dur = a.number_input(
+        "Duration (ms)", min_value=0.0, max_value=900_000.0, step=10.0, key=k + "dur", help="Blank: keep"
+    )
+    remember(k + "cpu", False)
+    cpu = b.checkbox(
+        "CPU-bound", key=k + "cpu", help="Duration scales with 1/memory when memory changes and no duration is given."
+    )
+
+    table = capacity = table_class = None
+    rcu = wcu = None
+    if s.tables:
+        st.markdown("**DynamoDB**")
+        remember(k + "table", tables_[0], tables_)
+        table = st.selectbox("Table", tables_, key=k + "table")
+        table = None if table == tables_[0] else table
+        a, b = st.columns(2)
+        caps = [KEEP, "on_demand", "provisioned"]
+        remember(k + "cap", "provisioned" if preset == "provisioned" else KEEP, caps)
+        capacity = a.selectbox("Capacity mode", caps, key=k + "cap")
+        classes = [KEEP, "standard", "standard_ia"]
+        remember(k + "class", KEEP, classes)
+        table_class = b.selectbox("Table class", classes, key=k + "class")
+        if capacity == "provisioned":
+            r, w = suggested_capacity(s, table)
+            remember(k + "rcu", float(r))
+            remember(k + "wcu", float(w))
+            rcu = a.number_input(
+                "Read capacity (RCU)",
+                min_value=0.0,
+                step=1.0,
+                format="%g",
+                key=k + "rcu",
+                help=f"Suggested: {r} (this month's reads per second on average, x2)",
+            )
+            wcu = b.number_input(
+                "Write capacity (WCU)",
+                min_value=0.0,
+                step=1.0,
+                format="%g",
+                key=k + "wcu",
+                help=f"Suggested: {w} (this month's writes per second on average, x2)",
+            )
+            st.caption("Provisioned capacity is a fixed cost in the curves below: it does not grow with users.")
+
+    transport, interval, poll_table, batch, fan_out = "websocket", 10.0, None, 1.0, 1.0
+    if s.websockets:
+        st.markdown("**WebSocket**")
+        options = ["websocket", "http_polling"]
+        remember(k + "transport", "http_polling" if preset == "http_polling" else "websocket", options)
+        transport = st.radio(
+            "Transport",
+            options,
+            key=k + "transport",
+            horizontal=True,
+            format_func={"websocket": "WebSocket push", "http_polling": "HTTP polling"}.get,
+        )
+        a, b = st.columns(2)
+        if transport == "http_polling":
+            remember(k + "interval", 10.0)
+            interval = a.number_input(
+                "Poll interval (s)", min_value=0.5, max_value=3600.0, step=1.0, format="%g", key=k + "interval"
+            )
+            polls = ["none", *s.tables]
+            remember(k + "poll_table", polls[1] if len(polls) > 1 else "none", polls)
+            pt = b.selectbox("Each poll reads 1 KB from", polls, key=k + "poll_table")
+            poll_table = None if pt == "none" else pt
+            st.caption(
+                "Each use that sent messages sends one HTTP request instead; each connected minute polls "
+                "60 / interval times (a request, a 128 MB poll function of 20 ms, and the read)."
+            )
+        else:
+            remember(k + "batch", 1.0)
+            batch = a.number_input(
+                "Messages per frame (batching)", min_value=1.0, max_value=100.0, step=1.0, format="%g", key=k + "batch"
+            )
+            remember(k + "fanout", 1.0)
+            fan_out = b.number_input(
+                "Fan-out x", min_value=0.0, max_value=1000.0, step=0.5, format="%g", key=k + "fanout"
+            )
+    return Design(
+        name=name,
+        function=None if fn == functions[0] else fn,
+        architecture=None if arch == KEEP else arch,
+        memory_mb=None if mem == KEEP else int(mem),
+        duration_ms=dur,
+        cpu_bound=cpu,
+        table=table,
+        capacity=None if capacity in (None, KEEP) else capacity,
+        read_capacity=rcu,
+        write_capacity=wcu,
+        table_class=None if table_class in (None, KEEP) else table_class,
+        batch=batch,
+        fan_out=fan_out,
+        transport=transport,
+        poll_interval_s=interval,
+        poll_table=poll_table,
+    )
+
+
+cols = st.columns(3)
+designs = []
+for i in range(count):
+    with cols[i].container(border=True):
+        designs.append(design_form(i))
+
+lo, hi = users_range(e.users)
+options = [10**i for i in range(0, 13)]
+# A range slider takes its value as an argument (set through session state it loses its range-ness).
+span = st.select_slider(
+    "Users for the curves (tiers keep their share)",
+    options=options,
+    key="des_range",
+    value=ss.get("des_range_saved", (int(lo), int(hi))),
+    format_func=lambda x: f"{x:,}",
+)
+ss.des_range_saved = span
+common.save_remembered()
+
+names = ["current", *(d.name for d in designs)]
+if len(set(names)) != len(names):
+    st.error("Give every alternative its own name (and not 'current').")
+    st.stop()
+users_from, users_to = float(span[0]), float(span[1])
+if e.users <= 0:
+    st.info("The curves need users: give a tier some users on the Tiers page. Today's bills are compared below.")
+    users_from = users_to = None
+elif span[0] >= span[1]:
+    st.error("Pick a range of users with two different ends.")
+    st.stop()
+try:
+    cmp = common.comparison(tuple(designs), users_from, users_to)
+except ScenarioError as err:
+    st.error(f"This design does not make a valid scenario: {err}")
+    st.stop()
+
+# Today, side by side
+m = st.columns(len(cmp.names))
+base = cmp.estimates[0].total
+for col, name, est, d in zip(m, cmp.names, cmp.estimates, [None, *designs]):
+    delta = None if d is None else f"{est.total - base:+,.2f} USD vs current"
+    col.metric(f"{name}: monthly total", usd(est.total), delta=delta, delta_color="inverse")
+    col.caption("as it is" if d is None else "; ".join(d.changes()))
+
+if not cmp.users.size:
+    pass
+elif cmp.crossovers:
+    for c in cmp.crossovers:
+        other = c.b if c.cheaper_below == c.a else c.a
+        st.info(
+            f"**{c.a}** and **{c.b}** cross at **{c.users:,.0f} users** ({usd(c.total)} a month): below that "
+            f"{c.cheaper_below} is cheaper, above it {other}."
+        )
+else:
+    st.caption(
+        f"No crossover between {span[0]:,} and {span[1]:,} users: the order of the variants does not "
+        "change in that range."
+    )
+
+plotly = {"displaylogo": False}
+if cmp.users.size:
+    left, right = st.columns(2)
+    left.plotly_chart(charts.design_curves(cmp, per_user=False, today_users=e.users), key="des_total", config=plotly)
+    right.plotly_chart(charts.design_differences(cmp, today_users=e.users), key="des_diff", config=plotly)
+    left, right = st.columns(2)
+    left.plotly_chart(charts.design_curves(cmp, per_user=True, today_users=e.users), key="des_per_user", config=plotly)
+    right.plotly_chart(charts.design_services(cmp), key="des_services", config=plotly)
+else:
+    st.plotly_chart(charts.design_services(cmp), key="des_services", config=plotly)
+
+frames = tables.comparison_frames(cmp)
+tabs = st.tabs(["By service", "By feature", "By tier", "Crossovers"])
+for tab, (name, df) in zip(tabs, [*frames.items(), ("crossovers", tables.crossovers_frame(cmp))]):
+    with tab:
+        common.table(df, key=f"des_table_{name}")
+        common.csv_button(df, f"Download ({name}, CSV)", f"unitcost-designs-{name}.csv", key=f"des_csv_{name}")
+common.csv_button(
+    tables.comparison_curves_frame(cmp),
+    "Download the curves (CSV)",
+    "unitcost-designs-curves.csv",
+    key="des_csv_curves",
+)
+
+st.subheader("Adopt a design")
+pick = st.selectbox("Make this variant the current scenario", cmp.names[1:], key="des_adopt")
+if st.button("Adopt", key="des_adopt_go"):
+    i = cmp.names.index(pick)
+    common.set_scenario(cmp.scenarios[i], source=f"design {pick} of {ss.scenario_source}")
+    common.flash("success", f"Design {pick} is now the current scenario.")
+    st.rerun()

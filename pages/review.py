@@ -1,0 +1,290 @@
+"""Monthly review: for one month, what the model expected, what CloudWatch metered and what AWS billed, the
+likely causes of the difference, unit costs over the saved months, and the report to take to the meeting.
+
+Reads `st.session_state.scenario` (set up by app.py; the demo account's scenario when the page runs alone).
+Every review is saved to the history database (models/history.py); the arithmetic is in models/review.py and
+the AWS calls in usage/review_run.py.
+"""
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from models.history import History, HistoryError
+from models.report import usd
+from models.review import ReviewError, recent_months
+from models.scenario import Scenario, loads, to_yaml
+from ui import review_report as rr
+
+try:  # inside the app: its shared frame (state, legacy pages/ mode); harmless when the page runs alone
+    from pages import common as _common
+
+    getattr(_common, "ensure_frame", lambda page: None)("Monthly review")
+except ImportError:
+    pass
+
+ss = st.session_state
+CHART = {"displaylogo": False}
+
+
+@st.cache_data(show_spinner=False)
+def _demo_text() -> str:
+    from usage.demo import demo_scenario_yaml
+
+    return demo_scenario_yaml()
+
+
+def _scenario() -> tuple[Scenario, str, str]:
+    s = ss.get("scenario")
+    if s is None:
+        text = _demo_text()
+        return loads(text, "demo account"), text, "built-in demo account"
+    return s, ss.get("scenario_text") or to_yaml(s), ss.get("scenario_source", "the app")
+
+
+def _history() -> History:
+    return History(ss.get("review_history_path"))
+
+
+def _run(s: Scenario, text: str, month: str, demo: bool, **kw) -> None:
+    from usage.aws import UsageError
+    from usage.review_run import run_review
+
+    try:
+        with st.spinner(f"Reviewing {month}..."):
+            run = run_review(s, month, scenario_yaml=text, demo=demo, history=_history(), **kw)
+    except (UsageError, ReviewError, HistoryError) as err:
+        st.error(f"The review of {month} did not run: {err.message}")
+        return
+    ss.review_current = {
+        "id": run.review_id,
+        "review": run.review.to_json(),
+        "messages": run.messages,
+        "notes": kw.get("notes", ""),
+    }
+
+
+def _delete(history: History, review_id: int) -> None:
+    """Delete a saved review (a button callback: runs before the page, so the confirmation can be reset)."""
+    try:
+        history.delete(review_id)
+    except HistoryError as err:
+        ss.rv_delete_error = err.message
+    ss.rv_delete_sure = False
+    if (ss.get("review_current") or {}).get("id") == review_id:
+        ss.review_current = None
+
+
+s, text, source = _scenario()
+st.title("Monthly review")
+st.caption(
+    f"**{s.name}** ({source}) against one month's bill: modelled, metered by CloudWatch, billed by AWS. "
+    "USD at list prices."
+)
+
+with st.container(border=True):
+    kind = st.radio(
+        "Bill and metrics from",
+        ["Demo account", "AWS account"],
+        horizontal=True,
+        key="rv_source",
+        help="The demo account needs no credentials. An AWS account is read with Cost Explorer "
+        "(ce:GetCostAndUsage, $0.01 per request, cached in the history database) and CloudWatch.",
+    )
+    demo = kind == "Demo account"
+    if demo:
+        from usage.review_demo import months as demo_months
+
+        months = demo_months()[::-1]
+    else:
+        months = recent_months(datetime.now(UTC).date(), 13)
+    with st.form("rv_form"):
+        c1, c2, c3 = st.columns([1, 1, 2])
+        month = c1.selectbox("Month", months, key="rv_month")
+        users = c2.number_input(
+            "Users in the month (0: from the scenario or metric)", min_value=0, value=0, step=100, key="rv_users"
+        )
+        notes = c3.text_input("Notes saved with the review", key="rv_notes")
+        extra: dict = {}
+        if not demo:
+            c1, c2, c3, c4 = st.columns(4)
+            tag = c1.text_input("Cost-allocation tag (KEY=VALUE, optional)", key="rv_tag")
+            metric = c2.text_input(
+                "Users from a CloudWatch metric (NAMESPACE:METRIC[:STAT], optional)", key="rv_users_metric"
+            )
+            profile = c3.text_input("AWS profile (optional)", key="rv_profile")
+            refresh = c4.checkbox("Ask Cost Explorer again ($0.01 per request)", key="rv_refresh")
+            skip = c4.checkbox("Skip the CloudWatch import", key="rv_skip_metrics")
+            extra = {
+                "tag": tag.strip() or None,
+                "users_metric": metric.strip() or None,
+                "profile": profile.strip() or None,
+                "refresh": refresh,
+                "metrics": not skip,
+            }
+        go = st.form_submit_button("Run the review", key="rv_run", type="primary")
+    if go:
+        _run(s, text, month, demo, users=float(users) or None, notes=notes, **extra)
+
+history = _history()
+try:
+    saved = history.list()
+except HistoryError as err:
+    st.error(f"Cannot read the saved reviews: {err.message}")
+    saved = []
+with st.expander(f"Saved reviews ({len(saved)}) in {history.path}", expanded=not ss.get("review_current")):
+    if saved:
+        labels = {r.id: r.label() for r in saved}
+        pick = st.selectbox("Review", list(labels), format_func=labels.get, key="rv_pick")
+        b1, b2, b3, _ = st.columns([1, 1, 2, 3])
+        sure = b3.checkbox("Yes, delete it", key="rv_delete_sure")
+        if b1.button("Open", key="rv_open"):
+            try:
+                rec = history.get(pick)
+                ss.review_current = {
+                    "id": rec.id,
+                    "review": rec.review,
+                    "notes": rec.notes,
+                    "messages": [f"Review #{rec.id}, saved {rec.created_at}."],
+                }
+            except HistoryError as err:
+                st.error(err.message)
+        b2.button(
+            "Delete",
+            key="rv_delete",
+            disabled=not sure,
+            help="Tick 'Yes, delete it' first",
+            on_click=_delete,
+            args=(history, pick),
+        )
+        if ss.get("rv_delete_error"):
+            st.error(ss.pop("rv_delete_error"))
+    else:
+        st.caption("No saved reviews yet: run one above.")
+
+
+def _show(current: dict, history: History) -> None:
+    r = current["review"]
+    u = r["unit_costs"]
+    st.subheader(f"{r['month']}: {r['scenario_name']}" + (f" (review #{current['id']})" if current.get("id") else ""))
+    for m in current.get("messages", []):
+        st.caption(m)
+    if r.get("estimated"):
+        st.warning(f"Cost Explorer marks {r['month']} as estimated: the bill is not final yet.")
+    cols = st.columns(5)
+    cols[0].metric("Modelled", usd(r["total_modelled"]))
+    cols[1].metric("Metered at list prices", usd(r["total_metered"]))
+    cols[2].metric("Billed", usd(r["total_billed"]))
+    cols[3].metric(
+        "Variance",
+        usd(r["variance"]),
+        delta=f"{r['variance'] / r['total_modelled']:+.1%} of the model" if r["total_modelled"] else None,
+        delta_color="inverse",
+    )
+    cols[4].metric(
+        "Cost per user (billed)",
+        rr.money(u.get("cost_per_user")),
+        help=f"{u['users']:,.0f} users ({u['users_source']})" if u.get("users") else "no user count",
+    )
+
+    left, right = st.columns(2)
+    left.plotly_chart(rr.waterfall_figure(r), key="rv_waterfall", config=CHART)
+    right.plotly_chart(rr.variance_figure(r), key="rv_variance", config=CHART)
+
+    st.markdown("**Reconciliation** (per service and usage type; variance = billed - modelled)")
+    qty = st.column_config.NumberColumn(format="localized")
+    dollars = st.column_config.NumberColumn(format="dollar")
+    st.dataframe(
+        rr.lines_frame(r),
+        hide_index=True,
+        key="rv_lines",
+        column_config={
+            "modelled qty": qty,
+            "metered qty": qty,
+            "billed qty": qty,
+            "modelled $": dollars,
+            "billed $": dollars,
+            "variance $": dollars,
+        },
+    )
+    with st.expander("Causes, with their amounts"):
+        st.dataframe(rr.causes_frame(r), hide_index=True, key="rv_causes")
+    for n in r.get("notes", []):
+        st.caption(f"Note: {n}")
+
+    tiers, features = rr.unit_cost_frames(r)
+    per_user = st.column_config.NumberColumn(format="$%.4f")
+    per_use = st.column_config.NumberColumn(format="$%.8f")
+    t1, t2 = st.columns(2)
+    t1.markdown("**Cost per user, by tier**")
+    t1.dataframe(
+        tiers,
+        hide_index=True,
+        key="rv_tiers",
+        column_config={"users": qty, "billed $": dollars, "per user $": per_user, "modelled per user $": per_user},
+    )
+    t2.markdown("**Cost per use, by feature**")
+    t2.dataframe(
+        features,
+        hide_index=True,
+        key="rv_features",
+        column_config={"uses": qty, "billed $": dollars, "per use $": per_use, "modelled per use $": per_use},
+    )
+
+    try:
+        trend = history.compare(r["scenario_name"])
+    except HistoryError as err:
+        st.error(err.message)
+        trend = []
+    st.markdown("**Unit costs across saved months** (the latest review of each month)")
+    if trend:
+        st.plotly_chart(rr.trend_figure(trend), key="rv_trend", config=CHART)
+        st.dataframe(
+            rr.trend_frame(trend),
+            hide_index=True,
+            key="rv_trend_table",
+            column_config={
+                "users": qty,
+                "modelled $": dollars,
+                "billed $": dollars,
+                "per user $": per_user,
+                "modelled per user $": per_user,
+            },
+        )
+    else:
+        st.caption("Save reviews of other months to see the trend.")
+
+    report_notes = current.get("notes", "")
+
+    def _report() -> bytes:
+        return rr.review_html(r, trend, notes=report_notes).encode("utf-8")
+
+    def _csv() -> bytes:
+        return rr.lines_frame(r).to_csv(index=False).encode("utf-8")
+
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Report (one HTML file, opens offline)",
+        _report,
+        file_name=f"unitcost-review-{r['month']}.html",
+        mime="text/html",
+        key="rv_report",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    d2.download_button(
+        "Reconciliation (CSV)",
+        _csv,
+        file_name=f"unitcost-review-{r['month']}.csv",
+        mime="text/csv",
+        key="rv_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+current = ss.get("review_current")
+if current:
+    _show(current, history)
+else:
+    st.info("Pick a month and run the review, or open a saved one.")

@@ -1,0 +1,85 @@
+"""Scenario: the YAML behind every page. View and edit it, validate it (errors point at the line),
+download it, save it to the scenarios folder, or load another."""
+
+import re
+from pathlib import Path
+
+import streamlit as st
+
+from models import editing
+from models.scenario import ScenarioError
+from pages import common
+
+common.ensure_frame("Scenario")  # first: Streamlit may run this file without app.py
+
+
+ss = st.session_state
+s = common.scenario()
+
+st.title("Scenario")
+st.caption(
+    f"**{s.name}**, from the {ss.scenario_source}. The format is described in the README "
+    "(scenario files, format 1); `examples/positive-chat.yaml` shows every key."
+)
+
+st.html(
+    "<style>.st-key-yaml_text textarea { font-family: ui-monospace, Menlo, Consolas, monospace; "
+    "font-size: 0.85rem; }</style>"
+)
+ed = common.edit_session("scenario_yaml")
+common.seed(ed, "yaml_text", ss.scenario_text)
+with st.form("yaml_form", border=False):
+    st.text_area("Scenario (YAML, format 1)", key="yaml_text", height=520)
+    buttons = st.container(horizontal=True)
+    check = buttons.form_submit_button("Check", icon=":material/rule:")
+    apply = buttons.form_submit_button("Apply", type="primary", icon=":material/check:")
+if check or apply:
+    text = ss.yaml_text
+    try:
+        new = editing.validate(text, "scenario editor", common.book())
+    except ScenarioError as err:
+        common.scenario_error(err, text)
+    else:
+        if apply:
+            common.set_scenario(new, text=text, source="scenario editor")
+            ed["rev"] = ss.rev  # our own change: keep the text as typed, comments included
+            st.success(f"Applied: every page now shows {new.name}.")
+        else:
+            st.success("Valid: press Apply to use it.")
+elif ss.yaml_text != ss.scenario_text:
+    st.caption("The editor holds changes that are not applied yet; downloads and saves use the applied scenario.")
+
+s = common.scenario()
+slug = re.sub(r"[^A-Za-z0-9._-]+", "-", s.name).strip("-").lower() or "scenario"
+
+st.subheader("Download or save")
+c1, c2 = st.columns([1, 2])
+c1.download_button(
+    "Download (YAML)",
+    ss.scenario_text.encode("utf-8"),
+    file_name=f"{slug}.yaml",
+    mime="application/x-yaml",
+    key="sc_download",
+    on_click="ignore",
+    icon=":material/download:",
+)
+with c2:
+    common.seed(ed, "sc_folder", ss.scenarios_dir)
+    folder = st.text_input("Scenarios folder", key="sc_folder")
+    if folder.strip() and folder.strip() != ss.scenarios_dir:
+        ss.scenarios_dir = folder.strip()
+    a, b, c = st.columns([3, 1, 1], vertical_alignment="bottom")
+    if "sc_name" not in ss or ed["fresh"]:
+        ss.sc_name = f"{slug}.yaml"
+    name = a.text_input("File name", key="sc_name")
+    overwrite = b.checkbox("Overwrite", key="sc_overwrite")
+    if c.button("Save", key="sc_save", icon=":material/save:"):
+        try:
+            path = editing.save_scenario(Path(ss.scenarios_dir), name, ss.scenario_text, overwrite=overwrite)
+        except editing.FolderError as err:
+            st.error(str(err))
+        else:
+            st.success(f"Saved to {path}.")
+
+st.subheader("Load another")
+common.source_picker("sc")

@@ -1,0 +1,78 @@
+"""The Capacity and Prices pages under AppTest: they open on the demo and show what the models say."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from models.capacity import capacity
+from models.engine import estimate
+from models.scenario import loads, to_yaml
+from pricing.book import default_book
+
+TIMEOUT_S = 60
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(monkeypatch, tmp_path, repo_root):
+    st.cache_data.clear()
+    monkeypatch.chdir(repo_root)
+    monkeypatch.setenv("UNITCOST_SCENARIOS_DIR", str(tmp_path / "scenarios"))
+    yield
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def app(repo_root):
+    return AppTest.from_file(str(repo_root / "app.py"), default_timeout=TIMEOUT_S).run()
+
+
+def test_capacity_page_shows_the_first_limit_and_the_table(app):
+    app.switch_page("pages/capacity.py").run()
+    assert not app.exception and not app.error
+    limits, _ = capacity(app.session_state["scenario"])
+    first = next(c for c in limits if c.users_at_limit is not None)
+    metric = app.metric[0]
+    assert metric.label == f"First limit reached: {first.limit} ({first.resource})"
+    assert metric.value == f"{first.users_at_limit:,.0f} users"
+    shown = app.dataframe[0].value
+    assert list(shown["limit"]) == [c.limit for c in limits]
+    assert len(app.get("plotly_chart")) == 1
+
+
+def test_capacity_follows_a_raised_quota(app):
+    s = app.session_state["scenario"]
+    first = next(c for c in capacity(s)[0] if c.users_at_limit is not None)
+    raised = loads(f"name: q\nregion: us-east-1\nquotas: {{{first.limit}: {first.quota * 10}}}\n")
+    from dataclasses import replace
+
+    edited = replace(s, quotas=raised.quotas)
+    app.session_state["scenario"] = edited  # as pages/common.set_scenario does
+    app.session_state["scenario_text"] = to_yaml(edited)
+    app.session_state["rev"] += 1
+    app.switch_page("pages/capacity.py").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    row = table[(table["limit"] == first.limit) & (table["resource"] == first.resource)].iloc[0]
+    assert row["users at limit"] == pytest.approx(first.users_at_limit * 10, rel=1e-6)
+
+
+def test_prices_page_shows_the_book_for_the_scenario_region(app):
+    app.switch_page("pages/prices.py").run()
+    assert not app.exception and not app.error
+    book = default_book()
+    assert book.as_of in app.caption[0].value
+    shown = app.dataframe[0].value
+    region = app.session_state["scenario"].region
+    expected = [r for r in book.rows() if r["region"] == region]
+    assert len(shown) == len(expected)
+    assert set(shown["component"]) == {r["component"] for r in expected}
+    app.selectbox(key="prices_region").set_value("global").run()
+    assert set(app.dataframe[0].value["component"]) >= {"requests_free", "duration_free"}
+
+
+def test_estimate_matches_after_page_visits(app):
+    for page in ("pages/capacity.py", "pages/prices.py"):
+        app.switch_page(page).run()
+    assert estimate(app.session_state["scenario"]).total > 0

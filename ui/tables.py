@@ -1,0 +1,378 @@
+"""Tables of an estimate as pandas DataFrames: what the pages show and what the CSV downloads hold.
+
+Column names carry their units ("cost (USD/month)", "cost per use (USD)", "margin (%)"), so a CSV
+reads on its own; the pages pick a display format from the same names. Percentages are 0..100.
+No streamlit here: these are pure functions, tested without a browser.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from models.bom import Bom
+from models.designs import Comparison
+from models.editing import TierRow, number
+from models.engine import Estimate
+from models.scenario import ScenarioError
+from models.tiers import Curve, TierEconomics
+
+COST = "cost (USD/month)"
+PER_USE = "cost per use (USD)"
+PER_USER = "cost per user (USD)"
+USES_PREFIX = "uses/user: "
+
+
+def _pct(part: float, whole: float) -> float | None:
+    return 100 * part / whole if whole else None
+
+
+def lines_frame(e: Estimate) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "service": x.service,
+                "component": x.component,
+                "quantity": x.quantity,
+                "unit": x.unit,
+                "unit price (USD)": x.unit_price,
+                COST: x.cost,
+            }
+            for x in e.lines
+        ],
+        columns=["service", "component", "quantity", "unit", "unit price (USD)", COST],
+    )
+
+
+def services_frame(e: Estimate) -> pd.DataFrame:
+    rows = [{"service": s, COST: c, "share (%)": _pct(c, e.total)} for s, c in e.services.items() if c]
+    return pd.DataFrame(rows, columns=["service", COST, "share (%)"]).sort_values(COST, ascending=False)
+
+
+def features_frame(e: Estimate) -> pd.DataFrame:
+    rows = [
+        {
+            "feature": f.name,
+            "uses/month": f.uses,
+            COST: f.cost,
+            PER_USE: f.cost_per_use,
+            "share (%)": _pct(f.cost, e.total),
+        }
+        for f in e.features
+    ]
+    return pd.DataFrame(rows, columns=["feature", "uses/month", COST, PER_USE, "share (%)"])
+
+
+def tiers_frame(tiers: list[TierEconomics]) -> pd.DataFrame:
+    rows = [
+        {
+            "tier": t.name,
+            "users": t.users,
+            "price (USD/user)": t.price,
+            "revenue (USD/month)": t.revenue,
+            COST: t.cost,
+            PER_USER: t.cost_per_user,
+            "margin (USD/month)": t.margin,
+            "margin (%)": None if t.margin_pct is None else 100 * t.margin_pct,
+            "break-even price (USD/user)": t.break_even_price,
+            "price for target margin (USD/user)": t.target_price,
+        }
+        for t in tiers
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "tier",
+            "users",
+            "price (USD/user)",
+            "revenue (USD/month)",
+            COST,
+            PER_USER,
+            "margin (USD/month)",
+            "margin (%)",
+            "break-even price (USD/user)",
+            "price for target margin (USD/user)",
+        ],
+    )
+
+
+def tier_share_frame(tiers: list[TierEconomics]) -> pd.DataFrame:
+    """Share of each tier's cost (%) that each feature drives: tiers as rows, features as columns."""
+    rows = [{"tier": t.name} | {f: 100 * v for f, v in t.feature_share.items()} for t in tiers]
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- tier editor
+
+
+def tier_editor_frame(rows: list[TierRow], features: list[str]) -> pd.DataFrame:
+    """The editable tiers table: tier, users, price and uses per user of each feature."""
+    columns = ["tier", "users", "price (USD/user)", *(USES_PREFIX + f for f in features)]
+    data = [[r.name, float(r.users), float(r.price), *(float(r.uses.get(f, 0.0)) for f in features)] for r in rows]
+    df = pd.DataFrame(data, columns=columns)
+    df["tier"] = df["tier"].astype(object)
+    for c in columns[1:]:
+        df[c] = df[c].astype("float64")
+    return df
+
+
+def tiers_from_editor(df: pd.DataFrame, features: list[str]) -> list[TierRow]:
+    """Rows of the edited table back to tiers. A row left completely empty (just added) is skipped;
+    an empty number is 0."""
+    out = []
+    for i, rec in enumerate(df.to_dict("records"), start=1):
+        values = list(rec.values())
+        if all(_blank(v) for v in values):
+            continue
+        name = "" if _blank(rec.get("tier")) else str(rec["tier"]).strip()
+        try:
+            out.append(
+                TierRow(
+                    name=name,
+                    users=number(rec.get("users")),
+                    price=number(rec.get("price (USD/user)")),
+                    uses={f: number(rec.get(USES_PREFIX + f)) for f in features},
+                )
+            )
+        except ScenarioError as e:
+            raise ScenarioError(f"row {i}: {e.message}", source="tiers table") from None
+    return out
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+def records(df: pd.DataFrame) -> list[tuple]:
+    """A table's content as plain, comparable values (NaN as None), to tell whether an edit changed it."""
+    return [tuple(None if _blank(v) else v for v in row) for row in df.itertuples(index=False, name=None)]
+
+
+# ---------------------------------------------------------------- features
+
+
+def bom_frame(bom: Bom, feature: str) -> pd.DataFrame:
+    lines, _ = bom.of(feature)
+    total = sum(b.cost_per_use for b in lines)
+    rows = [
+        {
+            "service": b.service,
+            "component": b.component,
+            "quantity per use": b.quantity_per_use,
+            "unit": b.unit,
+            "unit price (USD)": b.unit_price,
+            "list cost per use (USD)": b.list_cost_per_use,
+            PER_USE: b.cost_per_use,
+            "share (%)": _pct(b.cost_per_use, total),
+        }
+        for b in lines
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "service",
+            "component",
+            "quantity per use",
+            "unit",
+            "unit price (USD)",
+            "list cost per use (USD)",
+            PER_USE,
+            "share (%)",
+        ],
+    )
+
+
+def bom_all_frame(bom: Bom) -> pd.DataFrame:
+    """Every feature's bill of materials in one table (for the CSV download)."""
+    frames = [bom_frame(bom, f).assign(feature=f) for f in bom.features]
+    if not frames:
+        return pd.DataFrame()
+    df = pd.concat(frames, ignore_index=True)
+    return df[["feature", *[c for c in df.columns if c != "feature"]]]
+
+
+def drivers_frame(bom: Bom, feature: str) -> pd.DataFrame:
+    _, drivers = bom.of(feature)
+    columns = ["driver", "list cost per use (USD)", "share of list cost (%)", "quantity per use", "unit", "why"]
+    rows = [
+        {
+            "driver": d.name,
+            "list cost per use (USD)": d.list_cost_per_use,
+            "share of list cost (%)": 100 * d.share,
+            "quantity per use": d.quantity_per_use,
+            "unit": d.unit,
+            "why": d.explanation,
+        }
+        for d in drivers
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# ---------------------------------------------------------------- footprint editors
+
+
+def invocations_frame(invocations: dict[str, float]) -> pd.DataFrame:
+    df = pd.DataFrame([[f, float(n)] for f, n in invocations.items()], columns=["function", "invocations"])
+    df["function"] = df["function"].astype(object)
+    return df.astype({"invocations": "float64"})
+
+
+def counts_from_frame(df: pd.DataFrame, name_col: str, count_col: str, what: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for i, rec in enumerate(df.to_dict("records"), start=1):
+        if _blank(rec.get(name_col)) and _blank(rec.get(count_col)):
+            continue
+        if _blank(rec.get(name_col)):
+            raise ScenarioError(f"row {i} needs a {what}", source=f"{what} table")
+        name = str(rec[name_col])
+        out[name] = out.get(name, 0.0) + number(rec.get(count_col))
+    return out
+
+
+def services_use_frame(services: dict[str, float]) -> pd.DataFrame:
+    df = pd.DataFrame([[s, float(n)] for s, n in services.items()], columns=["service", "units"])
+    df["service"] = df["service"].astype(object)
+    return df.astype({"units": "float64"})
+
+
+OPS_COLUMNS = ["table", "operation", "count", "item_kb", "consistency", "transactional", "gsis"]
+
+
+def ops_frame(ops: list[dict]) -> pd.DataFrame:
+    """DynamoDB operations of one use (format-1 dicts) as an editable table."""
+    rows = []
+    for op in ops:
+        kind = "reads" if "reads" in op else "writes"
+        rows.append(
+            {
+                "table": op["table"],
+                "operation": kind,
+                "count": float(op[kind]),
+                "item_kb": float(op.get("item_kb", 1)),
+                "consistency": op.get("consistency", "eventual") if kind == "reads" else None,
+                "transactional": bool(op.get("transactional", False)),
+                "gsis": float(op["gsis"]) if op.get("gsis") is not None else None,
+            }
+        )
+    df = pd.DataFrame(rows, columns=OPS_COLUMNS)
+    for c in ("table", "operation", "consistency"):
+        df[c] = df[c].astype(object)
+    return df.astype({"count": "float64", "item_kb": "float64", "gsis": "float64", "transactional": "bool"})
+
+
+def ops_from_frame(df: pd.DataFrame) -> list[dict]:
+    ops = []
+    for i, rec in enumerate(df.to_dict("records"), start=1):
+        if all(_blank(rec.get(c)) for c in ("table", "operation", "count")):
+            continue
+        if _blank(rec.get("table")):
+            raise ScenarioError(f"DynamoDB row {i} needs a table", source="DynamoDB operations")
+        kind = "writes" if rec.get("operation") == "writes" else "reads"
+        op: dict = {
+            "table": str(rec["table"]),
+            kind: number(rec.get("count")),
+            "item_kb": number(rec.get("item_kb"), 1.0),
+        }
+        if kind == "reads":
+            op["consistency"] = "eventual" if _blank(rec.get("consistency")) else str(rec["consistency"])
+        else:
+            if bool(rec.get("transactional")) and not _blank(rec.get("transactional")):
+                op["transactional"] = True
+            if not _blank(rec.get("gsis")):
+                op["gsis"] = number(rec.get("gsis"))
+        ops.append(op)
+    return ops
+
+
+# ---------------------------------------------------------------- curves and comparisons
+
+
+def curve_frame(c: Curve) -> pd.DataFrame:
+    return pd.DataFrame({"users": c.users, "total (USD/month)": c.total, PER_USER: c.cost_per_user})
+
+
+def comparison_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
+    """Side-by-side tables per service, feature and tier: one column per variant and, for every variant
+    after the first, its difference from the first (USD/month)."""
+    names = cmp.names
+    first = names[0]
+
+    def with_deltas(df: pd.DataFrame, value_cols: list[str]) -> pd.DataFrame:
+        for n in names[1:]:
+            for c in value_cols:
+                df[f"{n} - {first}: {c}"] = df[f"{n}: {c}"] - df[f"{first}: {c}"]
+        return df
+
+    services = sorted({s for e in cmp.estimates for s, c in e.services.items() if c})
+    sv = pd.DataFrame({"service": [*services, "total"]})
+    for n, e in zip(names, cmp.estimates):
+        sv[f"{n}: {COST}"] = [*(e.services.get(s, 0.0) for s in services), e.total]
+    sv = with_deltas(sv, [COST])
+
+    feats = list(dict.fromkeys(f.name for e in cmp.estimates for f in e.features))
+    fv = pd.DataFrame({"feature": feats})
+    for n, e in zip(names, cmp.estimates):
+        by = {f.name: f for f in e.features}
+        fv[f"{n}: {COST}"] = [by[f].cost if f in by else np.nan for f in feats]
+        fv[f"{n}: {PER_USE}"] = [by[f].cost_per_use if f in by else np.nan for f in feats]
+    fv = with_deltas(fv, [COST, PER_USE])
+
+    tiers = list(dict.fromkeys(t.name for e in cmp.estimates for t in e.tiers))
+    tv = pd.DataFrame({"tier": tiers})
+    for n, e in zip(names, cmp.estimates):
+        by = {t.name: t for t in e.tiers}
+        tv[f"{n}: {COST}"] = [by[t].cost if t in by else np.nan for t in tiers]
+        tv[f"{n}: margin (USD/month)"] = [by[t].margin if t in by else np.nan for t in tiers]
+    tv = with_deltas(tv, [COST, "margin (USD/month)"])
+    return {"services": sv, "features": fv, "tiers": tv}
+
+
+def comparison_curves_frame(cmp: Comparison) -> pd.DataFrame:
+    df = pd.DataFrame({"users": cmp.users})
+    for n, t in zip(cmp.names, cmp.totals):
+        df[f"{n}: total (USD/month)"] = t
+    return df
+
+
+def crossovers_frame(cmp: Comparison) -> pd.DataFrame:
+    rows = [
+        {
+            "variants": f"{c.a} / {c.b}",
+            "users": c.users,
+            "total (USD/month)": c.total,
+            "cheaper below": c.cheaper_below,
+            "cheaper above": c.b if c.cheaper_below == c.a else c.a,
+        }
+        for c in cmp.crossovers
+    ]
+    return pd.DataFrame(rows, columns=["variants", "users", "total (USD/month)", "cheaper below", "cheaper above"])
+
+
+def build_footprint(
+    invocations: pd.DataFrame,
+    websocket: dict | None,
+    http: dict | None,
+    ops: pd.DataFrame | None,
+    services: pd.DataFrame | None,
+) -> dict:
+    """A feature's footprint (format-1 data) from the Features page editors. A WebSocket or HTTP use with
+    nothing in it is left out."""
+    out: dict = {}
+    inv = counts_from_frame(invocations, "function", "invocations", "function")
+    if inv:
+        out["lambda"] = inv
+    if websocket and (websocket.get("messages") or websocket.get("connection_minutes")):
+        out["websocket"] = {k: v for k, v in websocket.items() if v is not None}
+    if http and http.get("requests"):
+        out["http"] = {k: v for k, v in http.items() if v is not None}
+    if ops is not None:
+        dynamodb = ops_from_frame(ops)
+        if dynamodb:
+            out["dynamodb"] = dynamodb
+    if services is not None:
+        units = counts_from_frame(services, "service", "units", "service")
+        if units:
+            out["services"] = units
+    return out
