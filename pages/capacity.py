@@ -24,11 +24,11 @@ if not result.capacity:
 
 first = next((c for c in result.capacity if c.users_at_limit is not None), None)
 if first is not None:
-    st.metric(
-        f"First limit reached: {first.limit} ({first.resource})",
-        f"{first.users_at_limit:,.0f} users",
-        f"{result.users:,.0f} users today",
-        delta_color="off",
+    st.metric(f"First limit reached: {first.limit} ({first.resource})", f"{first.users_at_limit:,.0f} users")
+    st.caption(
+        f"{result.users:,.0f} users today: {first.users_at_limit / result.users:,.1f}x headroom"
+        if result.users
+        else "No users today."
     )
 rows = pd.DataFrame(
     [
@@ -38,7 +38,7 @@ rows = pd.DataFrame(
             "peak": c.peak,
             "quota": c.quota,
             "utilization %": None if c.utilization is None else 100 * c.utilization,
-            "users at limit": c.users_at_limit,
+            "users at limit": None if c.users_at_limit is None else round(c.users_at_limit),
             "unit": c.unit,
             "note": c.note,
         }

@@ -35,7 +35,10 @@ PAGES = {
     "Features": ("features", "Cost per use (as billed)"),
     "Compare designs": ("designs", "current: monthly total"),
     "Scenario": ("scenario", "Scenario (YAML, format 1)"),
+    "Capacity": ("capacity", "First limit reached"),
+    "Prices": ("prices", "What changed between two books"),
 }
+NO_CHART = {"scenario", "prices"}
 
 
 def _free_port() -> int:
@@ -168,7 +171,7 @@ def test_every_page_opens(app_url, tab, demo, shots):
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
         expect(page.get_by_text(ready).first).to_be_visible(timeout=TIMEOUT_MS)
         assert page.url.rstrip("/") == f"{app_url}/{path}".rstrip("/")
-        if path != "scenario":
+        if path not in NO_CHART:
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
         if path == "":
             expect(metric(page, "Monthly total")).to_have_text(usd(e.total))
