@@ -25,6 +25,9 @@ PAGES = {
         st.Page("pages/capacity.py", title="Capacity", icon=":material/speed:", url_path="capacity"),
         st.Page("pages/prices.py", title="Prices", icon=":material/price_change:", url_path="prices"),
     ],
+    "Cost review": [
+        st.Page("pages/review.py", title="Monthly review", icon=":material/fact_check:", url_path="review"),
+    ],
     "Scenario file": [
         st.Page("pages/scenario.py", title="Scenario", icon=":material/description:", url_path="scenario"),
     ],

@@ -25,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         from usage.cli_import import main as import_main
 
         return import_main(argv[1:])
+    if argv[:1] == ["review"]:
+        from usage.cli_review import main as review_main
+
+        return review_main(argv[1:])
     if argv[:1] == ["prices"] and argv[1:2] in (["refresh"], ["diff"]):
         from usage.cli_prices import main as prices_main
 
@@ -79,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     b.set_defaults(run=_prices)
 
     sub.add_parser("import", help="write a scenario from the usage of an AWS account (see: cli.py import -h)")
+    sub.add_parser("review", help="a month's estimate vs metered vs billed, saved to history (cli.py review -h)")
     return p
 
 

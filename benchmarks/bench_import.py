@@ -38,11 +38,24 @@ def seed(start: datetime) -> int:
     from usage_seed import create_function, create_table, create_websocket_api, role_arn
 
     role = role_arn()
-    arns = [create_function(f"bench-fn-{i:03d}", role, memory_mb=128 * (1 + i % 8),
-                            architecture=("x86_64", "arm64")[i % 2], tags={"app": "bench"}) for i in range(FUNCTIONS)]
-    api_ids = [create_websocket_api(f"bench-ws-{i}", {"$connect": arns[i], "$disconnect": arns[i],
-                                                       "$default": arns[i + APIS]}, tags={"app": "bench"})
-               for i in range(APIS)]
+    arns = [
+        create_function(
+            f"bench-fn-{i:03d}",
+            role,
+            memory_mb=128 * (1 + i % 8),
+            architecture=("x86_64", "arm64")[i % 2],
+            tags={"app": "bench"},
+        )
+        for i in range(FUNCTIONS)
+    ]
+    api_ids = [
+        create_websocket_api(
+            f"bench-ws-{i}",
+            {"$connect": arns[i], "$disconnect": arns[i], "$default": arns[i + APIS]},
+            tags={"app": "bench"},
+        )
+        for i in range(APIS)
+    ]
     for i in range(TABLES):
         create_table(f"bench-table-{i:02d}", gsis=("byUser",) if i % 2 else (), tags={"app": "bench"})
 
@@ -54,9 +67,15 @@ def seed(start: datetime) -> int:
 
     def put(namespace: str, metric: str, dims: dict, per_hour: float) -> None:
         nonlocal n
-        data = [{"MetricName": metric, "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
-                 "Timestamp": naive_start + timedelta(hours=h, minutes=30), "Value": float(round(per_hour * c))}
-                for h, c in enumerate(cycle)]
+        data = [
+            {
+                "MetricName": metric,
+                "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+                "Timestamp": naive_start + timedelta(hours=h, minutes=30),
+                "Value": float(round(per_hour * c)),
+            }
+            for h, c in enumerate(cycle)
+        ]
         backend.put_metric_data(namespace, data)
         n += len(data)
 
@@ -72,8 +91,12 @@ def seed(start: datetime) -> int:
         for metric in ("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits"):
             put("AWS/DynamoDB", metric, {"TableName": f"bench-table-{i:02d}"}, 30)
             if i % 2:
-                put("AWS/DynamoDB", metric, {"TableName": f"bench-table-{i:02d}", "GlobalSecondaryIndexName": "byUser"},
-                    30)
+                put(
+                    "AWS/DynamoDB",
+                    metric,
+                    {"TableName": f"bench-table-{i:02d}", "GlobalSecondaryIndexName": "byUser"},
+                    30,
+                )
     return n
 
 
@@ -96,8 +119,10 @@ def main() -> None:
         end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         t0 = time.perf_counter()
         datapoints = seed(end - timedelta(days=DAYS))
-        print(f"seeded {FUNCTIONS} functions, {TABLES} tables ({TABLES // 2} with a GSI), {APIS} WebSocket APIs, "
-              f"{datapoints:,} datapoints in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"seeded {FUNCTIONS} functions, {TABLES} tables ({TABLES // 2} with a GSI), {APIS} WebSocket APIs, "
+            f"{datapoints:,} datapoints in {time.perf_counter() - t0:.1f} s"
+        )
 
         from usage import aws
         from usage.discovery import Selector
@@ -110,8 +135,12 @@ def main() -> None:
         session.events.register("before-call", lambda model, **_: calls.update([model.name]))
         marks = {}
         t0 = time.perf_counter()
-        result = import_usage(Selector("tag", "app", "bench"), days=DAYS, session=session,
-                              on_plan=lambda p: marks.setdefault("discovered", time.perf_counter()))
+        result = import_usage(
+            Selector("tag", "app", "bench"),
+            days=DAYS,
+            session=session,
+            on_plan=lambda p: marks.setdefault("discovered", time.perf_counter()),
+        )
         t_import = time.perf_counter() - t0
         t1 = time.perf_counter()
         text = scenario_yaml(result.observed, users=10_000)
@@ -121,29 +150,46 @@ def main() -> None:
         points = result.observed.window.points
         pages_per_full_batch = math.ceil(min(MAX_QUERIES_PER_CALL, f.queries) * points / MAX_DATAPOINTS_PER_CALL)
         bound = math.ceil(f.queries / MAX_QUERIES_PER_CALL) * pages_per_full_batch
-        print(f"imported {len(obs.functions)} functions, {len(obs.tables)} tables, {len(obs.websockets)} WebSocket "
-              f"APIs; {f.queries} metric queries over {obs.window.hours} h ({points} hourly points each)")
-        print(f"GetMetricData calls: {calls['GetMetricData']} (import counted {f.calls}); batch size {f.batch_size} "
-              f"= min(500, 100,800 datapoints / {points} points)")
-        print(f"  bound: ceil({f.queries}/500) = {math.ceil(f.queries / 500)} calls x {pages_per_full_batch} pages "
-              f"per 500-query batch (100,800 datapoints per page) = {bound}; "
-              f"{'OK' if calls['GetMetricData'] <= bound else 'EXCEEDED'}")
-        print(f"  metrics requested {f.metrics_requested:,}: import cost ${f.cost_usd:.4f} "
-              f"(planned ${result.planned.cost_usd:.4f})")
+        print(
+            f"imported {len(obs.functions)} functions, {len(obs.tables)} tables, {len(obs.websockets)} WebSocket "
+            f"APIs; {f.queries} metric queries over {obs.window.hours} h ({points} hourly points each)"
+        )
+        print(
+            f"GetMetricData calls: {calls['GetMetricData']} (import counted {f.calls}); batch size {f.batch_size} "
+            f"= min(500, 100,800 datapoints / {points} points)"
+        )
+        print(
+            f"  bound: ceil({f.queries}/500) = {math.ceil(f.queries / 500)} calls x {pages_per_full_batch} pages "
+            f"per 500-query batch (100,800 datapoints per page) = {bound}; "
+            f"{'OK' if calls['GetMetricData'] <= bound else 'EXCEEDED'}"
+        )
+        print(
+            f"  metrics requested {f.metrics_requested:,}: import cost ${f.cost_usd:.4f} "
+            f"(planned ${result.planned.cost_usd:.4f})"
+        )
         print("AWS calls by operation: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items())))
-        print(f"wall time in-process: discovery {marks['discovered'] - t0:.2f} s, metrics + normalising "
-              f"{t_import - (marks['discovered'] - t0):.2f} s, scenario YAML {t_yaml:.3f} s "
-              f"({len(text.splitlines()):,} lines)")
+        print(
+            f"wall time in-process: discovery {marks['discovered'] - t0:.2f} s, metrics + normalising "
+            f"{t_import - (marks['discovered'] - t0):.2f} s, scenario YAML {t_yaml:.3f} s "
+            f"({len(text.splitlines()):,} lines)"
+        )
 
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
-            r = subprocess.run([*import_command(), "--tag", "app=bench", "--users", "10000", "-o",
-                                f"{tmp}/bench.yaml"], cwd=ROOT, env=env, capture_output=True, text=True)
+            r = subprocess.run(
+                [*import_command(), "--tag", "app=bench", "--users", "10000", "-o", f"{tmp}/bench.yaml"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             wall = time.perf_counter() - t0
             if r.returncode:
                 raise SystemExit(f"cli import failed: {r.stderr}")
-            print(f"wall time `{' '.join(Path(c).name for c in import_command())} --tag app=bench` "
-                  f"as a subprocess: {wall:.2f} s")
+            print(
+                f"wall time `{' '.join(Path(c).name for c in import_command())} --tag app=bench` "
+                f"as a subprocess: {wall:.2f} s"
+            )
     finally:
         server.stop()
         moto_fast_metrics.uninstall()

@@ -25,6 +25,7 @@ PAGES = [
     "pages/scenario.py",
     "pages/capacity.py",
     "pages/prices.py",
+    "pages/review.py",
 ]
 
 

@@ -33,9 +33,13 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--demo", action="store_true", help="the built-in demo account (no AWS access)")
     p.add_argument("--days", type=int, default=30, help="days of metrics to read (default 30)")
     p.add_argument("--users", type=int, help="users behind the observed usage: puts it on a tier 'observed'")
-    p.add_argument("--session-minutes", type=float, default=DEFAULT_SESSION_MINUTES,
-                   help=f"average WebSocket connection length (default {DEFAULT_SESSION_MINUTES:g}); "
-                        "connection minutes = ConnectCount x this")
+    p.add_argument(
+        "--session-minutes",
+        type=float,
+        default=DEFAULT_SESSION_MINUTES,
+        help=f"average WebSocket connection length (default {DEFAULT_SESSION_MINUTES:g}); "
+        "connection minutes = ConnectCount x this",
+    )
     p.add_argument("--cold-start-rate", type=float, help="share of invocations with an INIT phase (not in metrics)")
     p.add_argument("--init-ms", type=float, help="INIT duration of a cold start, ms")
     p.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
@@ -92,16 +96,20 @@ def _run(args) -> int:
         from usage.importer import import_usage
 
         def before(planned: FetchStats) -> None:
-            print(f"Import cost (before): {planned.queries} metrics in about {planned.calls} GetMetricData "
-                  f"call(s) of up to {planned.batch_size} = ${planned.cost_usd:.5f} "
-                  "($0.01 per 1,000 metrics requested)", flush=True)
+            print(
+                f"Import cost (before): {planned.queries} metrics in about {planned.calls} GetMetricData "
+                f"call(s) of up to {planned.batch_size} = ${planned.cost_usd:.5f} "
+                "($0.01 per 1,000 metrics requested)",
+                flush=True,
+            )
 
-        result = import_usage(_selector(args), days=args.days, profile=args.profile, region=args.region,
-                              on_plan=before)
+        result = import_usage(_selector(args), days=args.days, profile=args.profile, region=args.region, on_plan=before)
         obs, users = result.observed, args.users
         f = result.fetched
-        print(f"Import cost (after): {f.metrics_requested} metrics requested in {f.calls} GetMetricData "
-              f"call(s) = ${f.cost_usd:.5f}")
+        print(
+            f"Import cost (after): {f.metrics_requested} metrics requested in {f.calls} GetMetricData "
+            f"call(s) = ${f.cost_usd:.5f}"
+        )
         text = scenario_yaml(obs, users=users, session_minutes=args.session_minutes, **extra)
     print(report(obs, users))
     write_atomic(out, text)
@@ -111,22 +119,30 @@ def _run(args) -> int:
 
 def report(obs: ObservedUsage, users: int | None) -> str:
     w = obs.window
-    lines = [f"Imported from the {obs.source}, {obs.region}, {w.start:%Y-%m-%d %H:%M} to {w.end:%Y-%m-%d %H:%M} "
-             f"UTC ({w.hours} h); monthly = x {obs.hours_per_month:g} / hours observed."]
+    lines = [
+        f"Imported from the {obs.source}, {obs.region}, {w.start:%Y-%m-%d %H:%M} to {w.end:%Y-%m-%d %H:%M} "
+        f"UTC ({w.hours} h); monthly = x {obs.hours_per_month:g} / hours observed."
+    ]
     for name, u in obs.functions.items():
         c = u.config
-        lines.append(f"  Lambda {name} ({c.memory_mb} MB {c.architecture}): {u.monthly_invocations:,.0f} "
-                     f"invocations/month, {u.duration_ms:.1f} ms average, peak concurrency {u.peak_concurrency:g}, "
-                     f"throttles {u.throttles:,.0f}, errors {u.errors:,.0f}")
+        lines.append(
+            f"  Lambda {name} ({c.memory_mb} MB {c.architecture}): {u.monthly_invocations:,.0f} "
+            f"invocations/month, {u.duration_ms:.1f} ms average, peak concurrency {u.peak_concurrency:g}, "
+            f"throttles {u.throttles:,.0f}, errors {u.errors:,.0f}"
+        )
     for name, u in obs.websockets.items():
-        lines.append(f"  WebSocket {name} ({len(u.config.routes)} routes, stages {', '.join(u.config.stages) or '-'})"
-                     f": {u.monthly_messages:,.0f} messages/month, {u.monthly_connects:,.0f} connections/month")
+        lines.append(
+            f"  WebSocket {name} ({len(u.config.routes)} routes, stages {', '.join(u.config.stages) or '-'})"
+            f": {u.monthly_messages:,.0f} messages/month, {u.monthly_connects:,.0f} connections/month"
+        )
     for name, u in obs.tables.items():
         c = u.config
-        lines.append(f"  DynamoDB {name} ({c.capacity}, {c.table_class}, {len(c.gsis)} GSI, "
-                     f"{u.storage_gb:.3f} GB): {u.monthly_read_units:,.0f} RRU/month, "
-                     f"{u.monthly_write_units:,.0f} WRU/month, throttle events "
-                     f"{u.read_throttles + u.write_throttles:,.0f}")
+        lines.append(
+            f"  DynamoDB {name} ({c.capacity}, {c.table_class}, {len(c.gsis)} GSI, "
+            f"{u.storage_gb:.3f} GB): {u.monthly_read_units:,.0f} RRU/month, "
+            f"{u.monthly_write_units:,.0f} WRU/month, throttle events "
+            f"{u.read_throttles + u.write_throttles:,.0f}"
+        )
     for name, s in obs.services.items():
         lines.append(f"  {name}: {s.monthly_units:,.0f} {s.unit}s/month at ${s.price:g}")
     lines.append(f"  Users: {users:,}" if users else "  Users: not given (usage on baseline; pass --users N)")

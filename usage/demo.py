@@ -55,8 +55,11 @@ def demo_inventory() -> Inventory:
         MESSAGE_FN: FunctionConfig(MESSAGE_FN, memory_mb=256, architecture="arm64"),
     }
     routes = [Route("$connect", CONNECT_FN), Route("$disconnect", CONNECT_FN), Route("$default", MESSAGE_FN)]
-    inv.websockets = {API_ID: WebsocketConfig(API_ID, API_NAME, routes=routes, stages=["Prod"],
-                                              detailed_routes={"Prod": [r.key for r in routes]})}
+    inv.websockets = {
+        API_ID: WebsocketConfig(
+            API_ID, API_NAME, routes=routes, stages=["Prod"], detailed_routes={"Prod": [r.key for r in routes]}
+        )
+    }
     inv.tables = {
         "Connections": TableConfig("Connections", size_bytes=2 * 1024**2, gsis=["roomIndex"]),
         "Conversations": TableConfig("Conversations", size_bytes=int(1.8 * 1024**3)),
@@ -125,8 +128,12 @@ def demo_series() -> tuple[dict[tuple, np.ndarray], dict[str, float]]:
     for key, a in s.items():  # CloudWatch publishes nothing for an hour without traffic
         if key[0] in ("function", "websocket", "route") and key[2] != "Throttles":
             a[connects == 0] = np.nan
-    translate_chars = float((sends * OTHER_LANGUAGE_SHARE * (ROOM_SIZE - 1) * CHARS_PER_MESSAGE
-                             + inits * OTHER_LANGUAGE_SHARE * HISTORY_ITEMS * CHARS_PER_MESSAGE).sum())
+    translate_chars = float(
+        (
+            sends * OTHER_LANGUAGE_SHARE * (ROOM_SIZE - 1) * CHARS_PER_MESSAGE
+            + inits * OTHER_LANGUAGE_SHARE * HISTORY_ITEMS * CHARS_PER_MESSAGE
+        ).sum()
+    )
     services = {"comprehend": float(sends.sum()) * COMPREHEND_UNITS_PER_MESSAGE, "translate": translate_chars}
     return s, services
 

@@ -26,8 +26,12 @@ class Selector:
     value: str = ""  # tag value
 
     def describe(self) -> str:
-        return {"all": "all resources", "tag": f"tag {self.key}={self.value}", "stack": f"stack {self.key}",
-                "prefix": f"name prefix {self.key!r}"}[self.kind]
+        return {
+            "all": "all resources",
+            "tag": f"tag {self.key}={self.value}",
+            "stack": f"stack {self.key}",
+            "prefix": f"name prefix {self.key!r}",
+        }[self.kind]
 
 
 @dataclass
@@ -118,8 +122,9 @@ class _Reader:
                 return None
             raise aws.translate(e, service, operation) from None
 
-    def pages(self, service: str, operation: str, what: str, items: str, token_in: str, token_out: str,
-              **kwargs) -> list[dict] | None:
+    def pages(
+        self, service: str, operation: str, what: str, items: str, token_in: str, token_out: str, **kwargs
+    ) -> list[dict] | None:
         """All items of a paginated list call, following its token; None when access is denied."""
         out: list[dict] = []
         token = None
@@ -162,6 +167,7 @@ def discover(session, selector: Selector) -> Inventory:
 @dataclass
 class _Wanted:
     """Which resources the selector picked: a predicate per kind, plus the names it knows up front."""
+
     function: Callable[[str], bool]
     table: Callable[[str], bool]
     api: Callable[[dict], bool]
@@ -177,12 +183,19 @@ def _select(reader: _Reader, sel: Selector, inv: Inventory) -> _Wanted:
         return _Wanted(lambda n: n.startswith(p), lambda n: n.startswith(p), lambda a: a.get("Name", "").startswith(p))
     if sel.kind == "tag":
         fns, tables, api_ids = set(), set(), set()
-        resources = reader.pages(
-            "resourcegroupstaggingapi", "GetResources", f"resources tagged {sel.key}={sel.value}",
-            "ResourceTagMappingList", "PaginationToken", "PaginationToken",
-            TagFilters=[{"Key": sel.key, "Values": [sel.value]}],
-            ResourceTypeFilters=["lambda:function", "dynamodb:table", "apigateway"],
-        ) or []
+        resources = (
+            reader.pages(
+                "resourcegroupstaggingapi",
+                "GetResources",
+                f"resources tagged {sel.key}={sel.value}",
+                "ResourceTagMappingList",
+                "PaginationToken",
+                "PaginationToken",
+                TagFilters=[{"Key": sel.key, "Values": [sel.value]}],
+                ResourceTypeFilters=["lambda:function", "dynamodb:table", "apigateway"],
+            )
+            or []
+        )
         for r in resources:
             _classify_arn(r["ResourceARN"], fns, tables, api_ids)
 
@@ -212,8 +225,15 @@ def _classify_arn(arn: str, fns: set, tables: set, api_ids: set) -> None:
 
 def _stack_resources(reader: _Reader, stack: str, fns: set, tables: set, api_ids: set, depth: int) -> None:
     try:
-        items = reader.pages("cloudformation", "ListStackResources", f"resources of stack {stack}",
-                             "StackResourceSummaries", "NextToken", "NextToken", StackName=stack)
+        items = reader.pages(
+            "cloudformation",
+            "ListStackResources",
+            f"resources of stack {stack}",
+            "StackResourceSummaries",
+            "NextToken",
+            "NextToken",
+            StackName=stack,
+        )
     except UsageError as e:
         if depth == 0 and "does not exist" in e.message:
             raise UsageError(f"CloudFormation stack {stack!r} not found in this region") from None
@@ -233,8 +253,9 @@ def _stack_resources(reader: _Reader, stack: str, fns: set, tables: set, api_ids
 
 
 def _functions(reader: _Reader, inv: Inventory, wanted: _Wanted) -> None:
-    listed = reader.pages("lambda", "ListFunctions", "Lambda function configurations", "Functions",
-                          "Marker", "NextMarker")
+    listed = reader.pages(
+        "lambda", "ListFunctions", "Lambda function configurations", "Functions", "Marker", "NextMarker"
+    )
     if listed is None:
         for name in sorted(wanted.function_names or ()):  # known by tag/stack: metrics still work
             inv.functions[name] = FunctionConfig(name=name, config_known=False)
@@ -259,17 +280,22 @@ def _provisioned_concurrency(reader: _Reader, inv: Inventory) -> None:
             configs = []
             marker = None
             while True:
-                page = client.list_provisioned_concurrency_configs(FunctionName=fn.name,
-                                                                   **({"Marker": marker} if marker else {}))
+                page = client.list_provisioned_concurrency_configs(
+                    FunctionName=fn.name, **({"Marker": marker} if marker else {})
+                )
                 configs.extend(page.get("ProvisionedConcurrencyConfigs", []))
                 marker = page.get("NextMarker")
                 if not marker:
                     break
         except (bexc.ClientError, bexc.BotoCoreError) as e:
             if aws.is_access_denied(e):
-                inv.missing.append(Missing("provisioned concurrency of Lambda functions",
-                                           aws.permission_for("lambda", "ListProvisionedConcurrencyConfigs"),
-                                           "access denied"))
+                inv.missing.append(
+                    Missing(
+                        "provisioned concurrency of Lambda functions",
+                        aws.permission_for("lambda", "ListProvisionedConcurrencyConfigs"),
+                        "access denied",
+                    )
+                )
                 return  # every other function would be denied too
             code = aws.error_code(e)
             if code == "ResourceNotFoundException":  # deleted since it was listed
@@ -279,8 +305,9 @@ def _provisioned_concurrency(reader: _Reader, inv: Inventory) -> None:
                 return
             raise aws.translate(e, "lambda", "ListProvisionedConcurrencyConfigs") from None
         for c in configs:
-            fn.provisioned_concurrency += int(c.get("AllocatedProvisionedConcurrentExecutions",
-                                                   c.get("RequestedProvisionedConcurrentExecutions", 0)))
+            fn.provisioned_concurrency += int(
+                c.get("AllocatedProvisionedConcurrentExecutions", c.get("RequestedProvisionedConcurrentExecutions", 0))
+            )
             fn.provisioned_qualifiers.append(c["FunctionArn"].rsplit(":", 1)[-1])
 
 
@@ -291,23 +318,26 @@ def _websockets(reader: _Reader, inv: Inventory, wanted: _Wanted) -> None:
             continue
         api = WebsocketConfig(api_id=a["ApiId"], name=a.get("Name") or a["ApiId"], created=_utc(a.get("CreatedDate")))
         what = f"routes and stages of WebSocket API {api.name}"
-        integrations = reader.pages("apigatewayv2", "GetIntegrations", what, "Items", "NextToken", "NextToken",
-                                    ApiId=api.api_id) or []
+        integrations = (
+            reader.pages("apigatewayv2", "GetIntegrations", what, "Items", "NextToken", "NextToken", ApiId=api.api_id)
+            or []
+        )
         target_fn = {}
         for i in integrations:
             m = _FUNCTION_IN_URI.search(i.get("IntegrationUri", ""))
             if m:
                 target_fn[f"integrations/{i['IntegrationId']}"] = m.group(1)
-        for r in reader.pages("apigatewayv2", "GetRoutes", what, "Items", "NextToken", "NextToken",
-                              ApiId=api.api_id) or []:
+        for r in (
+            reader.pages("apigatewayv2", "GetRoutes", what, "Items", "NextToken", "NextToken", ApiId=api.api_id) or []
+        ):
             api.routes.append(Route(key=r["RouteKey"], function=target_fn.get(r.get("Target", ""))))
-        for s in reader.pages("apigatewayv2", "GetStages", what, "Items", "NextToken", "NextToken",
-                              ApiId=api.api_id) or []:
+        for s in (
+            reader.pages("apigatewayv2", "GetStages", what, "Items", "NextToken", "NextToken", ApiId=api.api_id) or []
+        ):
             api.stages.append(s["StageName"])
             default_on = s.get("DefaultRouteSettings", {}).get("DetailedMetricsEnabled", False)
             per_route = s.get("RouteSettings", {})
-            detailed = [r.key for r in api.routes
-                        if per_route.get(r.key, {}).get("DetailedMetricsEnabled", default_on)]
+            detailed = [r.key for r in api.routes if per_route.get(r.key, {}).get("DetailedMetricsEnabled", default_on)]
             if detailed:
                 api.detailed_routes[s["StageName"]] = detailed
         inv.websockets[api.api_id] = api
@@ -317,8 +347,14 @@ def _tables(reader: _Reader, inv: Inventory, wanted: _Wanted) -> None:
     if wanted.table_names is not None:
         names = sorted(wanted.table_names)
     else:
-        listed = reader.pages("dynamodb", "ListTables", "DynamoDB tables", "TableNames",
-                              "ExclusiveStartTableName", "LastEvaluatedTableName")
+        listed = reader.pages(
+            "dynamodb",
+            "ListTables",
+            "DynamoDB tables",
+            "TableNames",
+            "ExclusiveStartTableName",
+            "LastEvaluatedTableName",
+        )
         names = [n for n in listed or [] if wanted.table(n)]
     for name in names:
         try:
@@ -347,7 +383,8 @@ def _table(name: str, t: dict[str, Any]) -> TableConfig:
     return TableConfig(
         name=name,
         capacity="provisioned" if provisioned else "on_demand",
-        table_class="standard_ia" if t.get("TableClassSummary", {}).get("TableClass") == "STANDARD_INFREQUENT_ACCESS"
+        table_class="standard_ia"
+        if t.get("TableClassSummary", {}).get("TableClass") == "STANDARD_INFREQUENT_ACCESS"
         else "standard",
         read_capacity=rcu,
         write_capacity=wcu,

@@ -20,10 +20,16 @@ class ImportResult:
     fetched: FetchStats  # after: what it did request and cost
 
 
-def import_usage(selector: Selector | None = None, days: int = 30, profile: str | None = None,
-                 region: str | None = None, hours_per_month: float = 730, session=None,
-                 now: datetime | None = None,
-                 on_plan: Callable[[FetchStats], None] | None = None) -> ImportResult:
+def import_usage(
+    selector: Selector | None = None,
+    days: int = 30,
+    profile: str | None = None,
+    region: str | None = None,
+    hours_per_month: float = 730,
+    session=None,
+    now: datetime | None = None,
+    on_plan: Callable[[FetchStats], None] | None = None,
+) -> ImportResult:
     """Read the selected resources and `days` of their metrics. Raises UsageError with one clear sentence."""
     selector = selector or Selector()
     win = metrics.window(days, now)
@@ -33,10 +39,12 @@ def import_usage(selector: Selector | None = None, days: int = 30, profile: str 
     if inv.is_empty():
         denied = sorted({m.permission for m in inv.missing if m.permission})
         if denied:
-            raise UsageError(f"access denied: nothing could be read; the import needs {', '.join(denied)}",
-                             permission=denied[0])
-        raise UsageError(f"no Lambda functions, WebSocket APIs or DynamoDB tables match {selector.describe()} "
-                         f"in {inv.region}")
+            raise UsageError(
+                f"access denied: nothing could be read; the import needs {', '.join(denied)}", permission=denied[0]
+            )
+        raise UsageError(
+            f"no Lambda functions, WebSocket APIs or DynamoDB tables match {selector.describe()} in {inv.region}"
+        )
     queries = metrics.build_queries(inv)
     planned = metrics.plan(queries, win)
     if on_plan:

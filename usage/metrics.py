@@ -27,10 +27,19 @@ MAX_QUERIES_PER_CALL = 500
 MAX_DATAPOINTS_PER_CALL = 100_800
 USD_PER_1000_METRICS = 0.01
 
-LAMBDA_METRICS = (("Invocations", "Sum"), ("Duration", "Sum"), ("ConcurrentExecutions", "Maximum"),
-                  ("Throttles", "Sum"), ("Errors", "Sum"))
-TABLE_METRICS = (("ConsumedReadCapacityUnits", "Sum"), ("ConsumedWriteCapacityUnits", "Sum"),
-                 ("ReadThrottleEvents", "Sum"), ("WriteThrottleEvents", "Sum"))
+LAMBDA_METRICS = (
+    ("Invocations", "Sum"),
+    ("Duration", "Sum"),
+    ("ConcurrentExecutions", "Maximum"),
+    ("Throttles", "Sum"),
+    ("Errors", "Sum"),
+)
+TABLE_METRICS = (
+    ("ConsumedReadCapacityUnits", "Sum"),
+    ("ConsumedWriteCapacityUnits", "Sum"),
+    ("ReadThrottleEvents", "Sum"),
+    ("WriteThrottleEvents", "Sum"),
+)
 GSI_METRICS = (("ConsumedReadCapacityUnits", "Sum"), ("ConsumedWriteCapacityUnits", "Sum"))
 
 
@@ -66,10 +75,19 @@ class Query:
     stat: str
 
     def request(self, query_id: str, period_s: int) -> dict:
-        return {"Id": query_id, "ReturnData": True, "MetricStat": {
-            "Metric": {"Namespace": self.namespace, "MetricName": self.metric,
-                       "Dimensions": [{"Name": n, "Value": v} for n, v in self.dimensions]},
-            "Period": period_s, "Stat": self.stat}}
+        return {
+            "Id": query_id,
+            "ReturnData": True,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": self.namespace,
+                    "MetricName": self.metric,
+                    "Dimensions": [{"Name": n, "Value": v} for n, v in self.dimensions],
+                },
+                "Period": period_s,
+                "Stat": self.stat,
+            },
+        }
 
 
 def build_queries(inv: Inventory) -> list[Query]:
@@ -78,24 +96,45 @@ def build_queries(inv: Inventory) -> list[Query]:
         for metric, stat in LAMBDA_METRICS:
             qs.append(Query(("function", fn.name, metric), "AWS/Lambda", metric, (("FunctionName", fn.name),), stat))
         for qualifier in fn.provisioned_qualifiers:  # PC metrics exist per alias/version only
-            qs.append(Query(("pc", (fn.name, qualifier), "ProvisionedConcurrencyInvocations"), "AWS/Lambda",
-                            "ProvisionedConcurrencyInvocations",
-                            (("FunctionName", fn.name), ("Resource", f"{fn.name}:{qualifier}")), "Sum"))
+            qs.append(
+                Query(
+                    ("pc", (fn.name, qualifier), "ProvisionedConcurrencyInvocations"),
+                    "AWS/Lambda",
+                    "ProvisionedConcurrencyInvocations",
+                    (("FunctionName", fn.name), ("Resource", f"{fn.name}:{qualifier}")),
+                    "Sum",
+                )
+            )
     for api in inv.websockets.values():
         for metric in ("ConnectCount", "MessageCount"):
-            qs.append(Query(("websocket", api.api_id, metric), "AWS/ApiGateway", metric,
-                            (("ApiId", api.api_id),), "Sum"))
+            qs.append(
+                Query(("websocket", api.api_id, metric), "AWS/ApiGateway", metric, (("ApiId", api.api_id),), "Sum")
+            )
         for stage, routes in api.detailed_routes.items():  # only where detailed metrics are on
             for route in routes:
-                qs.append(Query(("route", (api.api_id, stage, route), "MessageCount"), "AWS/ApiGateway",
-                                "MessageCount", (("ApiId", api.api_id), ("Stage", stage), ("Route", route)), "Sum"))
+                qs.append(
+                    Query(
+                        ("route", (api.api_id, stage, route), "MessageCount"),
+                        "AWS/ApiGateway",
+                        "MessageCount",
+                        (("ApiId", api.api_id), ("Stage", stage), ("Route", route)),
+                        "Sum",
+                    )
+                )
     for t in inv.tables.values():
         for metric, stat in TABLE_METRICS:
             qs.append(Query(("table", t.name, metric), "AWS/DynamoDB", metric, (("TableName", t.name),), stat))
         for index in t.gsis:
             for metric, stat in GSI_METRICS:
-                qs.append(Query(("gsi", (t.name, index), metric), "AWS/DynamoDB", metric,
-                                (("TableName", t.name), ("GlobalSecondaryIndexName", index)), stat))
+                qs.append(
+                    Query(
+                        ("gsi", (t.name, index), metric),
+                        "AWS/DynamoDB",
+                        metric,
+                        (("TableName", t.name), ("GlobalSecondaryIndexName", index)),
+                        stat,
+                    )
+                )
     return qs
 
 
@@ -133,13 +172,17 @@ def fetch(cw, queries: list[Query], win: Window) -> tuple[dict[tuple, np.ndarray
     stats = FetchStats(queries=len(queries), batch_size=batch_size(win))
     series = {q.key: np.full(win.hours, np.nan) for q in queries}
     for first in range(0, len(queries), stats.batch_size):
-        batch = queries[first:first + stats.batch_size]
+        batch = queries[first : first + stats.batch_size]
         by_id = {f"q{first + i}": q for i, q in enumerate(batch)}
         requests = [q.request(qid, win.period_s) for qid, q in by_id.items()]
         token = None
         while True:
-            kwargs = {"MetricDataQueries": requests, "StartTime": win.start, "EndTime": win.end,
-                      "ScanBy": "TimestampAscending"}
+            kwargs = {
+                "MetricDataQueries": requests,
+                "StartTime": win.start,
+                "EndTime": win.end,
+                "ScanBy": "TimestampAscending",
+            }
             if token:
                 kwargs["NextToken"] = token
             try:

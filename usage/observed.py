@@ -118,6 +118,7 @@ class TableUsage:
 @dataclass
 class ServiceUsage:
     """A per-unit service (Comprehend, Translate...) with no CloudWatch metric of its own; demo only."""
+
     unit: str
     price: float  # USD per unit
     units: float  # observed over the window
@@ -146,9 +147,11 @@ class ObservedUsage:
 
     def resources(self) -> list[tuple[str, str, Coverage]]:
         """(kind, name, coverage) of every resource."""
-        return ([("function", n, u.coverage) for n, u in self.functions.items()]
-                + [("websocket", n, u.coverage) for n, u in self.websockets.items()]
-                + [("table", n, u.coverage) for n, u in self.tables.items()])
+        return (
+            [("function", n, u.coverage) for n, u in self.functions.items()]
+            + [("websocket", n, u.coverage) for n, u in self.websockets.items()]
+            + [("table", n, u.coverage) for n, u in self.tables.items()]
+        )
 
     def no_data(self) -> list[tuple[str, str, Coverage]]:
         return [r for r in self.resources() if r[2].no_data]
@@ -185,8 +188,14 @@ def coverage(arrays: list[np.ndarray], win: Window, created: datetime | None) ->
     if idx.size:
         first = win.start + timedelta(hours=start_index + int(idx[0]))
         last = win.start + timedelta(hours=start_index + int(idx[-1]))
-    return Coverage(hours_observed=hours - start_index, hours_with_data=int(has.sum()), first=first, last=last,
-                    longest_gap_hours=_longest_false_run(has), created=created if in_window else None)
+    return Coverage(
+        hours_observed=hours - start_index,
+        hours_with_data=int(has.sum()),
+        first=first,
+        last=last,
+        longest_gap_hours=_longest_false_run(has),
+        created=created if in_window else None,
+    )
 
 
 def _longest_false_run(has: np.ndarray) -> int:
@@ -206,11 +215,23 @@ def _peak(a: np.ndarray) -> float:
     return float(np.nanmax(a)) if np.any(~np.isnan(a)) else 0.0
 
 
-def observe(inv: Inventory, series: dict[tuple, np.ndarray], win: Window, hours_per_month: float = 730,
-            source: str = "AWS account") -> ObservedUsage:
+def observe(
+    inv: Inventory,
+    series: dict[tuple, np.ndarray],
+    win: Window,
+    hours_per_month: float = 730,
+    source: str = "AWS account",
+) -> ObservedUsage:
     """Totals, coverage and the monthly factor of every discovered resource."""
-    obs = ObservedUsage(region=inv.region, source=source, window=win, hours_per_month=hours_per_month,
-                        missing=list(inv.missing), notes=list(inv.notes), series=series)
+    obs = ObservedUsage(
+        region=inv.region,
+        source=source,
+        window=win,
+        hours_per_month=hours_per_month,
+        missing=list(inv.missing),
+        notes=list(inv.notes),
+        series=series,
+    )
     empty = np.full(win.hours, np.nan)
 
     def get(key):
@@ -221,7 +242,9 @@ def observe(inv: Inventory, series: dict[tuple, np.ndarray], win: Window, hours_
         pc_keys = [("pc", (name, q), "ProvisionedConcurrencyInvocations") for q in fn.provisioned_qualifiers]
         pc = sum(_total(series, k) for k in pc_keys) if any(k in series for k in pc_keys) else None
         obs.functions[name] = FunctionUsage(
-            config=fn, coverage=cov, factor=hours_per_month / cov.hours_observed,
+            config=fn,
+            coverage=cov,
+            factor=hours_per_month / cov.hours_observed,
             invocations=_total(series, ("function", name, "Invocations")),
             duration_ms_sum=_total(series, ("function", name, "Duration")),
             peak_concurrency=_peak(get(("function", name, "ConcurrentExecutions"))),
@@ -239,16 +262,25 @@ def observe(inv: Inventory, series: dict[tuple, np.ndarray], win: Window, hours_
                 if key in series and np.any(~np.isnan(series[key])):
                     routes[r] = routes.get(r, 0.0) + _total(series, key)
         obs.websockets[_unique_api_name(api, inv)] = WebsocketUsage(
-            config=api, coverage=cov, factor=hours_per_month / cov.hours_observed,
-            connects=_total(series, keys[0]), messages=_total(series, keys[1]), route_messages=routes)
+            config=api,
+            coverage=cov,
+            factor=hours_per_month / cov.hours_observed,
+            connects=_total(series, keys[0]),
+            messages=_total(series, keys[1]),
+            route_messages=routes,
+        )
     for name, t in inv.tables.items():
         keys = [("table", name, m) for m in ("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits")]
-        keys += [("gsi", (name, i), m) for i in t.gsis for m in ("ConsumedReadCapacityUnits",
-                                                                   "ConsumedWriteCapacityUnits")]
+        keys += [
+            ("gsi", (name, i), m) for i in t.gsis for m in ("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits")
+        ]
         cov = coverage([get(k) for k in keys], win, t.created)
         obs.tables[name] = TableUsage(
-            config=t, coverage=cov, factor=hours_per_month / cov.hours_observed,
-            read_units=_total(series, keys[0]), write_units=_total(series, keys[1]),
+            config=t,
+            coverage=cov,
+            factor=hours_per_month / cov.hours_observed,
+            read_units=_total(series, keys[0]),
+            write_units=_total(series, keys[1]),
             gsi_read_units={i: _total(series, ("gsi", (name, i), "ConsumedReadCapacityUnits")) for i in t.gsis},
             gsi_write_units={i: _total(series, ("gsi", (name, i), "ConsumedWriteCapacityUnits")) for i in t.gsis},
             read_throttles=_total(series, ("table", name, "ReadThrottleEvents")),

@@ -34,9 +34,14 @@ def _r(x: float) -> float | int:
     return int(v) if v.is_integer() and abs(v) < 1e15 else v
 
 
-def scenario_dict(obs: ObservedUsage, users: int | None = None, session_minutes: float = DEFAULT_SESSION_MINUTES,
-                  name: str | None = None, cold_start_rate: float | None = None,
-                  init_ms: float | None = None) -> dict:
+def scenario_dict(
+    obs: ObservedUsage,
+    users: int | None = None,
+    session_minutes: float = DEFAULT_SESSION_MINUTES,
+    name: str | None = None,
+    cold_start_rate: float | None = None,
+    init_ms: float | None = None,
+) -> dict:
     """The scenario as format-1 data; `users` puts the observed month on one tier `observed`."""
     if users is not None and users <= 0:
         raise ValueError("users must be positive")
@@ -90,9 +95,12 @@ def scenario_dict(obs: ObservedUsage, users: int | None = None, session_minutes:
                 claimed[f] = api_name
                 ws[f] = {"api": api_name, "messages": m, "connection_minutes": c, "connects": n}
         elif messages or minutes:
-            ws[leftover(f"unattributed_{api_name}")] = {"api": api_name, "messages": messages,
-                                                         "connection_minutes": minutes,
-                                                         "connects": w.monthly_connects}
+            ws[leftover(f"unattributed_{api_name}")] = {
+                "api": api_name,
+                "messages": messages,
+                "connection_minutes": minutes,
+                "connects": w.monthly_connects,
+            }
 
     for table, t in obs.tables.items():
         reads = t.monthly_read_units
@@ -115,16 +123,21 @@ def scenario_dict(obs: ObservedUsage, users: int | None = None, session_minutes:
             feat["lambda"] = lambda_use[f]
         if f in ws:
             w = ws[f]
-            feat["websocket"] = {"api": w["api"], "messages": _r(w["messages"] / n), "message_kb": 1,
-                                 "connection_minutes": _r(w["connection_minutes"] / n),
-                                 "connects": _r(w["connects"] / n)}
+            feat["websocket"] = {
+                "api": w["api"],
+                "messages": _r(w["messages"] / n),
+                "message_kb": 1,
+                "connection_minutes": _r(w["connection_minutes"] / n),
+                "connects": _r(w["connects"] / n),
+            }
         dynamodb = []
         for table, reads, writes, gsi_writes in ops.get(f, []):
             if reads:
                 dynamodb.append({"table": table, "reads": _r(reads / n), "item_kb": 4, "consistency": "strong"})
             if writes and gsi_writes / writes <= MAX_OP_GSIS:
-                dynamodb.append({"table": table, "writes": _r(writes / n), "item_kb": 1,
-                                 "gsis": _r(gsi_writes / writes)})
+                dynamodb.append(
+                    {"table": table, "writes": _r(writes / n), "item_kb": 1, "gsis": _r(gsi_writes / writes)}
+                )
             elif writes or gsi_writes:  # GSI writes with (almost) no table writes: bill them as plain WRU
                 dynamodb.append({"table": table, "writes": _r((writes + gsi_writes) / n), "item_kb": 1, "gsis": 0})
         if dynamodb:
@@ -145,8 +158,9 @@ def scenario_dict(obs: ObservedUsage, users: int | None = None, session_minutes:
         "features": features,
     }
     if users:
-        scenario["tiers"] = {"observed": {"users": users, "price": 0,
-                                          "uses": {f: _r(n / users) for f, n in uses.items()}}}
+        scenario["tiers"] = {
+            "observed": {"users": users, "price": 0, "uses": {f: _r(n / users) for f, n in uses.items()}}
+        }
     else:
         scenario["baseline"] = {f: _r(n) for f, n in uses.items()}
     return {k: v for k, v in scenario.items() if v != {} or k in ("name", "region")}
@@ -154,8 +168,12 @@ def scenario_dict(obs: ObservedUsage, users: int | None = None, session_minutes:
 
 def _function(u, cold_start_rate: float | None, init_ms: float | None) -> dict:
     c = u.config
-    d: dict = {"memory_mb": c.memory_mb, "architecture": c.architecture, "duration_ms": _r(round(u.duration_ms, 3)),
-               "ephemeral_storage_mb": c.ephemeral_storage_mb}
+    d: dict = {
+        "memory_mb": c.memory_mb,
+        "architecture": c.architecture,
+        "duration_ms": _r(round(u.duration_ms, 3)),
+        "ephemeral_storage_mb": c.ephemeral_storage_mb,
+    }
     if cold_start_rate is not None:
         d["cold_start_rate"] = cold_start_rate
     if init_ms is not None:
@@ -169,8 +187,12 @@ def _function(u, cold_start_rate: float | None, init_ms: float | None) -> dict:
 
 def _table(u) -> dict:
     c = u.config
-    d: dict = {"capacity": c.capacity, "table_class": c.table_class, "storage_gb": _r(u.storage_gb),
-               "gsis": min(len(c.gsis), MAX_OP_GSIS)}
+    d: dict = {
+        "capacity": c.capacity,
+        "table_class": c.table_class,
+        "storage_gb": _r(u.storage_gb),
+        "gsis": min(len(c.gsis), MAX_OP_GSIS),
+    }
     if c.capacity == "provisioned":
         d["read_capacity"] = _r(c.read_capacity)
         d["write_capacity"] = _r(c.write_capacity)
@@ -208,8 +230,9 @@ def header(obs: ObservedUsage, users: int | None, session_minutes: float) -> lis
     return lines
 
 
-def scenario_yaml(obs: ObservedUsage, users: int | None = None,
-                  session_minutes: float = DEFAULT_SESSION_MINUTES, **kwargs) -> str:
+def scenario_yaml(
+    obs: ObservedUsage, users: int | None = None, session_minutes: float = DEFAULT_SESSION_MINUTES, **kwargs
+) -> str:
     """The scenario as YAML text with the comment header."""
     data = scenario_dict(obs, users=users, session_minutes=session_minutes, **kwargs)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: 10x faster on big accounts

@@ -43,7 +43,8 @@ def _index(backend) -> tuple[dict, dict]:
 
 def fast_get_metric_data(self, queries, start_time, end_time, scan_by="TimestampAscending"):
     if any("MetricStat" not in q for q in queries) or start_time.replace(microsecond=0) >= end_time.replace(
-            microsecond=0):
+        microsecond=0
+    ):
         return STOCK(self, queries, start_time, end_time, scan_by)
     start_time = start_time.replace(microsecond=0)
     end_time = end_time.replace(microsecond=0)
@@ -72,8 +73,15 @@ def fast_get_metric_data(self, queries, start_time, end_time, scan_by="Timestamp
             values.reverse()
             timestamps.reverse()
         if query.get("ReturnData", True):
-            results.append({"id": query["Id"], "label": query.get("Label") or f"{name} {stat}", "values": values,
-                            "timestamps": timestamps, "status_code": "Complete"})
+            results.append(
+                {
+                    "id": query["Id"],
+                    "label": query.get("Label") or f"{name} {stat}",
+                    "values": values,
+                    "timestamps": timestamps,
+                    "status_code": "Complete",
+                }
+            )
     return results
 
 

@@ -8,8 +8,17 @@ def feature_totals(sc: dict) -> dict:
     uses = {f: n * t["users"] for t in sc.get("tiers", {}).values() for f, n in t["uses"].items()}
     for f, n in sc.get("baseline", {}).items():
         uses[f] = uses.get(f, 0) + n
-    out: dict = {"users": users, "invocations": {}, "messages": {}, "minutes": {}, "connects": {}, "rru": {}, "wru": {},
-                 "services": {}, "ws_by_feature": {}}
+    out: dict = {
+        "users": users,
+        "invocations": {},
+        "messages": {},
+        "minutes": {},
+        "connects": {},
+        "rru": {},
+        "wru": {},
+        "services": {},
+        "ws_by_feature": {},
+    }
     for f, feat in sc.get("features", {}).items():
         n = uses.get(f, 0)
         for fn, k in feat.get("lambda", {}).items():

@@ -50,7 +50,10 @@ def test_the_demo_is_shaped_like_a_real_import():
     assert set(obs.functions) == {demo.CONNECT_FN, demo.MESSAGE_FN}
     assert {r.key for r in obs.websockets[demo.API_NAME].config.routes} == {"$connect", "$disconnect", "$default"}
     assert {n: t.config.gsis for n, t in obs.tables.items()} == {
-        "Connections": ["roomIndex"], "Conversations": [], "Topics": ["numIndex"]}
+        "Connections": ["roomIndex"],
+        "Conversations": [],
+        "Topics": ["numIndex"],
+    }
     assert all(t.config.capacity == "on_demand" for t in obs.tables.values())
     assert obs.users == demo.USERS and obs.no_data() == [] and obs.partial() == [] and obs.missing == []
 
@@ -59,8 +62,10 @@ def test_demo_scenario_content_and_totals():
     sc = demo.demo_scenario()
     obs = demo.demo_observed()
     assert sc["name"] == demo.NAME and sc["tiers"]["observed"]["users"] == demo.USERS
-    assert sc["services"] == {"comprehend": {"unit": "100-character unit", "price": 0.0001},
-                              "translate": {"unit": "character", "price": 0.000015}}
+    assert sc["services"] == {
+        "comprehend": {"unit": "100-character unit", "price": 0.0001},
+        "translate": {"unit": "character", "price": 0.000015},
+    }
     got = feature_totals(sc)
     approx = lambda x: pytest.approx(x, rel=1e-5)  # noqa: E731
     assert got["messages"] == {demo.API_NAME: approx(obs.websockets[demo.API_NAME].monthly_messages)}

@@ -43,13 +43,16 @@ def test_import_by_tag_matches_known_totals(chat_app, aws_env, tmp_path):
 
     # what was selected, with its real configuration
     assert set(sc["functions"]) == {"chat-send", "chat-connect", "chat-idle"}
-    assert sc["functions"]["chat-send"] == {"memory_mb": 256, "architecture": "arm64", "duration_ms": 120.4,
-                                            "ephemeral_storage_mb": 1024}
+    assert sc["functions"]["chat-send"] == {
+        "memory_mb": 256,
+        "architecture": "arm64",
+        "duration_ms": 120.4,
+        "ephemeral_storage_mb": 1024,
+    }
     assert sc["functions"]["chat-connect"]["duration_ms"] == 30
     assert sc["functions"]["chat-idle"]["duration_ms"] == 0
     assert set(sc["websockets"]) == {"chatws"}
-    assert sc["tables"]["chat-conn"] == {"capacity": "on_demand", "table_class": "standard", "storage_gb": 0,
-                                         "gsis": 1}
+    assert sc["tables"]["chat-conn"] == {"capacity": "on_demand", "table_class": "standard", "storage_gb": 0, "gsis": 1}
     assert sc["tables"]["chat-msgs"]["capacity"] == "provisioned"
     assert (sc["tables"]["chat-msgs"]["read_capacity"], sc["tables"]["chat-msgs"]["write_capacity"]) == (5, 5)
     assert sc["tiers"]["observed"]["users"] == 1000 and "baseline" not in sc
@@ -57,16 +60,22 @@ def test_import_by_tag_matches_known_totals(chat_app, aws_env, tmp_path):
 
     got = feature_totals(sc)
     approx = lambda x: pytest.approx(x, rel=1e-5)  # noqa: E731
-    assert got["invocations"] == {"chat-send": approx(total("function", "chat-send", "Invocations")),
-                                  "chat-connect": approx(total("function", "chat-connect", "Invocations"))}
+    assert got["invocations"] == {
+        "chat-send": approx(total("function", "chat-send", "Invocations")),
+        "chat-connect": approx(total("function", "chat-connect", "Invocations")),
+    }
     assert got["messages"] == {"chatws": approx(total("websocket", "chatws", "MessageCount"))}
     # both routes with metrics call chat-send, so all messages follow them; minutes go to the $connect function
     assert got["ws_by_feature"]["chat-connect"] == (0, approx(total("websocket", "chatws", "ConnectCount") * 4))
     assert got["minutes"] == {"chatws": approx(total("websocket", "chatws", "ConnectCount") * 4)}
-    assert got["rru"]["chat-conn"] == approx(total("table", "chat-conn", "ConsumedReadCapacityUnits")
-                                             + total("gsi", "roomIndex", "ConsumedReadCapacityUnits"))
-    assert got["wru"]["chat-conn"] == approx(total("table", "chat-conn", "ConsumedWriteCapacityUnits")
-                                             + total("gsi", "roomIndex", "ConsumedWriteCapacityUnits"))
+    assert got["rru"]["chat-conn"] == approx(
+        total("table", "chat-conn", "ConsumedReadCapacityUnits")
+        + total("gsi", "roomIndex", "ConsumedReadCapacityUnits")
+    )
+    assert got["wru"]["chat-conn"] == approx(
+        total("table", "chat-conn", "ConsumedWriteCapacityUnits")
+        + total("gsi", "roomIndex", "ConsumedWriteCapacityUnits")
+    )
     assert got["rru"]["chat-msgs"] == approx(total("table", "chat-msgs", "ConsumedReadCapacityUnits"))
 
     models = pytest.importorskip("models.scenario")
@@ -75,17 +84,27 @@ def test_import_by_tag_matches_known_totals(chat_app, aws_env, tmp_path):
     # The estimate of the imported file reproduces the observed month's usage within 1%.
     if not (ROOT / "cli.py").exists():
         pytest.skip("cli.py estimate is not there yet")
-    est = subprocess.run([sys.executable, str(ROOT / "cli.py"), "estimate", str(out), "--json"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60)
+    est = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "estimate", str(out), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert est.returncode == 0, est.stderr
     lines = json.loads(est.stdout)["lines"]
 
     def quantity(service, unit, component=""):
-        return sum(x["quantity"] for x in lines
-                   if x["service"] == service and x["unit"] == unit and x["component"].startswith(component))
+        return sum(
+            x["quantity"]
+            for x in lines
+            if x["service"] == service and x["unit"] == unit and x["component"].startswith(component)
+        )
 
-    gb_s = (total("function", "chat-send", "Duration") / 1000 * 256 / 1024
-            + total("function", "chat-connect", "Duration") / 1000 * 128 / 1024)
+    gb_s = (
+        total("function", "chat-send", "Duration") / 1000 * 256 / 1024
+        + total("function", "chat-connect", "Duration") / 1000 * 128 / 1024
+    )
     observed = {
         ("lambda", "request", ""): total("function", "chat-send", "Invocations")
         + total("function", "chat-connect", "Invocations"),
@@ -126,8 +145,9 @@ def test_no_matching_resources_exits_2(chat_app, aws_env, tmp_path):
     out = tmp_path / "none.yaml"
     r = run_import(["--tag", "app=nothing", "-o", str(out)], aws_env)
     assert r.returncode == 2, r.stdout
-    assert r.stderr.strip() == ("error: no Lambda functions, WebSocket APIs or DynamoDB tables match "
-                                "tag app=nothing in us-east-1")
+    assert r.stderr.strip() == (
+        "error: no Lambda functions, WebSocket APIs or DynamoDB tables match tag app=nothing in us-east-1"
+    )
     assert not out.exists()
 
 
@@ -163,8 +183,13 @@ def test_endpoint_not_answering_exits_2_and_keeps_the_saved_file(tmp_path):
 
 def test_bad_arguments_exit_2(tmp_path):
     out = str(tmp_path / "x.yaml")
-    for args in (["--tag", "novalue", "-o", out], ["--tag", "a=b", "--prefix", "c", "-o", out],
-                 ["--days", "0", "-o", out], ["--users", "-3", "-o", out], []):
+    for args in (
+        ["--tag", "novalue", "-o", out],
+        ["--tag", "a=b", "--prefix", "c", "-o", out],
+        ["--days", "0", "-o", out],
+        ["--users", "-3", "-o", out],
+        [],
+    ):
         r = run_import(args, "http://127.0.0.1:9")
         assert r.returncode == 2, args
         assert "Traceback" not in r.stderr and r.stderr.strip(), args
@@ -175,17 +200,35 @@ def test_import_by_stack(moto_env, tmp_path):
     import boto3
     from usage_seed import role_arn
 
-    template = {"Resources": {
-        "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {
-            "TableName": "stack-table", "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}},
-        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
-            "FunctionName": "stack-fn", "Runtime": "python3.12", "Role": role_arn(), "Handler": "index.handler",
-            "MemorySize": 512, "Code": {"ZipFile": "def handler(e, c): pass"}}}}}
-    boto3.client("cloudformation", region_name="us-east-1").create_stack(StackName="chat-stack",
-                                                                        TemplateBody=json.dumps(template))
+    template = {
+        "Resources": {
+            "Table": {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {
+                    "TableName": "stack-table",
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                },
+            },
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "FunctionName": "stack-fn",
+                    "Runtime": "python3.12",
+                    "Role": role_arn(),
+                    "Handler": "index.handler",
+                    "MemorySize": 512,
+                    "Code": {"ZipFile": "def handler(e, c): pass"},
+                },
+            },
+        }
+    }
+    boto3.client("cloudformation", region_name="us-east-1").create_stack(
+        StackName="chat-stack", TemplateBody=json.dumps(template)
+    )
     from usage_seed import create_table
+
     create_table("not-in-stack")
     out = tmp_path / "stack.yaml"
     r = run_import(["--stack", "chat-stack", "-o", str(out)], moto_env)

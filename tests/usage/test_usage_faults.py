@@ -18,12 +18,15 @@ TAG = Selector("tag", "app", "chat")
 
 def test_throttling_is_retried_and_the_import_completes(chat_app, aws_env):
     session = aws.make_session()
-    inj = Injector(session, {
-        ("cloudwatch", "GetMetricData"): [error(400, "ThrottlingException"), error(429, None)],
-        ("lambda", "ListFunctions"): [error(429, "TooManyRequestsException")] * 2,  # probe, then discovery
-        ("dynamodb", "DescribeTable"): [error(400, "ThrottlingException")],
-        ("apigatewayv2", "GetApis"): [error(503, None)],
-    })
+    inj = Injector(
+        session,
+        {
+            ("cloudwatch", "GetMetricData"): [error(400, "ThrottlingException"), error(429, None)],
+            ("lambda", "ListFunctions"): [error(429, "TooManyRequestsException")] * 2,  # probe, then discovery
+            ("dynamodb", "DescribeTable"): [error(400, "ThrottlingException")],
+            ("apigatewayv2", "GetApis"): [error(503, None)],
+        },
+    )
     result = import_usage(TAG, session=session)
     assert inj.pending() == {}  # every injected fault was met
     assert inj.used[("cloudwatch", "GetMetricData")] == 2
@@ -39,9 +42,14 @@ def test_throttling_is_retried_and_the_import_completes(chat_app, aws_env):
 
 def test_access_denied_on_one_table_and_one_api_imports_the_rest(chat_app, aws_env):
     session = aws.make_session()
-    Injector(session, {("dynamodb", "DescribeTable"): [error(400, "AccessDeniedException")],
-                       ("apigatewayv2", "GetApis"): [error(403, "AccessDeniedException")]},
-             when=lambda svc, op, req: op != "DescribeTable" or b"chat-conn" in (req.body or b""))
+    Injector(
+        session,
+        {
+            ("dynamodb", "DescribeTable"): [error(400, "AccessDeniedException")],
+            ("apigatewayv2", "GetApis"): [error(403, "AccessDeniedException")],
+        },
+        when=lambda svc, op, req: op != "DescribeTable" or b"chat-conn" in (req.body or b""),
+    )
     result = import_usage(TAG, session=session)
     obs = result.observed
     permissions = {m.permission for m in obs.missing}
@@ -55,6 +63,7 @@ def test_access_denied_on_one_table_and_one_api_imports_the_rest(chat_app, aws_e
     assert "Missing: configuration of DynamoDB table chat-conn: access denied; needs dynamodb:DescribeTable" in text
     assert "Missing: API Gateway WebSocket APIs: access denied; needs apigateway:GET" in text
     from usage.to_scenario import scenario_yaml
+
     assert "# MISSING: API Gateway WebSocket APIs: access denied (needs apigateway:GET)." in scenario_yaml(obs)
 
 
@@ -77,12 +86,20 @@ def test_metrics_denied_exits_2_naming_the_permission(chat_app, aws_env, monkeyp
 def test_everything_denied_names_every_permission(moto_env):
     session = aws.make_session()
     denied = [error(403, "AccessDeniedException")] * 3
-    Injector(session, {("lambda", "ListFunctions"): denied, ("apigatewayv2", "GetApis"): denied,
-                       ("dynamodb", "ListTables"): [error(400, "AccessDeniedException")]})
+    Injector(
+        session,
+        {
+            ("lambda", "ListFunctions"): denied,
+            ("apigatewayv2", "GetApis"): denied,
+            ("dynamodb", "ListTables"): [error(400, "AccessDeniedException")],
+        },
+    )
     with pytest.raises(UsageError) as e:
         import_usage(Selector(), session=session)
-    assert e.value.message == ("access denied: nothing could be read; the import needs apigateway:GET, "
-                               "dynamodb:ListTables, lambda:ListFunctions")
+    assert e.value.message == (
+        "access denied: nothing could be read; the import needs apigateway:GET, "
+        "dynamodb:ListTables, lambda:ListFunctions"
+    )
 
 
 def test_rejected_credentials_fail_fast(moto_env):
@@ -103,4 +120,3 @@ def test_iam_policy_is_valid_json_with_read_only_actions():
     actions = [a for s in policy["Statement"] for a in s["Action"]]
     assert all(s["Effect"] == "Allow" for s in policy["Statement"])
     assert all(a.split(":")[1].startswith(("List", "Describe", "Get", "GET")) for a in actions)
-

@@ -17,10 +17,19 @@ from usage.importer import import_usage
 
 def test_every_call_is_in_the_policy_and_nothing_else(moto_env, window_start):
     seed_chat_app(window_start - timedelta(hours=1))
-    template = {"Resources": {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {
-        "TableName": "stack-table", "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}}}}
+    template = {
+        "Resources": {
+            "T": {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {
+                    "TableName": "stack-table",
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                },
+            }
+        }
+    }
     cfn = boto3.client("cloudformation", region_name="us-east-1")
     cfn.create_stack(StackName="s", TemplateBody=json.dumps(template))
     create_table("lonely")

@@ -29,7 +29,7 @@ def flat(value: float, first_hour: int = 0, hole: tuple[int, int] | None = None)
     a = np.full(HOURS, float(value))
     a[:first_hour] = np.nan
     if hole:
-        a[hole[0]:hole[1]] = np.nan
+        a[hole[0] : hole[1]] = np.nan
     return a
 
 
@@ -67,8 +67,10 @@ def test_created_inside_the_window_is_normalised_over_its_own_hours_and_flagged(
 
 def test_gaps_of_a_day_or_more_are_flagged_shorter_ones_are_quiet_hours():
     inv = inventory([FunctionConfig("long"), FunctionConfig("short")])
-    series = {("function", "long", "Invocations"): flat(1, hole=(200, 230)),
-              ("function", "short", "Invocations"): flat(1, hole=(200, 210))}
+    series = {
+        ("function", "long", "Invocations"): flat(1, hole=(200, 230)),
+        ("function", "short", "Invocations"): flat(1, hole=(200, 210)),
+    }
     obs = observe(inv, series, window())
     assert [(k, n) for k, n, _ in obs.partial()] == [("function", "long")]
     assert obs.functions["long"].coverage.longest_gap_hours == 30
@@ -90,8 +92,12 @@ def test_a_resource_without_datapoints_is_reported_not_silently_free():
 def test_messages_without_route_metrics_follow_invocations_and_minutes_go_to_connect():
     api = WebsocketConfig("a1", "chat", routes=[Route("$connect", "conn"), Route("$default", "msg")])
     inv = inventory([FunctionConfig("conn"), FunctionConfig("msg")], apis=[api])
-    series = {("function", "conn", "Invocations"): flat(1), ("function", "msg", "Invocations"): flat(3),
-              ("websocket", "a1", "MessageCount"): flat(8), ("websocket", "a1", "ConnectCount"): flat(1)}
+    series = {
+        ("function", "conn", "Invocations"): flat(1),
+        ("function", "msg", "Invocations"): flat(3),
+        ("websocket", "a1", "MessageCount"): flat(8),
+        ("websocket", "a1", "ConnectCount"): flat(1),
+    }
     sc = scenario_dict(observe(inv, series, window()), session_minutes=7)
     f = 730 / 720
     got = feature_totals(sc)
@@ -104,28 +110,41 @@ def test_each_api_stays_with_its_own_functions_and_unattributed_traffic_gets_its
     a = WebsocketConfig("a1", "alpha", routes=[Route("$default", "fa")])
     b = WebsocketConfig("b1", "beta", routes=[Route("$default", "fb")])
     c = WebsocketConfig("c1", "gamma", routes=[Route("$default", None)])  # a mock integration
-    inv = inventory([FunctionConfig("fa"), FunctionConfig("fb")], apis=[a, b, c],
-                    tables=[TableConfig("t", gsis=["g"])])
-    series = {("function", "fa", "Invocations"): flat(1), ("function", "fb", "Invocations"): flat(1),
-              ("websocket", "a1", "MessageCount"): flat(5), ("websocket", "b1", "MessageCount"): flat(7),
-              ("websocket", "c1", "MessageCount"): flat(11)}
+    inv = inventory([FunctionConfig("fa"), FunctionConfig("fb")], apis=[a, b, c], tables=[TableConfig("t", gsis=["g"])])
+    series = {
+        ("function", "fa", "Invocations"): flat(1),
+        ("function", "fb", "Invocations"): flat(1),
+        ("websocket", "a1", "MessageCount"): flat(5),
+        ("websocket", "b1", "MessageCount"): flat(7),
+        ("websocket", "c1", "MessageCount"): flat(11),
+    }
     sc = scenario_dict(observe(inv, series, window()), users=100)
     assert sc["features"]["fa"]["websocket"]["api"] == "alpha" and sc["features"]["fa"]["websocket"]["messages"] == 5
     assert sc["features"]["fb"]["websocket"]["api"] == "beta" and sc["features"]["fb"]["websocket"]["messages"] == 7
-    assert sc["features"]["unattributed_gamma"] == {"websocket": {
-        "api": "gamma", "messages": pytest.approx(11 * 730), "message_kb": 1, "connection_minutes": 0, "connects": 0}}
+    assert sc["features"]["unattributed_gamma"] == {
+        "websocket": {
+            "api": "gamma",
+            "messages": pytest.approx(11 * 730),
+            "message_kb": 1,
+            "connection_minutes": 0,
+            "connects": 0,
+        }
+    }
     assert sc["tiers"]["observed"]["uses"]["unattributed_gamma"] == pytest.approx(0.01)  # once a month, 100 users
 
 
 def test_dynamodb_without_invocations_and_gsi_writes_without_table_writes():
     inv = inventory(tables=[TableConfig("t", gsis=["g"])])
-    series = {("table", "t", "ConsumedReadCapacityUnits"): flat(2),
-              ("gsi", ("t", "g"), "ConsumedWriteCapacityUnits"): flat(3)}
+    series = {
+        ("table", "t", "ConsumedReadCapacityUnits"): flat(2),
+        ("gsi", ("t", "g"), "ConsumedWriteCapacityUnits"): flat(3),
+    }
     sc = scenario_dict(observe(inv, series, window()))
     assert sc["baseline"] == {"unattributed": 1}
     assert sc["features"]["unattributed"]["dynamodb"] == [
         {"table": "t", "reads": pytest.approx(2 * 730), "item_kb": 4, "consistency": "strong"},
-        {"table": "t", "writes": pytest.approx(3 * 730), "item_kb": 1, "gsis": 0}]
+        {"table": "t", "writes": pytest.approx(3 * 730), "item_kb": 1, "gsis": 0},
+    ]
 
 
 def test_users_put_the_month_on_one_observed_tier():
@@ -142,22 +161,32 @@ amounts = st.floats(min_value=0, max_value=1e6, allow_nan=False)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(invocations=st.lists(st.sampled_from([0.0, 0.5, 3.0, 1000.0]), min_size=1, max_size=4),
-       messages=amounts, connects=amounts, routed=st.lists(amounts, min_size=0, max_size=2),
-       reads=amounts, writes=amounts, gsi_writes=amounts, users=st.one_of(st.none(), st.integers(1, 10**6)))
-def test_the_scenario_adds_up_to_the_observed_month(invocations, messages, connects, routed, reads, writes,
-                                                    gsi_writes, users):
+@given(
+    invocations=st.lists(st.sampled_from([0.0, 0.5, 3.0, 1000.0]), min_size=1, max_size=4),
+    messages=amounts,
+    connects=amounts,
+    routed=st.lists(amounts, min_size=0, max_size=2),
+    reads=amounts,
+    writes=amounts,
+    gsi_writes=amounts,
+    users=st.one_of(st.none(), st.integers(1, 10**6)),
+)
+def test_the_scenario_adds_up_to_the_observed_month(
+    invocations, messages, connects, routed, reads, writes, gsi_writes, users
+):
     """Whatever the apportioning, uses x per-use amounts give back every observed monthly total."""
     fns = [FunctionConfig(f"f{i}") for i in range(len(invocations))]
     routes = [Route("$connect", "f0")] + [Route(f"r{i}", f"f{i % len(fns)}") for i in range(len(routed))]
-    api = WebsocketConfig("a1", "ws", routes=routes, stages=["Prod"],
-                          detailed_routes={"Prod": [r.key for r in routes]})
+    api = WebsocketConfig("a1", "ws", routes=routes, stages=["Prod"], detailed_routes={"Prod": [r.key for r in routes]})
     inv = inventory(fns, tables=[TableConfig("t", gsis=["g"])], apis=[api])
     series = {("function", f.name, "Invocations"): flat(n) for f, n in zip(fns, invocations)}
-    series |= {("websocket", "a1", "MessageCount"): flat(messages), ("websocket", "a1", "ConnectCount"): flat(connects),
-               ("table", "t", "ConsumedReadCapacityUnits"): flat(reads),
-               ("table", "t", "ConsumedWriteCapacityUnits"): flat(writes),
-               ("gsi", ("t", "g"), "ConsumedWriteCapacityUnits"): flat(gsi_writes)}
+    series |= {
+        ("websocket", "a1", "MessageCount"): flat(messages),
+        ("websocket", "a1", "ConnectCount"): flat(connects),
+        ("table", "t", "ConsumedReadCapacityUnits"): flat(reads),
+        ("table", "t", "ConsumedWriteCapacityUnits"): flat(writes),
+        ("gsi", ("t", "g"), "ConsumedWriteCapacityUnits"): flat(gsi_writes),
+    }
     for i, m in enumerate(routed):
         series[("route", ("a1", "Prod", f"r{i}"), "MessageCount")] = flat(m)
     obs = observe(inv, series, window())

@@ -39,31 +39,75 @@ def stubbed(monkeypatch):
 
 def test_provisioned_concurrency_sizes_and_provisioned_gsis(stubbed):
     session, st = stubbed
-    st["lambda"].add_response("list_functions", {"Functions": [
-        {"FunctionName": "chat", "FunctionArn": f"{ARN}:chat", "MemorySize": 1024, "Architectures": ["arm64"],
-         "EphemeralStorage": {"Size": 2048}}]}, {})
-    st["lambda"].add_response("list_provisioned_concurrency_configs", {
-        "ProvisionedConcurrencyConfigs": [{"FunctionArn": f"{ARN}:chat:live", "Status": "READY",
-                                           "RequestedProvisionedConcurrentExecutions": 7,
-                                           "AllocatedProvisionedConcurrentExecutions": 7}],
-        "NextMarker": "m2"}, {"FunctionName": "chat"})
-    st["lambda"].add_response("list_provisioned_concurrency_configs", {
-        "ProvisionedConcurrencyConfigs": [{"FunctionArn": f"{ARN}:chat:3", "Status": "READY",
-                                           "RequestedProvisionedConcurrentExecutions": 2,
-                                           "AllocatedProvisionedConcurrentExecutions": 2}]},
-        {"FunctionName": "chat", "Marker": "m2"})
+    st["lambda"].add_response(
+        "list_functions",
+        {
+            "Functions": [
+                {
+                    "FunctionName": "chat",
+                    "FunctionArn": f"{ARN}:chat",
+                    "MemorySize": 1024,
+                    "Architectures": ["arm64"],
+                    "EphemeralStorage": {"Size": 2048},
+                }
+            ]
+        },
+        {},
+    )
+    st["lambda"].add_response(
+        "list_provisioned_concurrency_configs",
+        {
+            "ProvisionedConcurrencyConfigs": [
+                {
+                    "FunctionArn": f"{ARN}:chat:live",
+                    "Status": "READY",
+                    "RequestedProvisionedConcurrentExecutions": 7,
+                    "AllocatedProvisionedConcurrentExecutions": 7,
+                }
+            ],
+            "NextMarker": "m2",
+        },
+        {"FunctionName": "chat"},
+    )
+    st["lambda"].add_response(
+        "list_provisioned_concurrency_configs",
+        {
+            "ProvisionedConcurrencyConfigs": [
+                {
+                    "FunctionArn": f"{ARN}:chat:3",
+                    "Status": "READY",
+                    "RequestedProvisionedConcurrentExecutions": 2,
+                    "AllocatedProvisionedConcurrentExecutions": 2,
+                }
+            ]
+        },
+        {"FunctionName": "chat", "Marker": "m2"},
+    )
     st["apigatewayv2"].add_response("get_apis", {"Items": []}, {})
     st["dynamodb"].add_response("list_tables", {"TableNames": ["big"]}, {})
     throughput = {"ReadCapacityUnits": 100, "WriteCapacityUnits": 50}
-    st["dynamodb"].add_response("describe_table", {"Table": {
-        "TableName": "big", "TableSizeBytes": 5 * GIB, "BillingModeSummary": {"BillingMode": "PROVISIONED"},
-        "TableClassSummary": {"TableClass": "STANDARD_INFREQUENT_ACCESS"}, "ProvisionedThroughput": throughput,
-        "CreationDateTime": datetime(2020, 1, 1, tzinfo=UTC),
-        "GlobalSecondaryIndexes": [
-            {"IndexName": "byRoom", "IndexSizeBytes": GIB, "ProvisionedThroughput": {"ReadCapacityUnits": 10,
-                                                                                   "WriteCapacityUnits": 5}},
-            {"IndexName": "byUser", "IndexSizeBytes": GIB // 2, "ProvisionedThroughput": throughput}]}},
-        {"TableName": "big"})
+    st["dynamodb"].add_response(
+        "describe_table",
+        {
+            "Table": {
+                "TableName": "big",
+                "TableSizeBytes": 5 * GIB,
+                "BillingModeSummary": {"BillingMode": "PROVISIONED"},
+                "TableClassSummary": {"TableClass": "STANDARD_INFREQUENT_ACCESS"},
+                "ProvisionedThroughput": throughput,
+                "CreationDateTime": datetime(2020, 1, 1, tzinfo=UTC),
+                "GlobalSecondaryIndexes": [
+                    {
+                        "IndexName": "byRoom",
+                        "IndexSizeBytes": GIB,
+                        "ProvisionedThroughput": {"ReadCapacityUnits": 10, "WriteCapacityUnits": 5},
+                    },
+                    {"IndexName": "byUser", "IndexSizeBytes": GIB // 2, "ProvisionedThroughput": throughput},
+                ],
+            }
+        },
+        {"TableName": "big"},
+    )
     inv = discovery.discover(session, Selector())
     fn = inv.functions["chat"]
     assert (fn.memory_mb, fn.architecture, fn.ephemeral_storage_mb) == (1024, "arm64", 2048)
@@ -74,33 +118,52 @@ def test_provisioned_concurrency_sizes_and_provisioned_gsis(stubbed):
 
     queries = metrics.build_queries(inv)
     pc = [q for q in queries if q.metric == "ProvisionedConcurrencyInvocations"]
-    assert [q.dimensions for q in pc] == [(("FunctionName", "chat"), ("Resource", "chat:live")),
-                                         (("FunctionName", "chat"), ("Resource", "chat:3"))]
+    assert [q.dimensions for q in pc] == [
+        (("FunctionName", "chat"), ("Resource", "chat:live")),
+        (("FunctionName", "chat"), ("Resource", "chat:3")),
+    ]
     assert len(queries) == 5 + 2 + 4 + 2 * 2  # lambda, PC per alias, table, each GSI
 
     win = Window(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 31, tzinfo=UTC))
-    series = {("function", "chat", "Invocations"): np.full(720, 100.0),
-              ("function", "chat", "Duration"): np.full(720, 5000.0),
-              ("pc", ("chat", "live"), "ProvisionedConcurrencyInvocations"): np.full(720, 20.0),
-              ("pc", ("chat", "3"), "ProvisionedConcurrencyInvocations"): np.full(720, 5.0)}
+    series = {
+        ("function", "chat", "Invocations"): np.full(720, 100.0),
+        ("function", "chat", "Duration"): np.full(720, 5000.0),
+        ("pc", ("chat", "live"), "ProvisionedConcurrencyInvocations"): np.full(720, 20.0),
+        ("pc", ("chat", "3"), "ProvisionedConcurrencyInvocations"): np.full(720, 5.0),
+    }
     sc = scenario_dict(observe(inv, series, win))
-    assert sc["functions"]["chat"] == {"memory_mb": 1024, "architecture": "arm64", "duration_ms": 50,
-                                       "ephemeral_storage_mb": 2048, "provisioned": {"concurrency": 9, "share": 0.25}}
-    assert sc["tables"]["big"] == {"capacity": "provisioned", "table_class": "standard_ia", "storage_gb": 6.5,
-                                   "gsis": 2, "read_capacity": 210, "write_capacity": 105}
+    assert sc["functions"]["chat"] == {
+        "memory_mb": 1024,
+        "architecture": "arm64",
+        "duration_ms": 50,
+        "ephemeral_storage_mb": 2048,
+        "provisioned": {"concurrency": 9, "share": 0.25},
+    }
+    assert sc["tables"]["big"] == {
+        "capacity": "provisioned",
+        "table_class": "standard_ia",
+        "storage_gb": 6.5,
+        "gsis": 2,
+        "read_capacity": 210,
+        "write_capacity": 105,
+    }
 
 
 def test_provisioned_concurrency_denied_is_recorded_once(stubbed):
     session, st = stubbed
-    st["lambda"].add_response("list_functions", {"Functions": [
-        {"FunctionName": n, "FunctionArn": f"{ARN}:{n}", "MemorySize": 128} for n in ("a", "b")]}, {})
+    st["lambda"].add_response(
+        "list_functions",
+        {"Functions": [{"FunctionName": n, "FunctionArn": f"{ARN}:{n}", "MemorySize": 128} for n in ("a", "b")]},
+        {},
+    )
     st["lambda"].add_client_error("list_provisioned_concurrency_configs", "AccessDeniedException", http_status_code=403)
     st["apigatewayv2"].add_response("get_apis", {"Items": []}, {})
     st["dynamodb"].add_response("list_tables", {"TableNames": []}, {})
     inv = discovery.discover(session, Selector())
     assert set(inv.functions) == {"a", "b"}
     assert [(m.what, m.permission) for m in inv.missing] == [
-        ("provisioned concurrency of Lambda functions", "lambda:ListProvisionedConcurrencyConfigs")]
+        ("provisioned concurrency of Lambda functions", "lambda:ListProvisionedConcurrencyConfigs")
+    ]
 
 
 def test_get_metric_data_follows_next_token_and_counts_what_it_requests(stubbed):
@@ -110,12 +173,19 @@ def test_get_metric_data_follows_next_token_and_counts_what_it_requests(stubbed)
     inv.functions = {"f": FunctionConfig("f")}
     queries = metrics.build_queries(inv)
     hours = [win.start + timedelta(hours=h) for h in range(24)]
-    page1 = {"MetricDataResults": [{"Id": "q0", "Timestamps": hours[:12], "Values": [1.0] * 12,
-                                    "StatusCode": "PartialData"}], "NextToken": "more"}
-    page2 = {"MetricDataResults": [{"Id": "q0", "Timestamps": hours[12:], "Values": [2.0] * 12,
-                                    "StatusCode": "Complete"},
-                                   {"Id": "q1", "Timestamps": hours[3:4], "Values": [77.0], "StatusCode": "Complete"},
-                                   {"Id": "q4", "Timestamps": [], "Values": [], "StatusCode": "Forbidden"}]}
+    page1 = {
+        "MetricDataResults": [
+            {"Id": "q0", "Timestamps": hours[:12], "Values": [1.0] * 12, "StatusCode": "PartialData"}
+        ],
+        "NextToken": "more",
+    }
+    page2 = {
+        "MetricDataResults": [
+            {"Id": "q0", "Timestamps": hours[12:], "Values": [2.0] * 12, "StatusCode": "Complete"},
+            {"Id": "q1", "Timestamps": hours[3:4], "Values": [77.0], "StatusCode": "Complete"},
+            {"Id": "q4", "Timestamps": [], "Values": [], "StatusCode": "Forbidden"},
+        ]
+    }
     expected = {"MetricDataQueries": ANY, "StartTime": win.start, "EndTime": win.end, "ScanBy": "TimestampAscending"}
     st["cloudwatch"].add_response("get_metric_data", page1, expected)
     st["cloudwatch"].add_response("get_metric_data", page2, {**expected, "NextToken": "more"})
@@ -135,8 +205,12 @@ class RecordingCloudWatch:
 
     def get_metric_data(self, MetricDataQueries, StartTime, EndTime, ScanBy, NextToken=None):  # noqa: N803
         self.calls.append(MetricDataQueries)
-        return {"MetricDataResults": [{"Id": q["Id"], "Timestamps": [StartTime], "Values": [1.0],
-                                       "StatusCode": "Complete"} for q in MetricDataQueries]}
+        return {
+            "MetricDataResults": [
+                {"Id": q["Id"], "Timestamps": [StartTime], "Values": [1.0], "StatusCode": "Complete"}
+                for q in MetricDataQueries
+            ]
+        }
 
 
 @pytest.mark.parametrize(("days", "functions", "expected_batch"), [(30, 240, 140), (7, 240, 500), (1, 3, 500)])
@@ -167,11 +241,18 @@ def test_scenario_yaml_with_provisioned_concurrency_is_valid():
     """A provisioned-concurrency function and a provisioned table pass the project's validator."""
     models = pytest.importorskip("models.scenario")
     inv = Inventory(region="us-east-1", selector=Selector())
-    inv.functions = {"chat": FunctionConfig("chat", memory_mb=1024, provisioned_concurrency=3,
-                                            provisioned_qualifiers=["live"])}
+    inv.functions = {
+        "chat": FunctionConfig("chat", memory_mb=1024, provisioned_concurrency=3, provisioned_qualifiers=["live"])
+    }
     win = Window(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 31, tzinfo=UTC))
-    obs = observe(inv, {("function", "chat", "Invocations"): np.full(720, 10.0),
-                        ("function", "chat", "Duration"): np.full(720, 333.0)}, win)
+    obs = observe(
+        inv,
+        {
+            ("function", "chat", "Invocations"): np.full(720, 10.0),
+            ("function", "chat", "Duration"): np.full(720, 333.0),
+        },
+        win,
+    )
     from usage.to_scenario import scenario_yaml
 
     text = scenario_yaml(obs, users=10)

@@ -32,21 +32,41 @@ def role_arn() -> str:
         return iam.get_role(RoleName="unitcost-test")["Role"]["Arn"]
 
 
-def create_function(name: str, role: str, memory_mb: int = 128, architecture: str = "x86_64",
-                    ephemeral_mb: int = 512, tags: dict | None = None) -> str:
+def create_function(
+    name: str,
+    role: str,
+    memory_mb: int = 128,
+    architecture: str = "x86_64",
+    ephemeral_mb: int = 512,
+    tags: dict | None = None,
+) -> str:
     lam = boto3.client("lambda", region_name=REGION)
-    f = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler",
-                            Code={"ZipFile": _zip()}, MemorySize=memory_mb, Architectures=[architecture],
-                            EphemeralStorage={"Size": ephemeral_mb}, Tags=tags or {})
+    f = lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": _zip()},
+        MemorySize=memory_mb,
+        Architectures=[architecture],
+        EphemeralStorage={"Size": ephemeral_mb},
+        Tags=tags or {},
+    )
     return f["FunctionArn"]
 
 
-def create_websocket_api(name: str, routes: dict[str, str | None], tags: dict | None = None,
-                         detailed_metrics: bool = True, stage: str = "Prod") -> str:
+def create_websocket_api(
+    name: str,
+    routes: dict[str, str | None],
+    tags: dict | None = None,
+    detailed_metrics: bool = True,
+    stage: str = "Prod",
+) -> str:
     """routes: route key -> the function ARN behind it (None: a mock integration)."""
     gw = boto3.client("apigatewayv2", region_name=REGION)
-    api_id = gw.create_api(Name=name, ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action",
-                           Tags=tags or {})["ApiId"]
+    api_id = gw.create_api(
+        Name=name, ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action", Tags=tags or {}
+    )["ApiId"]
     integrations: dict[str | None, str] = {}
     for key, fn_arn in routes.items():
         if fn_arn not in integrations:
@@ -61,22 +81,30 @@ def create_websocket_api(name: str, routes: dict[str, str | None], tags: dict | 
     return api_id
 
 
-def create_table(name: str, gsis: tuple[str, ...] = (), provisioned: tuple[int, int] | None = None,
-                 tags: dict | None = None) -> None:
+def create_table(
+    name: str, gsis: tuple[str, ...] = (), provisioned: tuple[int, int] | None = None, tags: dict | None = None
+) -> None:
     ddb = boto3.client("dynamodb", region_name=REGION)
     attrs = [{"AttributeName": "pk", "AttributeType": "S"}] + [
-        {"AttributeName": f"k{i}", "AttributeType": "S"} for i in range(len(gsis))]
+        {"AttributeName": f"k{i}", "AttributeType": "S"} for i in range(len(gsis))
+    ]
     kw: dict = {
-        "TableName": name, "AttributeDefinitions": attrs,
+        "TableName": name,
+        "AttributeDefinitions": attrs,
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()],
     }
     throughput = {"ReadCapacityUnits": provisioned[0], "WriteCapacityUnits": provisioned[1]} if provisioned else None
     if gsis:
         kw["GlobalSecondaryIndexes"] = [
-            {"IndexName": g, "KeySchema": [{"AttributeName": f"k{i}", "KeyType": "HASH"}],
-             "Projection": {"ProjectionType": "ALL"}, **({"ProvisionedThroughput": throughput} if throughput else {})}
-            for i, g in enumerate(gsis)]
+            {
+                "IndexName": g,
+                "KeySchema": [{"AttributeName": f"k{i}", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+                **({"ProvisionedThroughput": throughput} if throughput else {}),
+            }
+            for i, g in enumerate(gsis)
+        ]
     if provisioned:
         kw |= {"BillingMode": "PROVISIONED", "ProvisionedThroughput": throughput}
     else:
@@ -91,20 +119,26 @@ def put_metrics(series: list[tuple[str, str, dict, np.ndarray]], start: datetime
     for namespace, metric, dims, values in series:
         for h, v in enumerate(values):
             if not np.isnan(v):
-                by_ns.setdefault(namespace, []).append({
-                    "MetricName": metric, "Dimensions": [{"Name": k, "Value": val} for k, val in dims.items()],
-                    "Timestamp": start + timedelta(hours=h, minutes=30), "Value": float(v)})
+                by_ns.setdefault(namespace, []).append(
+                    {
+                        "MetricName": metric,
+                        "Dimensions": [{"Name": k, "Value": val} for k, val in dims.items()],
+                        "Timestamp": start + timedelta(hours=h, minutes=30),
+                        "Value": float(v),
+                    }
+                )
     n = 0
     for namespace, data in by_ns.items():
         for i in range(0, len(data), 1000):
-            cw.put_metric_data(Namespace=namespace, MetricData=data[i:i + 1000])
-            n += len(data[i:i + 1000])
+            cw.put_metric_data(Namespace=namespace, MetricData=data[i : i + 1000])
+            n += len(data[i : i + 1000])
     return n
 
 
 @dataclass
 class ChatApp:
     """The e2e account: known hourly values for every series put, by (kind, name, metric)."""
+
     start: datetime
     api_id: str = ""
     series: dict[tuple, np.ndarray] = field(default_factory=dict)
@@ -112,7 +146,7 @@ class ChatApp:
     def total(self, key: tuple, window_start: datetime) -> float:
         """Sum over the import's window (it may have moved on by an hour since seeding)."""
         offset = int((window_start - self.start).total_seconds() // 3600)
-        return float(np.nansum(self.series[key][max(0, offset):]))
+        return float(np.nansum(self.series[key][max(0, offset) :]))
 
 
 def seed_chat_app(start: datetime) -> ChatApp:
@@ -126,8 +160,9 @@ def seed_chat_app(start: datetime) -> ChatApp:
     create_function("chat-idle", role, tags=tag)
     create_function("other-fn", role)
     app = ChatApp(start=start)
-    app.api_id = create_websocket_api("chatws", {"$connect": connect, "$disconnect": connect, "$default": send,
-                                                 "sendmessage": send}, tags=tag)
+    app.api_id = create_websocket_api(
+        "chatws", {"$connect": connect, "$disconnect": connect, "$default": send, "sendmessage": send}, tags=tag
+    )
     create_table("chat-conn", gsis=("roomIndex",), tags=tag)
     create_table("chat-msgs", provisioned=(5, 5), tags=tag)
     create_table("other-table")
@@ -167,6 +202,11 @@ def seed_chat_app(start: datetime) -> ChatApp:
     put_metrics([(dims[name][0], metric, dims[name][1], v) for (_, name, metric), v in s.items()], start)
     # Noise the import must not pick up: another function's metrics, and the same metric name in a custom
     # namespace with other dimensions.
-    put_metrics([("AWS/Lambda", "Invocations", {"FunctionName": "other-fn"}, np.full(HOURS, 7.0)),
-                 ("Custom", "Invocations", {"FunctionName": "chat-send", "Env": "x"}, np.full(HOURS, 1000.0))], start)
+    put_metrics(
+        [
+            ("AWS/Lambda", "Invocations", {"FunctionName": "other-fn"}, np.full(HOURS, 7.0)),
+            ("Custom", "Invocations", {"FunctionName": "chat-send", "Env": "x"}, np.full(HOURS, 1000.0)),
+        ],
+        start,
+    )
     return app

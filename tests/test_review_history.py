@@ -1,0 +1,229 @@
+"""The review history (models/history.py): round trip, month-over-month comparison, exports, the Cost Explorer
+cache; saves killed with SIGKILL at random points never lose or corrupt earlier reviews; two processes saving at
+once both land."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from models.history import History, HistoryError, ReviewRecord, default_path
+
+ROOT = Path(__file__).resolve().parents[1]
+WRITER = ROOT / "tests" / "fixtures" / "review" / "save_loop.py"
+sys.path.insert(0, str(WRITER.parent))
+
+from save_loop import record  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def demo_runs():
+    """Reviews of the demo account for three months (no AWS), not saved."""
+    from models.scenario import loads
+    from usage.demo import demo_scenario_yaml
+    from usage.review_run import run_review
+
+    text = demo_scenario_yaml()
+    s = loads(text, "demo")
+    return text, {m: run_review(s, m, scenario_yaml=text, demo=True) for m in ("2026-08", "2026-09", "2026-10")}
+
+
+def _record(text: str, run, notes: str = "") -> ReviewRecord:
+    r = run.review
+    return ReviewRecord(
+        month=r.month,
+        scenario_name=r.scenario_name,
+        scenario_yaml=text,
+        review=r.to_json(),
+        bill=run.bill_json,
+        usage=run.metered_json,
+        notes=notes,
+        tag=None,
+    )
+
+
+def test_save_and_load_round_trip(tmp_path, demo_runs):
+    from models.review import Review
+
+    text, runs = demo_runs
+    h = History(tmp_path / "deep" / "folder" / "reviews.sqlite3")
+    rec = _record(text, runs["2026-10"], notes="Translate is 89% of the bill")
+    rid = h.save(rec)
+    assert rid == 1 and rec.id == 1 and rec.created_at
+    back = h.get(rid)
+    assert back == rec
+    assert Review.from_json(back.review) == runs["2026-10"].review
+    (summary,) = h.list()
+    assert (summary.id, summary.month, summary.scenario_name) == (1, "2026-10", "Positive Chat (demo account)")
+    assert summary.total_billed == runs["2026-10"].review.total_billed
+    assert summary.users == 2500
+    assert h.integrity_check() == "ok"
+    with sqlite3.connect(h.path) as c:
+        assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_compare_delete_and_exports(tmp_path, demo_runs):
+    text, runs = demo_runs
+    h = History(tmp_path / "reviews.sqlite3")
+    ids = {m: h.save(_record(text, run)) for m, run in runs.items()}
+    again = h.save(_record(text, runs["2026-09"], notes="second look"))  # the latest of a month counts
+    trend = h.compare()
+    assert [t["month"] for t in trend] == ["2026-08", "2026-09", "2026-10"]
+    assert [t["review_id"] for t in trend] == [ids["2026-08"], again, ids["2026-10"]]
+    for t in trend:
+        u = runs[t["month"]].review.unit_costs
+        assert t["cost_per_user"] == pytest.approx(u["cost_per_user"])
+        assert t["users"] == u["users"]
+        assert t["tiers"]["observed"] == pytest.approx(u["tiers"][0]["cost_per_user"])
+    assert trend[0]["users"] < trend[1]["users"] < trend[2]["users"]  # the demo account grows
+
+    rows = list(csv.DictReader(io.StringIO(h.export_csv([ids["2026-10"]]))))
+    assert len(rows) == len(runs["2026-10"].review.lines)
+    assert sum(float(r["billed_cost"]) for r in rows) == pytest.approx(runs["2026-10"].review.total_billed)
+    assert {r["month"] for r in rows} == {"2026-10"}
+    assert len(list(csv.DictReader(io.StringIO(h.export_csv())))) == sum(
+        len(r.review.lines) for r in runs.values()
+    ) + len(runs["2026-09"].review.lines)
+
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        with pytest.raises(HistoryError, match="openpyxl"):
+            h.export_xlsx(tmp_path / "x.xlsx")
+    else:
+        h.export_xlsx(tmp_path / "x.xlsx")
+        assert (tmp_path / "x.xlsx").stat().st_size > 0
+
+    assert h.delete(again) and not h.delete(again)
+    assert [t["review_id"] for t in h.compare()][1] == ids["2026-09"]
+    with pytest.raises(HistoryError, match=f"no review #{again}"):
+        h.get(again)
+
+
+def test_cost_explorer_cache(tmp_path):
+    h = History(tmp_path / "reviews.sqlite3")
+    assert h.cache_get("ce/v1/1/2026-10/") is None
+    h.cache_put("ce/v1/1/2026-10/", {"usage": [], "records": [], "requests": 2, "fetched_at": "2026-11-27T10:00"})
+    assert h.cache_get("ce/v1/1/2026-10/")["requests"] == 2
+    h.cache_put("ce/v1/1/2026-10/", {"usage": [{"x": 1}], "records": [], "requests": 2})
+    assert h.cache_get("ce/v1/1/2026-10/")["usage"] == [{"x": 1}]
+
+
+def test_where_the_database_lives(tmp_path, monkeypatch):
+    monkeypatch.delenv("UNITCOST_HISTORY", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_path() == tmp_path / "xdg" / "unitcost" / "reviews.sqlite3"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_path() == tmp_path / "home" / ".local" / "share" / "unitcost" / "reviews.sqlite3"
+    monkeypatch.setenv("UNITCOST_HISTORY", str(tmp_path / "env.sqlite3"))
+    assert History().path == tmp_path / "env.sqlite3"
+    assert History(tmp_path / "arg.sqlite3").path == tmp_path / "arg.sqlite3"  # the argument wins
+
+
+def test_damage_is_reported_not_hidden(tmp_path):
+    h = History(tmp_path / "reviews.sqlite3")
+    rid = h.save(record("w", 1, 1))
+    with sqlite3.connect(h.path) as c:  # edited behind unitcost's back
+        c.execute("UPDATE reviews SET review_json = ? WHERE id = ?", ('{"total_billed": 999}', rid))
+    with pytest.raises(HistoryError, match="does not match its checksum"):
+        h.get(rid)
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(HistoryError, match="junk.sqlite3.*not a database"):
+        History(junk).list()
+
+
+def _confirmed(out: str) -> dict[int, tuple[str, int]]:
+    saved = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            saved[int(parts[0])] = (parts[1], int(parts[2]))
+    return saved
+
+
+def _check(h: History, saved: dict[int, tuple[str, int]], kb: int) -> None:
+    for rid, (writer, i) in saved.items():
+        rec = h.get(rid)  # the checksum is verified on every read
+        assert (rec.scenario_name, rec.bill, rec.notes) == (
+            f"{writer}-{i}",
+            {"writer": writer, "i": i},
+            f"{writer} {i}",
+        )
+        assert rec.scenario_yaml == record(writer, i, kb).scenario_yaml
+
+
+def _start(db: Path, writer: str, count: int, kb: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, str(WRITER), str(db), writer, str(count), str(kb)], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def test_a_save_killed_at_any_point_never_loses_or_corrupts_earlier_reviews(tmp_path):
+    db, kb, kills = tmp_path / "reviews.sqlite3", 48, 30
+    rng = random.Random(20261127)
+    saved: dict[int, tuple[str, int]] = {}
+    for k in range(kills):
+        proc = _start(db, f"w{k}", 0, kb)
+        time.sleep(rng.uniform(0.0, 0.12))  # kill somewhere in the save loop: mid-transaction, mid-commit...
+        os.kill(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=10)
+        assert proc.returncode == -signal.SIGKILL
+        before = len(saved)
+        new = _confirmed(out)
+        saved |= new
+        h = History(db)
+        assert h.integrity_check() == "ok"
+        present = {s.id for s in h.list()}
+        assert set(saved) <= present  # nothing confirmed is lost
+        assert len(present) <= len(saved) + k + 1  # plus at most one per kill: committed, killed before printing
+        _check(h, new, kb)
+        assert len(saved) >= before
+    assert len(saved) >= kills  # the kills did land among saves
+    h = History(db)
+    _check(h, saved, kb)  # every review saved before any of the kills is intact
+    for s in h.list():  # and a row whose save was killed after commit is whole too
+        h.get(s.id)
+
+
+def test_two_processes_saving_at_once_both_land(tmp_path):
+    db, n, kb = tmp_path / "reviews.sqlite3", 40, 32
+    procs = [_start(db, w, n, kb) for w in ("a", "b")]
+    outs = [p.communicate(timeout=60)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    saved = _confirmed(outs[0]) | _confirmed(outs[1])
+    assert len(saved) == 2 * n  # distinct ids, none lost
+    h = History(db)
+    assert len(h.list()) == 2 * n
+    assert sorted(v for v in saved.values()) == sorted([("a", i) for i in range(n)] + [("b", i) for i in range(n)])
+    _check(h, saved, kb)
+    assert h.integrity_check() == "ok"
+
+
+def test_a_save_waits_for_another_writer_and_then_lands(tmp_path):
+    db = tmp_path / "reviews.sqlite3"
+    History(db).save(record("first", 0, 1))
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process in the middle of its save
+    try:
+        proc = _start(db, "late", 1, 1)
+        time.sleep(0.5)
+        assert proc.poll() is None  # waiting on the lock, not failing
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and _confirmed(out) == {2: ("late", 0)}

@@ -1,0 +1,340 @@
+"""`review`: the monthly cost review: the model, CloudWatch and the bill side by side, saved to history.
+
+    review --month YYYY-MM --scenario FILE [--tag K=V] [--users N | --users-metric NS:METRIC[:STAT]
+           [--users-dimension K=V]...] [--json] [--history PATH] [--demo] [--refresh] [--no-metrics]
+           [--notes TEXT] [--no-save] [--profile P] [--region R]
+    review list [--json]            saved reviews, newest month first
+    review show ID [--json]         one saved review
+    review compare [--json]         unit costs month over month (the latest review of each month)
+    review export [ID...] -o FILE   reconciliation rows as CSV (or XLSX when FILE ends in .xlsx; needs openpyxl)
+    review report ID -o FILE.html   the one-file HTML report of a saved review
+    review delete ID
+
+Cost Explorer bills $0.01 per request: a review makes two (more when results span pages) and keeps the answers
+in the history database, so reviewing the same month again costs nothing (--refresh asks again). The history
+database is --history, else $UNITCOST_HISTORY, else ~/.local/share/unitcost/reviews.sqlite3.
+Exit 2 with one sentence on stderr for bad input, no credentials, access denied (naming the permission).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from models.history import History, HistoryError
+from models.report import quantity, table, usd
+from models.review import Review, ReviewError
+from models.yamlio import ScenarioError
+from pricing.book import PriceError
+from usage.aws import UsageError
+
+COMMANDS = ("list", "show", "compare", "export", "report", "delete")
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="cli.py review",
+        description="Monthly cost review: model vs metered vs billed.",
+        epilog=f"Saved reviews: cli.py review {{{','.join(COMMANDS)}}} --help",
+    )
+    p.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to review")
+    p.add_argument("--scenario", metavar="FILE", help="the scenario (format 1) the month is compared with")
+    p.add_argument("--tag", metavar="K=V", help="only what carries this cost-allocation tag (bill and metrics)")
+    users = p.add_mutually_exclusive_group()
+    users.add_argument("--users", type=float, metavar="N", help="users in the month (default: the scenario's tiers)")
+    users.add_argument(
+        "--users-metric",
+        metavar="NS:METRIC[:STAT]",
+        help="take the month's users from a CloudWatch metric (default stat Maximum)",
+    )
+    p.add_argument(
+        "--users-dimension",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="a dimension of --users-metric (repeatable)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--history", metavar="PATH", help="the history database (SQLite)")
+    p.add_argument("--demo", action="store_true", help="the built-in demo account (no AWS access, months 2026-01..10)")
+    p.add_argument("--refresh", action="store_true", help="ask Cost Explorer again instead of using the cache")
+    p.add_argument("--no-metrics", action="store_true", help="skip the CloudWatch import (no metered column)")
+    p.add_argument("--notes", default="", help="notes saved with the review")
+    p.add_argument("--no-save", action="store_true", help="do not save the review to history")
+    p.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    p.add_argument("--region", help="AWS region of the CloudWatch import (default: the scenario's)")
+    return p
+
+
+def _history_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cli.py review", description="Saved monthly reviews.")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, text in (("list", "saved reviews"), ("compare", "unit costs month over month")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("--json", action="store_true")
+        s.add_argument("--history", metavar="PATH")
+    for name, text in (("show", "one saved review"), ("delete", "delete a saved review")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("id", type=int)
+        s.add_argument("--history", metavar="PATH")
+        if name == "show":
+            s.add_argument("--json", action="store_true")
+    s = sub.add_parser("export", help="reconciliation rows as CSV or XLSX")
+    s.add_argument("ids", type=int, nargs="*", help="review ids (default: all)")
+    s.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.csv or FILE.xlsx")
+    s.add_argument("--history", metavar="PATH")
+    s = sub.add_parser("report", help="one-file HTML report of a saved review")
+    s.add_argument("id", type=int)
+    s.add_argument("-o", "--output", required=True, metavar="FILE")
+    s.add_argument("--history", metavar="PATH")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    try:
+        if argv[:1] and argv[0] in COMMANDS:
+            return _saved(_history_parser().parse_args(argv))
+        return _review(_run_parser().parse_args(argv))
+    except (UsageError, ReviewError, HistoryError) as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        return 2
+    except (ScenarioError, PriceError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing saved", file=sys.stderr)
+        return 130
+
+
+def _review(args) -> int:
+    from models.scenario import loads
+    from pricing.book import default_book
+    from usage.review_run import run_review
+
+    if args.users is not None and args.users <= 0:
+        raise ReviewError("--users must be a positive number")
+    if args.scenario:
+        text = _read(Path(args.scenario))
+        s = loads(text, source=args.scenario, regions=default_book().regions)
+    elif args.demo:
+        from usage.demo import demo_scenario_yaml
+
+        text = demo_scenario_yaml()
+        s = loads(text, source="demo account")
+    else:
+        raise ReviewError("--scenario FILE is required (or --demo for the demo account)")
+    history = History(args.history)
+    run = run_review(
+        s,
+        args.month,
+        scenario_yaml=text,
+        tag=args.tag,
+        users=args.users,
+        users_metric=args.users_metric,
+        users_dimensions=args.users_dimension,
+        demo=args.demo,
+        history=history,
+        save=not args.no_save,
+        refresh=args.refresh,
+        metrics=not args.no_metrics,
+        profile=args.profile,
+        region=args.region,
+        notes=args.notes,
+    )
+    if args.json:
+        out = run.review.to_json() | {"review_id": run.review_id, "history": run.history_path, "messages": run.messages}
+        print(json.dumps(out, indent=1))
+        for m in run.messages:
+            print(m, file=sys.stderr)
+    else:
+        print(review_text(run.review))
+        for m in run.messages:
+            if m not in run.review.notes:
+                print(m)
+    return 0
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("file not found", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(f"cannot read the file ({e})", source=str(path)) from None
+
+
+def _q(x: float | None) -> str:
+    return "-" if x is None else quantity(x)
+
+
+def review_text(r: Review | dict) -> str:
+    d = r.to_json() if isinstance(r, Review) else r
+    rows = [
+        [
+            ln["service"],
+            ln["usage_type"],
+            _q(ln["modelled_quantity"]),
+            usd(ln["modelled_cost"]),
+            _q(ln["metered_quantity"]),
+            _q(ln["billed_quantity"]),
+            usd(ln["billed_cost"]),
+            usd(ln["variance"]),
+            ln["cause"] or "-",
+        ]
+        for ln in d["lines"]
+    ]
+    parts = [
+        f"Monthly review {d['month']}: {d['scenario_name']}, {d['region']}, list prices as of {d['prices_as_of']}",
+        f"Bill: {d['bill_source'] or '-'}"
+        + (" (estimated, not final)" if d.get("estimated") else "")
+        + f"; metered: {d['metered_source'] or 'none'}",
+        "",
+        table(
+            [
+                "service",
+                "usage type",
+                "modelled qty",
+                "modelled",
+                "metered qty",
+                "billed qty",
+                "billed",
+                "variance",
+                "likely cause",
+            ],
+            rows,
+            right={2, 3, 4, 5, 6, 7},
+        ),
+        "",
+        f"Modelled {usd(d['total_modelled'])} -> metered at list prices {usd(d['total_metered'])} -> "
+        f"billed {usd(d['total_billed'])} (variance {usd(d['variance'])})",
+        "Waterfall: "
+        + ", ".join(
+            f"{w['step']} {usd(w['amount'])}" for w in d["waterfall"] if w["measure"] == "relative" and w["amount"]
+        ),
+    ]
+    u = d["unit_costs"]
+    if u.get("users"):
+        parts.append(
+            f"Unit costs for {u['users']:,.0f} users ({u['users_source']}): cost per user "
+            f"{usd(u['cost_per_user'], small=True)} billed, {usd(u['modelled_cost_per_user'], small=True)} "
+            "modelled"
+        )
+    for t in u.get("tiers", []):
+        parts.append(
+            f"  tier {t['name']}: {t['users']:,.0f} users, {usd(t['cost_per_user'], small=True)} per user "
+            f"(modelled {usd(t['modelled_cost_per_user'], small=True)})"
+        )
+    for f in u.get("features", []):
+        parts.append(
+            f"  feature {f['name']}: {_q(f['uses'])} uses, {usd(f['cost_per_use'], small=True)} per use "
+            f"(modelled {usd(f['modelled_cost_per_use'], small=True)})"
+        )
+    parts += [f"Note: {n}" for n in d.get("notes", [])]
+    return "\n".join(parts)
+
+
+def _saved(args) -> int:
+    h = History(args.history)
+    if args.command == "list":
+        found = h.list()
+        if args.json:
+            print(json.dumps([vars(s) for s in found], indent=1))
+        elif not found:
+            print(f"No saved reviews in {h.path}.")
+        else:
+            print(
+                table(
+                    ["id", "month", "scenario", "modelled", "billed", "users", "per user", "saved"],
+                    [
+                        [
+                            str(s.id),
+                            s.month,
+                            s.scenario_name,
+                            usd(s.total_modelled),
+                            usd(s.total_billed),
+                            _q(s.users),
+                            usd(s.cost_per_user, small=True),
+                            s.created_at,
+                        ]
+                        for s in found
+                    ],
+                    right={0, 3, 4, 5, 6},
+                )
+            )
+    elif args.command == "show":
+        rec = h.get(args.id)
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "id": rec.id,
+                        "created_at": rec.created_at,
+                        "notes": rec.notes,
+                        "tag": rec.tag,
+                        "review": rec.review,
+                        "bill": rec.bill,
+                        "usage": rec.usage,
+                        "scenario_yaml": rec.scenario_yaml,
+                    },
+                    indent=1,
+                )
+            )
+        else:
+            print(f"Review #{rec.id}, saved {rec.created_at}" + (f"; notes: {rec.notes}" if rec.notes else ""))
+            print(review_text(rec.review))
+    elif args.command == "compare":
+        trend = h.compare()
+        if args.json:
+            print(json.dumps(trend, indent=1))
+        else:
+            print(
+                table(
+                    ["month", "review", "users", "modelled", "billed", "per user", "modelled per user"],
+                    [
+                        [
+                            t["month"],
+                            f"#{t['review_id']}",
+                            _q(t["users"]),
+                            usd(t["total_modelled"]),
+                            usd(t["total_billed"]),
+                            usd(t["cost_per_user"], small=True),
+                            usd(t["modelled_cost_per_user"], small=True),
+                        ]
+                        for t in trend
+                    ],
+                    right={2, 3, 4, 5, 6},
+                )
+            )
+    elif args.command == "export":
+        out = Path(args.output)
+        ids = args.ids or None
+        if out.suffix.lower() == ".xlsx":
+            h.export_xlsx(out, ids)
+        else:
+            _write(out, h.export_csv(ids))
+        print(f"Wrote {out}.")
+    elif args.command == "report":
+        from ui.review_report import review_html
+
+        rec = h.get(args.id)
+        _write(Path(args.output), review_html(rec.review, h.compare(rec.scenario_name), notes=rec.notes))
+        print(f"Wrote {args.output}.")
+    elif args.command == "delete":
+        if not h.delete(args.id):
+            raise HistoryError(f"no review #{args.id} in {h.path}")
+        print(f"Deleted review #{args.id}.")
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    from usage.cli_import import write_atomic
+
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
+    write_atomic(path, text)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,304 @@
+"""The month's bill from Cost Explorer (`ce:GetCostAndUsage`), mapped onto the model's meters.
+
+Two requests per month, both MONTHLY, UnblendedCost (+ UsageQuantity for the first), following NextPageToken:
+  1. usage records grouped by SERVICE and USAGE_TYPE: cost and quantity per usage type;
+  2. all records grouped by RECORD_TYPE: credits, refunds, tax, Savings Plan negation and fees.
+With `--tag K=V` both are filtered by that cost-allocation tag (it must be activated in the Billing console).
+
+Every Cost Explorer request is billed ($0.01, pages included), so the raw responses are kept in the history
+database, keyed by account, month and tag, and a later review of the same month reads them from there;
+`refresh=True` asks again (a month still in progress changes every day).
+
+Usage types are matched to the model's meters by suffix: the region prefix (`USE1-`, `EU-`, `APN1-`;
+none for some us-east-1 types; `Global-` for free-tier records) is stripped, and a prefix naming another
+region than the scenario's makes the line "outside the model". The named per-unit services of a scenario
+(comprehend, translate...) match the Cost Explorer service whose name contains theirs.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import botocore.exceptions as bexc
+
+from models.review import ALSO_BILLED_AS, USAGE_TYPES, Bill, BilledLine, parse_month
+from usage import aws
+from usage.aws import UsageError
+
+USD_PER_REQUEST = 0.01
+USAGE_RECORD_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
+MAX_PAGES = 200
+
+# Region -> the usage-type prefixes AWS bills it under ("" = no prefix, us-east-1 only).
+REGION_PREFIXES: dict[str, tuple[str, ...]] = {
+    "us-east-1": ("", "USE1"),
+    "us-east-2": ("USE2",),
+    "us-west-1": ("USW1",),
+    "us-west-2": ("USW2",),
+    "ca-central-1": ("CAN1",),
+    "sa-east-1": ("SAE1",),
+    "eu-west-1": ("EU", "EUW1"),
+    "eu-west-2": ("EUW2",),
+    "eu-west-3": ("EUW3",),
+    "eu-central-1": ("EUC1",),
+    "eu-central-2": ("EUC2",),
+    "eu-north-1": ("EUN1",),
+    "eu-south-1": ("EUS1",),
+    "eu-south-2": ("EUS2",),
+    "ap-northeast-1": ("APN1",),
+    "ap-northeast-2": ("APN2",),
+    "ap-northeast-3": ("APN3",),
+    "ap-southeast-1": ("APS1",),
+    "ap-southeast-2": ("APS2",),
+    "ap-south-1": ("APS3",),
+    "ap-southeast-3": ("APS4",),
+    "ap-south-2": ("APS5",),
+    "ap-southeast-4": ("APS6",),
+    "ap-east-1": ("APE1",),
+    "af-south-1": ("AFS1",),
+    "me-south-1": ("MES1",),
+    "me-central-1": ("MEC1",),
+    "il-central-1": ("ILC1",),
+    "us-gov-east-1": ("UGE1",),
+    "us-gov-west-1": ("UGW1",),
+}
+_PREFIX_REGION = {p: r for r, ps in REGION_PREFIXES.items() for p in ps if p}
+_REGION_TOKEN = re.compile(r"^(?:[A-Z]{2,4}\d{0,2}|Global)$")
+
+# Cost Explorer service (normalised name contains) -> the model's meters billed under it
+_GROUPS = {"lambda": "lambda", "apigateway": "apigateway", "dynamodb": "dynamodb", "cloudwatch": "cloudwatch"}
+_METER_GROUP = {
+    "lambda": "lambda",
+    "websocket": "apigateway",
+    "http": "apigateway",
+    "dynamodb": "dynamodb",
+    "logs": "cloudwatch",
+}
+
+
+def _suffixes() -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for meter, suffix in [*USAGE_TYPES.items(), *((m, s) for s, m in ALSO_BILLED_AS.items())]:
+        out.setdefault(_METER_GROUP[meter.split(".")[0]], []).append((suffix, meter))
+    for pairs in out.values():
+        pairs.sort(key=lambda p: -len(p[0]))  # IA-ReadRequestUnits before ReadRequestUnits
+    return out
+
+
+SUFFIXES = _suffixes()
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _region_ok(prefix: str, region: str) -> tuple[bool, str]:
+    if prefix == "Global" or prefix in REGION_PREFIXES.get(region, ()):
+        return True, ""
+    where = _PREFIX_REGION.get(prefix, "us-east-1" if prefix == "" else f"prefix {prefix}")
+    return False, f"another region ({where}); the scenario is in {region}"
+
+
+def classify(service: str, usage_type: str, region: str, custom: list[str] = ()) -> tuple[str | None, str]:
+    """The model's meter a Cost Explorer line is billed on, or (None, why it is outside the model)."""
+    name = _norm(service)
+    group = next((g for key, g in _GROUPS.items() if key in name), None)
+    if group:
+        for suffix, meter in SUFFIXES.get(group, []):
+            if usage_type == suffix or usage_type.endswith("-" + suffix):
+                prefix = usage_type[: -len(suffix)].rstrip("-")
+                if prefix and not _REGION_TOKEN.match(prefix):
+                    continue  # Lambda-Edge-Request is not Request
+                ok, why = _region_ok(prefix, region)
+                return (meter, "") if ok else (None, f"{service} {usage_type}: {why}")
+        return None, f"{service} {usage_type} is not in the model"
+    for c in custom:
+        tokens = {_norm(c)} | {_norm(t) for t in re.split(r"[-_ ./]", c) if len(t) >= 4}
+        if any(t and t in name for t in tokens):
+            head = usage_type.split("-", 1)[0] if "-" in usage_type else ""
+            if head and _REGION_TOKEN.match(head) and head != "Global" and head in _PREFIX_REGION:
+                ok, why = _region_ok(head, region)
+                if not ok:
+                    return None, f"{service} {usage_type}: {why}"
+            return f"custom.{c}", ""
+    return None, f"{service} is not in the scenario"
+
+
+def parse_tag(tag: str | None) -> tuple[str, str] | None:
+    if tag is None:
+        return None
+    key, sep, value = tag.partition("=")
+    if not sep or not key.strip():
+        raise UsageError(f"--tag needs KEY=VALUE, got {tag!r}")
+    return key.strip(), value.strip()
+
+
+def requests_for(month: str, tag: str | None) -> dict[str, dict]:
+    """The two GetCostAndUsage requests of a month (without page tokens)."""
+    start, end = parse_month(month)
+    period = {"Start": start.isoformat(), "End": end.isoformat()}
+    usage = {"Dimensions": {"Key": "RECORD_TYPE", "Values": list(USAGE_RECORD_TYPES)}}
+    kv = parse_tag(tag)
+    tag_filter = {"Tags": {"Key": kv[0], "Values": [kv[1]], "MatchOptions": ["EQUALS"]}} if kv else None
+    return {
+        "usage": {
+            "TimePeriod": period,
+            "Granularity": "MONTHLY",
+            "Metrics": ["UnblendedCost", "UsageQuantity"],
+            "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "USAGE_TYPE"}],
+            "Filter": {"And": [usage, tag_filter]} if tag_filter else usage,
+        },
+        "records": {
+            "TimePeriod": period,
+            "Granularity": "MONTHLY",
+            "Metrics": ["UnblendedCost"],
+            "GroupBy": [{"Type": "DIMENSION", "Key": "RECORD_TYPE"}],
+            **({"Filter": tag_filter} if tag_filter else {}),
+        },
+    }
+
+
+def _pages(ce, request: dict) -> list[dict]:
+    pages: list[dict] = []
+    token = None
+    while len(pages) < MAX_PAGES:
+        kwargs = dict(request, **({"NextPageToken": token} if token else {}))
+        try:
+            page = ce.get_cost_and_usage(**kwargs)
+        except (bexc.ClientError, bexc.BotoCoreError) as e:
+            raise _translate(e) from None
+        pages.append({k: v for k, v in page.items() if k != "ResponseMetadata"})
+        token = page.get("NextPageToken")
+        if not token:
+            return pages
+    raise UsageError(f"Cost Explorer returned more than {MAX_PAGES} pages; narrow the review with --tag")
+
+
+def _translate(e: Exception) -> UsageError:
+    code = aws.error_code(e)
+    message = e.response.get("Error", {}).get("Message", "") if isinstance(e, bexc.ClientError) else ""
+    if aws.is_access_denied(e) and "not enabled" in message.lower():
+        return UsageError(
+            "Cost Explorer is not enabled for this account: enable it in the Billing console "
+            "(its data appears within 24 hours)",
+            permission="ce:GetCostAndUsage",
+        )
+    if code == "DataUnavailableException":
+        return UsageError("Cost Explorer has no data for this month yet (or it is older than Cost Explorer keeps)")
+    if code == "BillExpirationException":
+        return UsageError("Cost Explorer no longer has this month (it keeps about 13 months)")
+    return aws.translate(e, "ce", "GetCostAndUsage")
+
+
+def account_id(session) -> str:
+    """The account the credentials belong to (sts:GetCallerIdentity needs no permission), with one quick try,
+    so a dead endpoint or bad credentials fail in a second rather than after the retries."""
+    try:
+        return aws.client(session, "sts", probe=True).get_caller_identity()["Account"]
+    except (bexc.ClientError, bexc.BotoCoreError) as e:
+        raise aws.translate(e, "sts", "GetCallerIdentity") from None
+
+
+def cache_key(account: str, month: str, tag: str | None) -> str:
+    return f"ce/v1/{account}/{month}/{tag or ''}"
+
+
+def fetch_raw(session, month: str, tag: str | None) -> dict:
+    """Both requests of the month, every page, as returned (the JSON kept in the cache)."""
+    ce = session.client("ce", region_name="us-east-1", config=aws.RETRY_CONFIG)  # Cost Explorer is global
+    raw = {name: _pages(ce, req) for name, req in requests_for(month, tag).items()}
+    raw["requests"] = len(raw["usage"]) + len(raw["records"])
+    raw["fetched_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    return raw
+
+
+def parse(raw: dict, month: str, region: str, custom: list[str] = (), source: str = "") -> Bill:
+    """A Bill from the raw responses, each usage line classified against the scenario's region and services."""
+    groups: dict[tuple[str, str], list] = {}
+    estimated = False
+    for page in raw.get("usage", []):
+        for result in page.get("ResultsByTime", []):
+            estimated |= bool(result.get("Estimated"))
+            for g in result.get("Groups", []):
+                keys = g.get("Keys", [])
+                service, usage_type = (keys + ["", ""])[:2]
+                metrics = g.get("Metrics", {})
+                cost = _amount(metrics.get("UnblendedCost"))
+                quantity = _amount(metrics.get("UsageQuantity"))
+                unit = (metrics.get("UsageQuantity") or {}).get("Unit", "")
+                entry = groups.setdefault((service, usage_type), [0.0, 0.0, unit])
+                entry[0] += quantity
+                entry[1] += cost
+    lines = []
+    for (service, usage_type), (quantity, cost, unit) in sorted(groups.items()):
+        if quantity == 0 and cost == 0:
+            continue
+        meter, why = classify(service, usage_type, region, list(custom))
+        lines.append(BilledLine(service, usage_type, quantity, unit, cost, meter, why))
+    records: dict[str, float] = {}
+    for page in raw.get("records", []):
+        for result in page.get("ResultsByTime", []):
+            estimated |= bool(result.get("Estimated"))
+            for g in result.get("Groups", []):
+                record = (g.get("Keys") or [""])[0]
+                records[record] = records.get(record, 0.0) + _amount(g.get("Metrics", {}).get("UnblendedCost"))
+    notes = []
+    usage_total = sum(records.get(r, 0.0) for r in USAGE_RECORD_TYPES)
+    lines_total = sum(ln.cost for ln in lines)
+    if records and abs(usage_total - lines_total) >= 0.01:
+        notes.append(
+            f"Cost Explorer's usage records add up to ${usage_total:,.2f} by record type but "
+            f"${lines_total:,.2f} by usage type; the rows show the usage types."
+        )
+    other = {r: a for r, a in records.items() if r not in USAGE_RECORD_TYPES and round(a, 2) != 0}
+    return Bill(
+        month=month,
+        lines=lines,
+        other=other,
+        estimated=estimated,
+        source=source,
+        requests=int(raw.get("requests", 0)),
+        fetched_at=raw.get("fetched_at", ""),
+        notes=notes,
+    )
+
+
+def _amount(metric: dict | None) -> float:
+    try:
+        return float((metric or {}).get("Amount", 0) or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def get_bill(
+    session,
+    month: str,
+    region: str,
+    custom: list[str] = (),
+    tag: str | None = None,
+    history=None,
+    refresh: bool = False,
+) -> Bill:
+    """The month's bill: from the history database's cache when it has it, else from Cost Explorer."""
+    account = account_id(session)
+    key = cache_key(account, month, tag)
+    where = f"account {account}" + (f", tag {tag}" if tag else "")
+    cached = None if (refresh or history is None) else history.cache_get(key)
+    if cached is not None:
+        bill = parse(cached, month, region, custom, source=f"Cost Explorer, {where}")
+        bill.cached, bill.requests = True, 0
+        bill.notes.append(
+            f"Cost Explorer figures from the cache (fetched {cached.get('fetched_at', '?')}); no "
+            "charge. Refresh to ask again ($0.01 per request)."
+        )
+        return bill
+    raw = fetch_raw(session, month, tag)
+    bill = parse(raw, month, region, custom, source=f"Cost Explorer, {where}")
+    cost = raw["requests"] * USD_PER_REQUEST
+    note = f"Cost Explorer: {raw['requests']} request(s) made, ${cost:.2f} ($0.01 each)"
+    if history is not None:
+        history.cache_put(key, raw, estimated=bill.estimated)
+        note += "; kept in the history database, so the next review of this month costs nothing"
+    bill.notes.append(note + ".")
+    return bill
