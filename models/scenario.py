@@ -263,8 +263,7 @@ class _Reader:
                 raise self.error((), f"missing required key {required!r}")
         hours = self.number(d.get("hours_per_month", 730), ("hours_per_month",), 1, MAX_HOURS_PER_MONTH)
         functions = {
-            n: self.function(f, ("functions", n), hours)
-            for n, f in self.mapping(d.get("functions"), ("functions",)).items()
+            n: self.function(f, ("functions", n)) for n, f in self.mapping(d.get("functions"), ("functions",)).items()
         }
         websockets = {
             n: self.mapping(w, ("websockets", n), ())
@@ -298,7 +297,7 @@ class _Reader:
         baseline = self.counts(d.get("baseline"), ("baseline",), features, "feature")
         return replace(s, features=features, tiers=tiers, baseline=baseline)
 
-    def function(self, value: Any, path: tuple, hours_per_month: float) -> Function:
+    def function(self, value: Any, path: tuple) -> Function:
         keys = tuple(f.name for f in fields(Function))
         d = self.mapping(value, path, keys)
         for required in ("memory_mb", "duration_ms"):
@@ -312,7 +311,9 @@ class _Reader:
                 raise self.error(pp, "missing required key 'concurrency'")
             prov = Provisioned(
                 concurrency=self.number(p["concurrency"], pp + ("concurrency",), integer=True),
-                hours=None if p.get("hours") is None else self.number(p["hours"], pp + ("hours",), 0, hours_per_month),
+                hours=None
+                if p.get("hours") is None
+                else self.number(p["hours"], pp + ("hours",), 0, MAX_HOURS_PER_MONTH),
                 share=self.number(p.get("share", 1.0), pp + ("share",), 0, 1),
             )
         return Function(
