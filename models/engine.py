@@ -2,9 +2,9 @@
 
 A scenario compiles to a `Workload`: what one use of each feature puts on each meter (a feature x
 meter matrix, via the metering rules of the pricing modules) plus the fixed quantities no feature
-causes (storage, provisioned capacity). Usage at any number of user counts is then one matrix
-product, and the pricing modules turn it into cost lines, so a 100,000-point sweep costs about
-as much as one estimate.
+causes (storage, provisioned capacity). Every meter is then affine in users (base + slope x users),
+so usage at any number of user counts is one broadcast, and the pricing modules turn it into cost
+lines with array arithmetic: a 100,000-point sweep costs little more than one estimate.
 
 Allocation (how the bill is shared out):
 - a line's cost goes to the features in proportion to the quantity each puts on its meter, so
