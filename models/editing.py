@@ -24,7 +24,7 @@ import yaml
 
 from models.engine import estimate
 from models.scenario import Scenario, ScenarioError, loads, to_dict
-from pricing.book import BOOKS_DIR, PriceBook, PriceError, book_sort_key
+from pricing.book import PriceBook, PriceError, book_paths, books_dir
 from pricing.book import load as load_book_file
 
 # ---------------------------------------------------------------- validation
@@ -172,14 +172,14 @@ def save_scenario(folder: Path, name: str, text: str, overwrite: bool = False) -
 def price_books() -> dict[str, Path]:
     """The committed price books by file name (the as-of date, and a number for a second book of the same
     day: 2026-11-27-2), newest first."""
-    return {p.stem: p for p in sorted(BOOKS_DIR.glob("*.json"), key=book_sort_key, reverse=True)}
+    return {p.stem: p for p in reversed(book_paths())}
 
 
 @cache
 def book_as_of(as_of: str) -> PriceBook:
     path = price_books().get(as_of)
     if path is None:
-        raise PriceError(f"no price book dated {as_of} in {BOOKS_DIR}")
+        raise PriceError(f"no price book dated {as_of} in {books_dir()}")
     return load_book_file(path)
 
 

@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from models.engine import estimate
+from models.scenario import ScenarioError
+from models.scenario import load as load_scenario
 from pages import common
-from pricing.book import BOOKS_DIR, PriceError, book_sort_key, load
-from pricing.diff import UNCHANGED, diff_books
+from pricing.book import PriceError, book_paths, books_dir, load
+from pricing.diff import UNCHANGED, diff_books, scenario_changes
 from usage.aws import has_credentials
 
 common.ensure_frame("Prices")  # first: Streamlit may run this file without app.py
@@ -19,7 +21,7 @@ book = common.book()
 s = common.scenario()
 st.title("Prices")
 st.caption(
-    f"List prices in USD as of **{book.as_of}**, from `{BOOKS_DIR.name}/{book.path.rsplit('/', 1)[-1]}`. {book.read}"
+    f"List prices in USD as of **{book.as_of}**, from `{book.path.rsplit('/', 1)[-1]}` in `{books_dir()}`. {book.read}"
 )
 
 regions = ["global", *book.regions]
@@ -35,7 +37,7 @@ rows["source"] = rows["source"].map(lambda k: f"{k}: {book.sources.get(k, '')}")
 st.dataframe(rows.drop(columns=["region"]), hide_index=True, width="stretch", key="prices_table")
 
 st.subheader("What changed between two books")
-books = sorted(BOOKS_DIR.glob("*.json"), key=book_sort_key)
+books = book_paths()
 if len(books) < 2:
     st.info("Only one price book so far. A refresh writes a new dated book beside it; then compare them here.")
 else:
@@ -44,7 +46,7 @@ else:
     old_name = left.selectbox("Old", names, index=len(names) - 2, key="prices_old")
     new_name = right.selectbox("New", names, index=len(names) - 1, key="prices_new")
     try:
-        old, new = load(BOOKS_DIR / old_name), load(BOOKS_DIR / new_name)
+        old, new = load(books_dir() / old_name), load(books_dir() / new_name)
     except PriceError as e:
         st.error(str(e))
         st.stop()
@@ -69,20 +71,32 @@ else:
             width="stretch",
             key="prices_diff",
         )
-    totals = []
-    for b in (old, new):
-        try:
-            totals.append(estimate(s, b).total)
-        except PriceError as e:
-            totals.append(None)
-            st.warning(f"{b.as_of}: {e}")
-    if None not in totals:
-        st.metric(
-            f"{s.name}: monthly total with {new_name}",
-            f"${totals[1]:,.2f}",
-            f"{totals[1] - totals[0]:+,.2f} USD vs {old_name}",
-            delta_color="inverse",
-        )
+    # The current scenario and every saved one, under each book.
+    saved = sorted(str(p) for p in common.scenarios_dir().glob("*.y*ml"))
+    current = "(current scenario)"
+
+    def total(name: str, b) -> float:
+        return estimate(s if name == current else load_scenario(name), b).total
+
+    scenario_rows = scenario_changes([current, *saved], old, new, total, (PriceError, ScenarioError))
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "scenario": r.scenario if r.scenario == current else r.scenario.rsplit("/", 1)[-1],
+                    f"total USD ({old_name})": r.old_total,
+                    f"total USD ({new_name})": r.new_total,
+                    "change USD": r.change,
+                    "change %": r.change_pct,
+                    "cannot price": r.new_error or r.old_error or "",
+                }
+                for r in scenario_rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key="prices_scenarios",
+    )
 
 st.subheader("Refresh from the AWS Price List")
 if not has_credentials():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -127,10 +128,20 @@ def book_sort_key(path: Path) -> tuple[str, int, str]:
     return (m.group(1), int(m.group(2) or 1), "") if m else ("", 0, path.name)
 
 
+def books_dir() -> Path:
+    """Where the price books live: pricing/books, or UNITCOST_BOOKS_DIR (a team's shared folder, tests)."""
+    return Path(os.environ.get("UNITCOST_BOOKS_DIR") or BOOKS_DIR)
+
+
+def book_paths() -> list[Path]:
+    """Every price book, oldest first: by date, then by same-day number."""
+    return sorted(books_dir().glob("*.json"), key=book_sort_key)
+
+
 def newest_path() -> Path:
-    books = sorted(BOOKS_DIR.glob("*.json"), key=book_sort_key)
+    books = book_paths()
     if not books:
-        raise PriceError(f"no price book in {BOOKS_DIR}")
+        raise PriceError(f"no price book in {books_dir()}")
     return books[-1]
 
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from models.capacity import capacity
 from models.engine import estimate
 from models.scenario import loads, to_yaml
-from pricing.book import default_book
+from pricing.book import default_book, load
 
 TIMEOUT_S = 60
 
@@ -76,3 +76,43 @@ def test_estimate_matches_after_page_visits(app):
     for page in ("pages/capacity.py", "pages/prices.py"):
         app.switch_page(page).run()
     assert estimate(app.session_state["scenario"]).total > 0
+
+
+def test_prices_page_shows_what_a_new_book_changes(repo_root, tmp_path, monkeypatch):
+    from models import editing
+    from pricing.book import BOOKS_DIR, default_book
+
+    books = tmp_path / "books"
+    books.mkdir()
+    committed = (BOOKS_DIR / "2026-11-27.json").read_text()
+    (books / "2026-11-27.json").write_text(committed)
+    old_row = '"component": "messages", "unit": "message", "begin": "0", "end": "1000000000", "price": "0.000001"'
+    assert old_row in committed
+    (books / "2026-11-28.json").write_text(
+        committed.replace(old_row, old_row.replace('"0.000001"', '"0.0000012"')).replace(
+            '"as_of": "2026-11-27"', '"as_of": "2026-11-28"'
+        )
+    )
+    monkeypatch.setenv("UNITCOST_BOOKS_DIR", str(books))
+    default_book.cache_clear()
+    editing.book_as_of.cache_clear()
+    try:
+        at = AppTest.from_file(str(repo_root / "app.py"), default_timeout=TIMEOUT_S).run()
+        at.switch_page("pages/prices.py").run()
+        assert not at.exception and not at.error
+        diff = at.dataframe[1].value  # the book table, then the changes
+        assert list(diff["component"]) == ["messages"] and list(diff["region"]) == ["us-east-1"]
+        rows = at.dataframe[2].value
+        current = rows[rows["scenario"] == "(current scenario)"].iloc[0]
+        messages = next(
+            ln
+            for ln in estimate(at.session_state["scenario"], load(books / "2026-11-27.json")).lines
+            if ln.service == "websocket" and ln.component.startswith("Messages")
+        )
+        # 20% more per message on the first 1B: the change is that line's cost x 0.2, to the cent
+        assert current["change USD"] == pytest.approx(
+            round(messages.quantity * 0.0000012, 2) - messages.cost, abs=0.011
+        )
+    finally:
+        default_book.cache_clear()
+        editing.book_as_of.cache_clear()

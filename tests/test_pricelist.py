@@ -591,8 +591,7 @@ def test_refresh_into_the_books_folder_says_when_the_app_would_not_pick_it(monke
     books = tmp_path / "books"
     books.mkdir()
     (books / f"{TODAY}.json").write_text(COMMITTED.read_text())
-    monkeypatch.setattr(pricing.book, "BOOKS_DIR", books)
-    monkeypatch.setattr(cli_prices, "BOOKS_DIR", books)
+    monkeypatch.setenv("UNITCOST_BOOKS_DIR", str(books))
 
     class Today(datetime.date):
         @classmethod

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from pricing.book import BOOKS_DIR, PriceError, load, newest_path
+from pricing.book import PriceError, books_dir, load, newest_path
 from pricing.diff import diff_books, diff_text, scenario_changes, summary, to_json
 from pricing.pricelist import (
     OFFERS,
@@ -63,7 +63,7 @@ def parser() -> argparse.ArgumentParser:
         help="a downloaded offer file (<offer>/current[/<region>]/index.json) or saved GetProducts response, "
         "instead of the API",
     )
-    r.add_argument("--out-dir", default=str(BOOKS_DIR), help="where to write the new book (default: pricing/books)")
+    r.add_argument("--out-dir", default=None, help="where to write the new book (default: pricing/books)")
     r.add_argument("--base", metavar="BOOK", help="the book to start from (default: the newest in pricing/books)")
     r.add_argument(
         "--allow-missing",
@@ -143,9 +143,10 @@ def refresh(args) -> int:
             f"({row['begin']}-{row['end']} at {row['price']})"
         )
     try:
-        path = write_book(result.doc, args.out_dir, today)
+        out_dir = args.out_dir or books_dir()
+        path = write_book(result.doc, out_dir, today)
     except OSError as e:
-        raise UsageError(f"cannot write the new price book in {args.out_dir}: {e.strerror or e}") from None
+        raise UsageError(f"cannot write the new price book in {out_dir}: {e.strerror or e}") from None
 
     old, new = load(base_path), load(path)
     counts = summary(diff_books(old, new))
@@ -256,10 +257,10 @@ def _book_path(name: str) -> Path:
     path = Path(name)
     if path.is_file():
         return path
-    named = BOOKS_DIR / (name if name.endswith(".json") else f"{name}.json")
+    named = books_dir() / (name if name.endswith(".json") else f"{name}.json")
     if named.is_file():
         return Path(_shown(named))
-    raise PriceError(f"no price book {name!r}: give a file, or a name in {_shown(BOOKS_DIR)} such as 2026-11-27")
+    raise PriceError(f"no price book {name!r}: give a file, or a name in {_shown(books_dir())} such as 2026-11-27")
 
 
 def _scenario_files(paths: Iterable[str]) -> list[str]:
