@@ -76,7 +76,8 @@ def test_demo_scenario_content_and_totals():
     # fan-out follows the $default route: the connect feature carries the connection minutes, no messages
     assert sc["features"][demo.CONNECT_FN]["websocket"]["messages"] == 0
     assert sc["features"][demo.CONNECT_FN]["websocket"]["connection_minutes"] == 2.5  # 5 min per connect+disconnect
-    models = pytest.importorskip("models.scenario")
+    import models.scenario as models
+
     s = models.loads(demo.demo_scenario_yaml())
     assert s.users == demo.USERS
 

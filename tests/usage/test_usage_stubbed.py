@@ -239,7 +239,8 @@ def test_days_out_of_range():
 
 def test_scenario_yaml_with_provisioned_concurrency_is_valid():
     """A provisioned-concurrency function and a provisioned table pass the project's validator."""
-    models = pytest.importorskip("models.scenario")
+    import models.scenario as models
+
     inv = Inventory(region="us-east-1", selector=Selector())
     inv.functions = {
         "chat": FunctionConfig("chat", memory_mb=1024, provisioned_concurrency=3, provisioned_qualifiers=["live"])
