@@ -154,7 +154,9 @@ def _per_use(s: Scenario, f: Feature) -> dict[str, float]:
 def _function_use(s: Scenario, name: str, n: float, add) -> None:
     fn = s.functions[name]
     a, memory_gb = fn.architecture, aws_lambda.gb(fn.memory_mb)
-    pc_share = fn.provisioned.share if fn.provisioned else 0.0
+    pc = fn.provisioned
+    # Invocations move to the provisioned rate only when some concurrency is provisioned for some time.
+    pc_share = pc.share if pc and pc.concurrency and (pc.hours is None or pc.hours > 0) else 0.0
     on_demand_ms = aws_lambda.billed_ms(fn.duration_ms, fn.cold_start_rate, fn.init_ms)
     provisioned_ms = aws_lambda.billed_ms(fn.duration_ms)  # provisioned environments are initialised ahead
     billed_s = ((1 - pc_share) * on_demand_ms + pc_share * provisioned_ms) / 1000
@@ -229,6 +231,7 @@ class Estimate:
     tiers: list[TierCost]
     baseline_cost: float
     shared_cost: float  # the part of the total shared out because no single feature causes it
+    unallocated_cost: float = 0.0  # fixed costs with neither a use nor a user to bear them
     capacity: list[Limit] = field(default_factory=list)  # sorted: the first limit reached first
     capacity_notes: list[str] = field(default_factory=list)
 
@@ -250,6 +253,7 @@ class Estimate:
             "tiers": [{k: v for k, v in vars(t).items()} for t in self.tiers],
             "baseline_cost": self.baseline_cost,
             "shared_cost": self.shared_cost,
+            "unallocated_cost": self.unallocated_cost,
             "capacity": [limit.to_json() for limit in self.capacity],
             "capacity_notes": self.capacity_notes,
         }
@@ -342,6 +346,7 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         tiers=tiers,
         baseline_cost=float(cost_of(w.baseline).sum()),
         shared_cost=float(shared),
+        unallocated_cost=float(unallocated) if not total_users else 0.0,
         capacity=limits,
         capacity_notes=notes,
     )

@@ -398,6 +398,8 @@ class _Reader:
             if not apis:
                 raise self.error(path[:-1], f"uses a {what} but the scenario defines none under {section}")
             raise self.error(path[:-1], f"needs 'api': the scenario defines {len(apis)} under {section}")
+        if not isinstance(name, str):
+            raise self.error(path, f"must be the name of a {what}, got {_kind(name)}")
         if name not in apis:
             raise self.error(path, f"unknown {what} {name!r}" + _known(apis))
         return name
@@ -407,6 +409,8 @@ class _Reader:
         if "table" not in d:
             raise self.error(path, "missing required key 'table'")
         table = d["table"]
+        if not isinstance(table, str):
+            raise self.error(path + ("table",), f"must be the name of a table, got {_kind(table)}")
         if table not in s.tables:
             raise self.error(path + ("table",), f"unknown table {table!r}" + _known(s.tables))
         if ("reads" in d) == ("writes" in d):

@@ -27,17 +27,28 @@ def load_with_lines(text: str, source: str = "") -> tuple[Any, dict[Path, int]]:
     """Parse YAML into plain dicts/lists/scalars plus a map from each path to its 1-based line."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        lines: dict[Path, int] = {}
+        return (None if node is None else _build(node, (), lines, source)), lines
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or str(e)
         raise ScenarioError(f"invalid YAML: {problem}", source=source, line=mark.line + 1 if mark else None) from None
-    lines: dict[Path, int] = {}
-    if node is None:
-        return None, lines
-    return _build(node, (), lines, source), lines
+    except RecursionError:
+        raise ScenarioError("invalid YAML: nested too deeply", source=source) from None
+
+
+# A scenario has hundreds of values; aliases that expand past this are a mistake or an attack
+# ("billion laughs"), and would take minutes and gigabytes to expand.
+MAX_VALUES = 100_000
 
 
 def _build(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> Any:
+    if len(lines) >= MAX_VALUES:
+        raise ScenarioError(
+            f"too large: more than {MAX_VALUES:,} values (check YAML aliases: *name)",
+            source=source,
+            line=node.start_mark.line + 1,
+        )
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict = {}

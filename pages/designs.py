@@ -8,6 +8,7 @@ from models.report import usd
 from models.scenario import ScenarioError
 from models.tiers import users_range
 from pages import common
+from pricing.book import PriceError
 from ui import charts, tables
 
 common.ensure_frame("Compare designs")  # first: Streamlit may run this file without app.py
@@ -181,6 +182,9 @@ try:
     cmp = common.comparison(tuple(designs), users_from, users_to)
 except ScenarioError as err:
     st.error(f"This design does not make a valid scenario: {err}")
+    st.stop()
+except PriceError as err:  # e.g. the curves grow past the tiers the book has for this region
+    st.error(f"Cannot price this comparison: {err}")
     st.stop()
 
 # Today, side by side

@@ -7,6 +7,7 @@ from models import editing
 from models.report import usd
 from models.tiers import tier_economics, users_range
 from pages import common
+from pricing.book import PriceError
 from ui import charts, tables
 from ui.format import money
 
@@ -104,8 +105,15 @@ else:
     if span[0] >= span[1]:
         st.warning("Pick a range of users with two different ends.")
     else:
-        curve = common.current_curve(float(span[0]), float(span[1]))
-        st.plotly_chart(charts.cost_curve(curve), key="tiers_curve", config={"displaylogo": False})
-        common.csv_button(
-            tables.curve_frame(curve), "Download the curve (CSV)", "unitcost-cost-per-user.csv", key="tiers_curve_csv"
-        )
+        try:
+            curve = common.current_curve(float(span[0]), float(span[1]))
+        except PriceError as err:  # e.g. the range grows past the tiers the book has for this region
+            st.error(f"No curve over this range of users: {err}")
+        else:
+            st.plotly_chart(charts.cost_curve(curve), key="tiers_curve", config={"displaylogo": False})
+            common.csv_button(
+                tables.curve_frame(curve),
+                "Download the curve (CSV)",
+                "unitcost-cost-per-user.csv",
+                key="tiers_curve_csv",
+            )

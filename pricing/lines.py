@@ -106,10 +106,12 @@ def free_then_tiered(
     q = np.asarray(quantity, dtype=float)
     free_used = np.minimum(q, free)
     lines = []
+    if used(q):
+        price = prices.get(service, component)  # a region without this price is an error, free tier or not
     if used(free_used):
         lines.append(Line(service, f"{name} (free tier)", unit, 0.0, free_used, meter))
     if used(q - free_used):
-        lines += tiered(prices.get(service, component), q - free_used, name, meter)
+        lines += tiered(price, q - free_used, name, meter)
     return lines, free - free_used
 
 

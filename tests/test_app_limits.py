@@ -116,3 +116,23 @@ def test_prices_page_shows_what_a_new_book_changes(repo_root, tmp_path, monkeypa
     finally:
         default_book.cache_clear()
         editing.book_as_of.cache_clear()
+
+
+def test_curves_past_the_known_price_tiers_show_an_error_not_a_crash(app):
+    # 5B GB-s today fits us-west-2's first (and only known) duration tier; the curves go past 6B.
+    s = loads(
+        """
+name: big usw2
+region: us-west-2
+functions: {f: {memory_mb: 10240, duration_ms: 1000}}
+features: {a: {lambda: {f: 1}}}
+tiers: {x: {users: 1000, price: 5, uses: {a: 500000}}}
+"""
+    )
+    app.session_state["scenario"] = s  # as pages/common.set_scenario does
+    app.session_state["scenario_text"] = to_yaml(s)
+    app.session_state["rev"] += 1
+    for page in ("pages/tiers.py", "pages/designs.py"):
+        app.switch_page(page).run()
+        assert not app.exception, page
+        assert any("us-west-2" in e.value and "6B" in e.value for e in app.error), page

@@ -18,7 +18,7 @@ import cli
 from models.engine import estimate
 from models.scenario import loads
 from models.yamlio import ScenarioError
-from pricing.book import default_book
+from pricing.book import PriceError, default_book
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -536,3 +536,66 @@ def test_a_tag_that_does_not_fit_its_value_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert f"{path}, line 3: invalid value" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "snippet, field",
+    [
+        ("websockets: {w: {}}\nfeatures: {a: {websocket: {api: [w], messages: 1}}}", "features.a.websocket.api"),
+        ("http_apis: {h: {}}\nfeatures: {a: {http: {api: {x: 1}}}}", "features.a.http.api"),
+        ("tables: {t: {}}\nfeatures: {a: {dynamodb: [{table: [t], reads: 1}]}}", "features.a.dynamodb[0].table"),
+    ],
+)
+def test_a_list_or_mapping_where_a_name_goes_is_a_type_error(snippet, field):
+    with pytest.raises(ScenarioError) as e:
+        loads("name: x\nregion: us-east-1\n" + snippet, source="s.yaml")
+    assert e.value.field == field and "must be the name of" in e.value.message and e.value.line == 4
+
+
+def test_deeply_nested_yaml_is_an_error_not_a_crash(tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_text("name: t\nregion: us-east-1\nfunctions: " + "[" * 1000 + "]" * 1000 + "\n")
+    result = subprocess.run([sys.executable, "cli.py", "estimate", str(path)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and "nested too deeply" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_yaml_aliases_cannot_expand_without_limit():
+    # Each level repeats the one before 10 times: 10^6 values from a dozen lines ("billion laughs").
+    text = "name: t\nregion: us-east-1\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for name, prev in zip("bcdef", "abcde"):
+        text += f"{name}: &{name} [{', '.join(['*' + prev] * 10)}]\n"
+    with pytest.raises(ScenarioError) as e:
+        loads(text, source="s.yaml")
+    assert "too large" in e.value.message
+
+
+def test_a_region_without_a_price_is_an_error_even_inside_the_free_tier():
+    # 10 GB fits the 25 GB free allowance, but the book has no DynamoDB storage price for ap-northeast-1:
+    # the region is not priced, which must not show as $0.
+    with pytest.raises(PriceError) as e:
+        estimate(loads("name: t\nregion: ap-northeast-1\ntables: {t: {storage_gb: 10}}\n"))
+    assert "ap-northeast-1" in str(e.value) and "storage_standard" in str(e.value)
+
+
+def test_review_refuses_a_user_count_that_is_not_a_number(repo_root):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "cli.py",
+            "review",
+            "--demo",
+            "--month",
+            "2026-10",
+            "--scenario",
+            "scenarios/positive-chat-demo.yaml",
+            "--users",
+            "nan",
+            "--json",
+            "--no-save",
+        ],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "--users must be a positive number" in result.stderr
+    assert result.stdout == ""

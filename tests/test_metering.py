@@ -394,3 +394,24 @@ def test_tiered_hand_example():
     lines = tiered(price, np.array([45.0, 5.0]), "C", "m")
     assert [ln.quantity.tolist() for ln in lines] == [[10, 5], [20, 0], [15, 0]]
     assert sum(ln.cost for ln in lines).tolist() == pytest.approx([23.75, 5.0])
+
+
+def test_provisioned_block_with_nothing_provisioned_bills_on_demand():
+    # concurrency 0 (or 0 hours) provisions nothing: 10M x (0.9 x 100 + 0.1 x ceil(100 + 1000)) ms = 2,000,000 s
+    # x 1 GB = 2,000,000 GB-s x $0.0000166667 = $33.33; requests 10M x $0.20/M = $2.00.
+    for provisioned in ("{concurrency: 0}", "{concurrency: 5, hours: 0}"):
+        s = loads(f"""
+name: t
+region: us-east-1
+free_tier: false
+functions:
+  f: {{memory_mb: 1024, duration_ms: 100, cold_start_rate: 0.1, init_ms: 1000, provisioned: {provisioned}}}
+features: {{c: {{lambda: {{f: 1}}}}}}
+baseline: {{c: 10000000}}
+""")
+        e = estimate(s)
+        assert {ln.component: ln.cost for ln in e.lines} == {
+            "Requests x86_64": 2.00,
+            "Duration x86_64 (first 6B)": 33.33,
+        }
+        assert e.total == pytest.approx(35.33)

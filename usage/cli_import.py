@@ -53,10 +53,15 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)  # bad arguments: argparse prints usage and exits 2
     if args.users is not None and args.users <= 0:
         p.error("--users must be a positive whole number")
-    if args.session_minutes < 0:
-        p.error("--session-minutes must not be negative")
+    # The same ranges as the scenario file, so what is written can always be estimated.
+    if not 0 <= args.session_minutes <= 120:  # also rejects nan
+        p.error("--session-minutes must be between 0 and 120 (API Gateway closes connections at 2 hours)")
     if args.cold_start_rate is not None and not 0 <= args.cold_start_rate <= 1:
         p.error("--cold-start-rate must be between 0 and 1")
+    if args.init_ms is not None and not 0 <= args.init_ms <= 10_000:
+        p.error("--init-ms must be between 0 and 10000 (Lambda's INIT phase lasts at most 10 s)")
+    if args.days <= 0:
+        p.error("--days must be a positive number of days")
     try:
         return _run(args)
     except UsageError as e:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from pathlib import Path
 
@@ -106,6 +108,13 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing saved", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug: one line, not a traceback; UNITCOST_DEBUG=1 shows it
+        if os.environ.get("UNITCOST_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({type(e).__name__}: {e}); rerun with UNITCOST_DEBUG=1 for details", file=sys.stderr
+        )
+        return 1
 
 
 def _review(args) -> int:
@@ -113,8 +122,8 @@ def _review(args) -> int:
     from pricing.book import default_book
     from usage.review_run import run_review
 
-    if args.users is not None and args.users <= 0:
-        raise ReviewError("--users must be a positive number")
+    if args.users is not None and not (math.isfinite(args.users) and 0 < args.users <= 1e12):
+        raise ReviewError("--users must be a positive number (at most 1e12)")
     if args.scenario:
         text = _read(Path(args.scenario))
         s = loads(text, source=args.scenario, regions=default_book().regions)
@@ -145,7 +154,7 @@ def _review(args) -> int:
     )
     if args.json:
         out = run.review.to_json() | {"review_id": run.review_id, "history": run.history_path, "messages": run.messages}
-        print(json.dumps(out, indent=1))
+        print(json.dumps(out, indent=1, allow_nan=False))
         for m in run.messages:
             print(m, file=sys.stderr)
     else:
