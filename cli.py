@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+from pathlib import Path
 
 from models.yamlio import ScenarioError
 from pricing.book import PriceError
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             e.source = source
             message = str(e)
         elif isinstance(e, PriceError) and source and not message.startswith(source):
-            message = f"{source}: {message}"
+            message = str(_price_error(e, source))
         print(f"error: {message}", file=sys.stderr)
         return BAD_INPUT
     except BrokenPipeError:
@@ -85,6 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("import", help="write a scenario from the usage of an AWS account (see: cli.py import -h)")
     sub.add_parser("review", help="a month's estimate vs metered vs billed, saved to history (cli.py review -h)")
     return p
+
+
+def _price_error(e: PriceError, path: str):
+    from models.scenario import price_error
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    return price_error(e, text, path)
 
 
 def _non_negative(text: str) -> float:

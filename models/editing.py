@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from models.engine import estimate
-from models.scenario import Scenario, ScenarioError, loads, to_dict
+from models.scenario import Scenario, ScenarioError, loads, price_error, to_dict
 from pricing.book import PriceBook, PriceError, book_paths, books_dir
 from pricing.book import load as load_book_file
 
@@ -36,7 +36,7 @@ def validate(text: str, source: str, book: PriceBook) -> Scenario:
     try:
         estimate(s, book)
     except PriceError as e:
-        raise ScenarioError(str(e), source=source) from None
+        raise price_error(e, text, source) from None
     return s
 
 

@@ -162,6 +162,15 @@ def loads(text: str, source: str = "scenario", regions: Collection[str] | None =
     return s
 
 
+def price_error(err: Exception, text: str, source: str) -> ScenarioError:
+    """A price the book lacks is a fact about the scenario's region: point at the region's line."""
+    try:
+        _, lines = load_with_lines(text, source)
+    except ScenarioError:
+        lines = {}
+    return ScenarioError(str(err), source=source, line=lines.get(("region",)), field="region")
+
+
 _NUMBER_TEXT = re.compile(r"^[+-]?(\d[\d_]*\.?\d*|\.\d+)[eE][+-]?\d+$")  # 1e6, which YAML 1.1 reads as text
 
 

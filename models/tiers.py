@@ -71,12 +71,17 @@ class Curve:
     revenue_per_user: float | None  # today's average revenue per user (ARPU), None without revenue
 
 
+MAX_CURVE_EXP = 12  # the curves' user sliders run from 10**0 to 10**12
+
+
 def users_range(users: float) -> tuple[float, float]:
-    """A default range for curves: two powers of ten either side of today's users."""
+    """A default range for curves: powers of ten around today's users, within the sliders' 1 to 10**12."""
     if users <= 0:
         return 1.0, 1e6
     exp = math.floor(math.log10(users))
-    return float(10 ** max(exp - 2, 0)), float(10 ** (exp + 3))
+    hi = min(max(exp + 3, 1), MAX_CURVE_EXP)
+    lo = min(max(exp - 2, 0), hi - 1)
+    return float(10**lo), float(10**hi)
 
 
 def cost_curve(

@@ -72,14 +72,13 @@ def demo_text() -> str | None:
 
 
 def default_scenarios_dir() -> Path:
-    return Path(os.environ.get("UNITCOST_SCENARIOS_DIR") or ROOT / "scenarios")
+    return Path(os.environ.get("UNITCOST_SCENARIOS_DIR") or ROOT / "scenarios").expanduser()
 
 
 def init_state() -> None:
     if "scenario" in ss:
         return
-    as_of = next(iter(editing.price_books()))
-    book = editing.book_as_of(as_of)
+    as_of, book = _newest_readable_book()
     text, source = demo_text(), DEMO_LABEL
     s = None
     if text:
@@ -93,7 +92,22 @@ def init_state() -> None:
     ss.scenario, ss.scenario_text, ss.scenario_source, ss.rev = s, text, source, 0
     ss.book_as_of = as_of
     ss.scenarios_dir = str(default_scenarios_dir())
-    ss.flash = []
+    ss.setdefault("flash", [])  # messages from the set-up itself stay
+
+
+def _newest_readable_book() -> tuple[str, PriceBook]:
+    """The newest price book that can be read; a damaged newer file is reported, not fatal."""
+    problems = []
+    for as_of in editing.price_books():  # newest first
+        try:
+            book = editing.book_as_of(as_of)
+        except PriceError as err:
+            problems.append(str(err))
+            continue
+        for problem in problems:
+            flash("warning", f"Skipped a price book that cannot be read: {problem}")
+        return as_of, book
+    raise PriceError("no readable price book: " + "; ".join(problems or ["the folder is empty"]))
 
 
 def book() -> PriceBook:
@@ -252,7 +266,7 @@ def load_demo() -> None:
 
 
 def scenarios_dir() -> Path:
-    return Path(ss.scenarios_dir)
+    return Path(ss.scenarios_dir).expanduser()  # "~/scenarios" means the home folder, not a folder named "~"
 
 
 def aws_import_available() -> bool:

@@ -6,7 +6,7 @@ import streamlit as st
 from models.designs import Design, suggested_capacity
 from models.report import usd
 from models.scenario import ScenarioError
-from models.tiers import users_range
+from models.tiers import MAX_CURVE_EXP, users_range
 from pages import common
 from pricing.book import PriceError
 from ui import charts, tables
@@ -49,8 +49,12 @@ def design_form(i: int) -> Design:
     remember(k + "mem", KEEP, MEMORY)
     mem = b.selectbox("Memory (MB)", MEMORY, key=k + "mem")
     remember(k + "dur", None)
-    dur = a.number_input(
-        "Duration (ms)", min_value=0.0, max_value=900_000.0, step=10.0, key=k + "dur", help="Blank: keep"
+    # A cleared field comes back from the browser as its minimum, so 0 means "keep" as blank does.
+    dur = (
+        a.number_input(
+            "Duration (ms)", min_value=0.0, max_value=900_000.0, step=10.0, key=k + "dur", help="Blank or 0: keep"
+        )
+        or None
     )
     remember(k + "cpu", False)
     cpu = b.checkbox(
@@ -155,7 +159,7 @@ for i in range(count):
         designs.append(design_form(i))
 
 lo, hi = users_range(e.users)
-options = [10**i for i in range(0, 13)]
+options = [10**i for i in range(0, MAX_CURVE_EXP + 1)]
 # A range slider takes its value as an argument (set through session state it loses its range-ness).
 span = st.select_slider(
     "Users for the curves (tiers keep their share)",

@@ -102,6 +102,7 @@ with c_api:
             "messages": ss.fp_ws_messages,
             "message_kb": ss.fp_ws_kb,
             "connection_minutes": ss.fp_ws_minutes,
+            "connects": float(w.get("connects", 0.0)),  # capacity only: not edited here, never dropped
         }
     if s.http_apis:
         h = fp.get("http", {})
@@ -146,6 +147,13 @@ if s.tables:
             "transactional": st.column_config.CheckboxColumn("transactional (writes)"),
             "gsis": number(
                 "GSI writes per write", min_value=0.0, format="%g", help="Blank: the table's number of GSIs"
+            ),
+            "hot_key_share": number(
+                "hot key share",
+                min_value=0.0,
+                max_value=1.0,
+                format="%g",
+                help="Capacity only: share of these units on the hottest partition key (blank: not checked)",
             ),
         },
     )

@@ -7,6 +7,7 @@ from models.report import usd
 from models.scenario import ScenarioError
 from models.tiers import tier_economics
 from pages import common
+from pricing.book import PriceError
 from ui import charts, report, tables
 from ui.format import money
 
@@ -32,7 +33,7 @@ if not ed["fresh"] and "ov_region" in ss:
         try:
             editing.validate(ss.scenario_text, "scenario", editing.book_as_of(ss.ov_book))
             ss.book_as_of = ss.ov_book
-        except ScenarioError as err:
+        except (ScenarioError, PriceError) as err:  # PriceError: a book file that cannot be read
             st.error(f"Not switched to the prices of {ss.ov_book}: {err}")
             ss.ov_book = ss.book_as_of
     if ss.ov_region != s.region or ss.ov_free_tier != s.free_tier:

@@ -7,6 +7,7 @@ import io
 import pandas as pd
 import streamlit as st
 
+from models import editing
 from models.engine import estimate
 from models.scenario import ScenarioError
 from models.scenario import load as load_scenario
@@ -113,9 +114,15 @@ elif st.button(f"Refresh {s.region} prices", key="prices_refresh"):
             code = prices_main(["refresh", "--region", s.region])
         st.code((err.getvalue() + out.getvalue()).strip() or "(no output)")
         if code == 0:
-            status.update(label="Refreshed: the newest book is used from now on", state="complete")
+            status.update(label="Refreshed: this session now uses the new book", state="complete")
             from pricing.book import default_book
 
             default_book.cache_clear()
+            newest = next(iter(editing.price_books()))
+            try:  # every page uses the new book, if it prices the scenario
+                editing.validate(st.session_state.scenario_text, "scenario", editing.book_as_of(newest))
+                st.session_state.book_as_of = newest
+            except (ScenarioError, PriceError) as err:
+                st.warning(f"Kept the prices of {book.as_of} for this scenario: {err}")
         else:
             status.update(label="The refresh failed; the price book is unchanged", state="error")

@@ -42,6 +42,11 @@ def _scenario() -> tuple[Scenario, str, str]:
     return s, ss.get("scenario_text") or to_yaml(s), ss.get("scenario_source", "the app")
 
 
+def _book():
+    """The price book the other pages use (chosen on Overview); the newest when the page runs alone."""
+    return _common.book() if "book_as_of" in ss else None
+
+
 def _history() -> History:
     return History(ss.get("review_history_path"))
 
@@ -52,7 +57,7 @@ def _run(s: Scenario, text: str, month: str, demo: bool, **kw) -> None:
 
     try:
         with st.spinner(f"Reviewing {month}..."):
-            run = run_review(s, month, scenario_yaml=text, demo=demo, history=_history(), **kw)
+            run = run_review(s, month, scenario_yaml=text, demo=demo, history=_history(), book=_book(), **kw)
     except (UsageError, ReviewError, HistoryError) as err:
         st.error(f"The review of {month} did not run: {err.message}")
         return

@@ -2,7 +2,6 @@
 download it, save it to the scenarios folder, or load another."""
 
 import re
-from pathlib import Path
 
 import streamlit as st
 
@@ -75,7 +74,7 @@ with c2:
     overwrite = b.checkbox("Overwrite", key="sc_overwrite")
     if c.button("Save", key="sc_save", icon=":material/save:"):
         try:
-            path = editing.save_scenario(Path(ss.scenarios_dir), name, ss.scenario_text, overwrite=overwrite)
+            path = editing.save_scenario(common.scenarios_dir(), name, ss.scenario_text, overwrite=overwrite)
         except editing.FolderError as err:
             st.error(str(err))
         else:

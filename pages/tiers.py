@@ -5,7 +5,7 @@ import streamlit as st
 
 from models import editing
 from models.report import usd
-from models.tiers import tier_economics, users_range
+from models.tiers import MAX_CURVE_EXP, tier_economics, users_range
 from pages import common
 from pricing.book import PriceError
 from ui import charts, tables
@@ -93,7 +93,7 @@ if e.users <= 0:
     st.info("The curve needs users: give a tier some users.")
 else:
     lo, hi = users_range(e.users)
-    options = [10**i for i in range(0, 13)]
+    options = [10**i for i in range(0, MAX_CURVE_EXP + 1)]
     span = st.select_slider(
         "Users (all tiers together, each keeping its share)",
         options=options,

@@ -134,8 +134,8 @@ def books_dir() -> Path:
 
 
 def book_paths() -> list[Path]:
-    """Every price book, oldest first: by date, then by same-day number."""
-    return sorted(books_dir().glob("*.json"), key=book_sort_key)
+    """Every price book (files named by date: 2026-11-27.json, 2026-11-27-2.json), oldest first."""
+    return sorted((p for p in books_dir().glob("*.json") if BOOK_NAME.match(p.name)), key=book_sort_key)
 
 
 def newest_path() -> Path:

@@ -136,3 +136,61 @@ tiers: {x: {users: 1000, price: 5, uses: {a: 500000}}}
         app.switch_page(page).run()
         assert not app.exception, page
         assert any("us-west-2" in e.value and "6B" in e.value for e in app.error), page
+
+
+def _use(app, s):
+    app.session_state["scenario"] = s  # as pages/common.set_scenario does
+    app.session_state["scenario_text"] = to_yaml(s)
+    app.session_state["rev"] += 1
+
+
+def test_editing_a_footprint_keeps_the_capacity_keys(app):
+    from dataclasses import replace
+
+    demo = app.session_state["scenario"]
+    connect = demo.features["positive-chat-connect"]
+    assert connect.websocket.connects > 0  # the import writes new connections per use
+    ops = (replace(connect.dynamodb[0], hot_key_share=0.25), *connect.dynamodb[1:]) if connect.dynamodb else ()
+    s = replace(demo, features=demo.features | {"positive-chat-connect": replace(connect, dynamodb=ops)})
+    _use(app, s)
+    app.switch_page("pages/features.py").run()
+    app.selectbox(key="feat_pick").set_value("positive-chat-connect").run()
+    app.number_input(key="fp_ws_minutes").set_value(3.0).run()
+    assert not app.exception and not app.error
+    edited = app.session_state["scenario"].features["positive-chat-connect"]
+    assert edited.websocket.connection_minutes == 3.0
+    assert edited.websocket.connects == connect.websocket.connects
+    if ops:
+        assert edited.dynamodb[0].hot_key_share == 0.25
+
+
+def test_ten_billion_users_still_draw_the_curves(app):
+    from dataclasses import replace
+
+    s = app.session_state["scenario"]
+    _use(app, replace(s, tiers={n: replace(t, users=1e10) for n, t in s.tiers.items()}))
+    for page in ("pages/tiers.py", "pages/designs.py"):
+        app.switch_page(page).run()
+        assert not app.exception, page
+        assert not [e.value for e in app.error if "went wrong" in e.value], page
+
+
+def test_a_damaged_or_stray_file_in_the_books_folder_does_not_stop_the_app(repo_root, tmp_path, monkeypatch):
+    from models import editing
+    from pricing.book import BOOKS_DIR
+
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "2026-11-27.json").write_text((BOOKS_DIR / "2026-11-27.json").read_text())
+    (books / "2026-12-02.json").write_text('{"as_of": "2026-12-02", "prices": [')  # cut short
+    (books / "index.json").write_text("{}")  # not a book: not named by date
+    monkeypatch.setenv("UNITCOST_BOOKS_DIR", str(books))
+    editing.book_as_of.cache_clear()
+    try:
+        at = AppTest.from_file(str(repo_root / "app.py"), default_timeout=TIMEOUT_S).run()
+        assert not at.exception
+        assert at.session_state["book_as_of"] == "2026-11-27"
+        assert any("2026-12-02.json" in w.value for w in at.warning)
+        assert "index" not in editing.price_books()
+    finally:
+        editing.book_as_of.cache_clear()

@@ -237,7 +237,7 @@ def services_use_frame(services: dict[str, float]) -> pd.DataFrame:
     return df.astype({"units": "float64"})
 
 
-OPS_COLUMNS = ["table", "operation", "count", "item_kb", "consistency", "transactional", "gsis"]
+OPS_COLUMNS = ["table", "operation", "count", "item_kb", "consistency", "transactional", "gsis", "hot_key_share"]
 
 
 def ops_frame(ops: list[dict]) -> pd.DataFrame:
@@ -254,12 +254,21 @@ def ops_frame(ops: list[dict]) -> pd.DataFrame:
                 "consistency": op.get("consistency", "eventual") if kind == "reads" else None,
                 "transactional": bool(op.get("transactional", False)),
                 "gsis": float(op["gsis"]) if op.get("gsis") is not None else None,
+                "hot_key_share": float(op["hot_key_share"]) if op.get("hot_key_share") is not None else None,
             }
         )
     df = pd.DataFrame(rows, columns=OPS_COLUMNS)
     for c in ("table", "operation", "consistency"):
         df[c] = df[c].astype(object)
-    return df.astype({"count": "float64", "item_kb": "float64", "gsis": "float64", "transactional": "bool"})
+    return df.astype(
+        {
+            "count": "float64",
+            "item_kb": "float64",
+            "gsis": "float64",
+            "hot_key_share": "float64",
+            "transactional": "bool",
+        }
+    )
 
 
 def ops_from_frame(df: pd.DataFrame) -> list[dict]:
@@ -282,6 +291,8 @@ def ops_from_frame(df: pd.DataFrame) -> list[dict]:
                 op["transactional"] = True
             if not _blank(rec.get("gsis")):
                 op["gsis"] = number(rec.get("gsis"))
+        if not _blank(rec.get("hot_key_share")):  # capacity: kept through edits of other columns
+            op["hot_key_share"] = number(rec.get("hot_key_share"))
         ops.append(op)
     return ops
 

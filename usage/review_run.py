@@ -16,6 +16,7 @@ import botocore.exceptions as bexc
 from models.history import History, ReviewRecord
 from models.review import Metered, Review, ReviewError, parse_month, reconcile
 from models.scenario import Scenario, to_yaml
+from pricing.book import PriceBook
 from usage import aws, costexplorer
 from usage.aws import UsageError
 from usage.observed import ObservedUsage
@@ -210,6 +211,7 @@ def run_review(
     region: str | None = None,
     notes: str = "",
     now: datetime | None = None,
+    book: PriceBook | None = None,
 ) -> ReviewRun:
     """Fetch, reconcile and save a review. Raises UsageError / ReviewError / HistoryError with one sentence."""
     now = now or datetime.now(UTC)
@@ -256,7 +258,7 @@ def run_review(
         if users is None and users_metric:
             users = users_from_metric(session, users_metric, list(users_dimensions), month, now)
             users_source = f"CloudWatch metric {users_metric}"
-    review = reconcile(scenario, bill, metered, users=users, users_source=users_source, tag=tag)
+    review = reconcile(scenario, bill, metered, users=users, users_source=users_source, book=book, tag=tag)
     bill_json, metered_json = bill.to_json(), metered.to_json() if metered else None
     run = ReviewRun(review, bill_json, metered_json, messages=messages)
     if history is not None and save:
