@@ -166,9 +166,7 @@ def _write_sweep(result, as_json: bool, out) -> None:
         head = f"{'users':>16}  {'total USD':>16}  {'cost per user USD':>18}\n"
         row, sep, tail = f"%16{u}  %16.2f  %18.10g", "\n", "\n"
         nan, none = " nan", "   -"
-    body = _join_formatted(
-        row, sep, list(zip(result.users.tolist(), result.total.tolist(), result.cost_per_user.tolist()))
-    )
+    body = _join_formatted(row, sep, (result.users, result.total, result.cost_per_user))
     if np.isnan(result.cost_per_user).any():
         body = body.replace(nan, none)
     out.write(head + body + tail)
@@ -177,28 +175,34 @@ def _write_sweep(result, as_json: bool, out) -> None:
 PARALLEL_ROWS = 20_000
 
 
-def _join_formatted(template: str, sep: str, rows: list[tuple]) -> str:
-    """sep.join(template % row for row in rows). Float formatting is most of a large sweep's time, so
-    from PARALLEL_ROWS rows on a forked child formats the second half while this process does the first."""
-    if len(rows) < PARALLEL_ROWS or not hasattr(os, "fork"):
-        return sep.join(map(template.__mod__, rows))
-    half = len(rows) // 2
+def _join_formatted(template: str, sep: str, columns: tuple) -> str:
+    """sep.join(template % row) over rows taken across numpy `columns`. Float formatting is most of a large
+    sweep's time, so from PARALLEL_ROWS rows on a forked child formats the second half meanwhile. Each
+    process makes its own Python numbers from the arrays: touching shared objects would copy their pages."""
+
+    def text(part: slice) -> str:
+        return sep.join(map(template.__mod__, zip(*(c[part].tolist() for c in columns))))
+
+    n = len(columns[0])
+    if n < PARALLEL_ROWS or not hasattr(os, "fork"):
+        return text(slice(None))
+    half = slice(n // 2, None)
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: format, hand the text over, and leave without running any cleanup
         try:
             os.close(read_fd)
             with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(sep.join(map(template.__mod__, rows[half:])).encode())
+                pipe.write(text(half).encode())
         except BaseException:
             os._exit(1)
         os._exit(0)
     os.close(write_fd)
-    first = sep.join(map(template.__mod__, rows[:half]))
+    first = text(slice(None, n // 2))
     with os.fdopen(read_fd, "rb") as pipe:
         second = pipe.read().decode()
     if os.waitpid(pid, 0)[1] != 0:  # the child failed: do its half here
-        second = sep.join(map(template.__mod__, rows[half:]))
+        second = text(half)
     return first + sep + second
 
 

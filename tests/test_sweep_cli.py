@@ -48,9 +48,11 @@ def test_readable_rows_show_a_dash_without_users(repo_root):
 
 
 def test_large_outputs_formatted_in_two_processes_equal_one(repo_root):
-    rows = [(i * 100.001, i * 1.5, i / 7) for i in range(cli.PARALLEL_ROWS + 11)]
+    i = np.arange(cli.PARALLEL_ROWS + 11, dtype=float)
+    columns = (i * 100.001, i * 1.5, i / 7)
     template = '{"users": %.12g, "total": %.2f, "cost_per_user": %.10g}'
-    assert cli._join_formatted(template, ",\n", rows) == ",\n".join(template % r for r in rows)
+    expected = ",\n".join(template % r for r in zip(*(c.tolist() for c in columns)))
+    assert cli._join_formatted(template, ",\n", columns) == expected
     out = run(
         repo_root,
         str(repo_root / "examples" / "positive-chat.yaml"),
