@@ -63,7 +63,8 @@ def bench_startup(runs: int) -> list[tuple[float, float]]:
     """(seconds to a healthy server, seconds to the figures) per fresh start."""
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.test_browser import CHROMIUM, start_app
+    from tests.streamlit_server import start_app
+    from tests.test_browser import CHROMIUM
 
     out = []
     with sync_playwright() as p:

@@ -27,3 +27,27 @@ def repo_root() -> Path:
 
 def pytest_report_header(config):
     return f"unitcost repo: {ROOT}; browser required: {os.environ.get('UNITCOST_REQUIRE_BROWSER', '0')}"
+
+
+APPTEST_TIMEOUT_S = 60  # AppTest's default is 3 s: too short on a loaded 2-core machine
+
+
+@pytest.fixture
+def fresh_streamlit(monkeypatch, tmp_path, repo_root):
+    """Streamlit's caches outlive an AppTest: clear them around each test; scenarios go to a temp folder."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.chdir(repo_root)
+    monkeypatch.setenv("UNITCOST_SCENARIOS_DIR", str(tmp_path / "scenarios"))
+    yield
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def app(repo_root):
+    """The app run once, on its built-in demo account."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(repo_root / "app.py"), default_timeout=APPTEST_TIMEOUT_S).run()

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from models import editing
 from models.designs import Design, apply
@@ -16,7 +14,6 @@ from models.report import usd
 from models.scenario import load, loads
 from ui.format import money
 
-TIMEOUT_S = 60
 PAGES = [
     "pages/overview.py",
     "pages/tiers.py",
@@ -29,19 +26,7 @@ PAGES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches(monkeypatch, tmp_path, repo_root):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    monkeypatch.chdir(repo_root)
-    monkeypatch.setenv("UNITCOST_SCENARIOS_DIR", str(tmp_path / "scenarios"))
-    yield
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def app(repo_root):
-    return AppTest.from_file(str(repo_root / "app.py"), default_timeout=TIMEOUT_S).run()
+pytestmark = pytest.mark.usefixtures("fresh_streamlit")
 
 
 @pytest.fixture(scope="module")

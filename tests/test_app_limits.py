@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from models.capacity import capacity
 from models.engine import estimate
 from models.scenario import loads, to_yaml
 from pricing.book import default_book, load
+from tests.conftest import APPTEST_TIMEOUT_S as TIMEOUT_S
 
-TIMEOUT_S = 60
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches(monkeypatch, tmp_path, repo_root):
-    st.cache_data.clear()
-    monkeypatch.chdir(repo_root)
-    monkeypatch.setenv("UNITCOST_SCENARIOS_DIR", str(tmp_path / "scenarios"))
-    yield
-    st.cache_data.clear()
-
-
-@pytest.fixture
-def app(repo_root):
-    return AppTest.from_file(str(repo_root / "app.py"), default_timeout=TIMEOUT_S).run()
+pytestmark = pytest.mark.usefixtures("fresh_streamlit")
 
 
 def test_capacity_page_shows_the_first_limit_and_the_table(app):
