@@ -29,6 +29,18 @@ def pytest_report_header(config):
     return f"unitcost repo: {ROOT}; browser required: {os.environ.get('UNITCOST_REQUIRE_BROWSER', '0')}"
 
 
+# The keys of each line of `cli.py review --json`, as issue 6 specifies them.
+REVIEW_LINE_KEYS = {
+    "service",
+    "usage_type",
+    "modelled_cost",
+    "metered_quantity",
+    "billed_quantity",
+    "billed_cost",
+    "variance",
+    "cause",
+}
+
 APPTEST_TIMEOUT_S = 60  # AppTest's default is 3 s: too short on a loaded 2-core machine
 
 

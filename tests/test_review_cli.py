@@ -13,18 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REVIEW_LINE_KEYS
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "tests" / "fixtures" / "review" / "scenario.yaml"
-LINE_KEYS = {
-    "service",
-    "usage_type",
-    "modelled_cost",
-    "metered_quantity",
-    "billed_quantity",
-    "billed_cost",
-    "variance",
-    "cause",
-}
 
 
 def review(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -55,7 +47,7 @@ def test_json_contract_on_the_demo_month_and_the_saved_reviews(tmp_path, capsys)
     out = json.loads(p.stdout)
     assert {"month", "lines", "total_modelled", "total_billed"} <= set(out)
     assert out["month"] == "2026-10"
-    assert out["lines"] and all(set(ln) >= LINE_KEYS for ln in out["lines"])
+    assert out["lines"] and all(set(ln) >= REVIEW_LINE_KEYS for ln in out["lines"])
     assert isinstance(out["total_modelled"], float) and isinstance(out["total_billed"], float)
     assert out["total_billed"] == pytest.approx(sum(ln["billed_cost"] for ln in out["lines"]))
     assert all(ln["variance"] == pytest.approx(ln["billed_cost"] - ln["modelled_cost"]) for ln in out["lines"])

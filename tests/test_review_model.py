@@ -13,6 +13,7 @@ import pytest
 from models.review import Bill, BilledLine, Metered, Review, ReviewError, month_hours, parse_month, recent_months
 from models.review import reconcile as _reconcile
 from models.scenario import load
+from tests.conftest import REVIEW_LINE_KEYS
 from usage.costexplorer import classify, requests_for
 
 SCENARIO = Path(__file__).resolve().parent / "fixtures" / "review" / "scenario.yaml"
@@ -199,16 +200,7 @@ def test_json_contract_and_round_trip(scenario):
     d = r.to_json()
     assert list(d)[:4] == ["month", "lines", "total_modelled", "total_billed"]
     for ln in d["lines"]:
-        assert {
-            "service",
-            "usage_type",
-            "modelled_cost",
-            "metered_quantity",
-            "billed_quantity",
-            "billed_cost",
-            "variance",
-            "cause",
-        } <= set(ln)
+        assert set(ln) >= REVIEW_LINE_KEYS
     assert Review.from_json(d) == r
     assert Bill.from_json(b.to_json()) == b
     assert d["unit_costs"]["users"] == 1250 and d["unit_costs"]["users_source"] == "entered"
