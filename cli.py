@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from commands.args import Parser
 from models.yamlio import ScenarioError
 from pricing.book import PriceError
 
@@ -58,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cli.py", description="Cost and capacity estimates for serverless apps on AWS.")
+def _parser() -> Parser:
+    p = Parser(prog="cli.py", description="Cost and capacity estimates for serverless apps on AWS.")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
 
     e = sub.add_parser("estimate", help="the monthly bill of a scenario, per service, feature and tier")
@@ -71,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("file", help="scenario file (YAML, format 1)")
     s.add_argument("--users-from", type=_non_negative, required=True, metavar="A")
     s.add_argument("--users-to", type=_non_negative, required=True, metavar="B")
-    s.add_argument("--points", type=_positive_int, required=True, metavar="N")
+    s.add_argument("--points", type=_points, required=True, metavar="N", help=f"1 to {MAX_POINTS:,}")
     s.add_argument("--json", action="store_true", help="a JSON list of {users, total, cost_per_user}")
     s.set_defaults(run=_sweep)
 
@@ -108,13 +109,17 @@ def _non_negative(text: str) -> float:
     return x
 
 
-def _positive_int(text: str) -> int:
+# A million points is a curve finer than any screen or spreadsheet needs, and takes about 2 s and 300 MB.
+MAX_POINTS = 1_000_000
+
+
+def _points(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    if not 1 <= n <= MAX_POINTS:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_POINTS:,}, got {text!r}")
     return n
 
 
@@ -166,8 +171,9 @@ def _write_sweep(result, as_json: bool, out) -> None:
         head = f"{'users':>16}  {'total USD':>16}  {'cost per user USD':>18}\n"
         row, sep, tail = f"%16{u}  %16.2f  %18.10g", "\n", "\n"
         nan, none = " nan", "   -"
-    body = _join_formatted(row, sep, (result.users, result.total, result.cost_per_user))
-    if np.isnan(result.cost_per_user).any():
+    per_user = np.where(np.isfinite(result.cost_per_user), result.cost_per_user, np.nan)  # 1e-300 users: none
+    body = _join_formatted(row, sep, (result.users, result.total, per_user))
+    if np.isnan(per_user).any():
         body = body.replace(nan, none)
     out.write(head + body + tail)
 

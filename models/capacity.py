@@ -24,6 +24,9 @@ LIMITS = {
     "dynamodb_partition_read_units_per_second": (3_000, "RRU/s", "read units per partition key"),
     "dynamodb_partition_write_units_per_second": (1_000, "WRU/s", "write units per partition key"),
 }
+# Users at a limit beyond this are reported as not reached: no product has them, and the figure would only
+# say that the load per user is negligible (1e-300 writes per use gives 1e300 users, or an overflow).
+MAX_USERS_AT_LIMIT = 1e15
 SCALING_ENVIRONMENTS_PER_10S = 1000  # Lambda adds at most this many environments per function every 10 s
 MAX_CONNECTION_MINUTES = 120
 IDLE_TIMEOUT_MINUTES = 10
@@ -79,7 +82,11 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
         peak = sum(p.at(users_now) for p in parts)
         # A zero quota (a provisioned table with no capacity) is full at any load: utilisation has no number.
         utilization = peak / q if q else (None if peak else 0.0)
-        limits.append(Limit(limit, resource, q, peak, utilization, _users_at(q, parts), unit, note))
+        users_at = _users_at(q, parts)
+        if users_at is not None and not users_at <= MAX_USERS_AT_LIMIT:
+            users_at = None
+            note = "; ".join(filter(None, [note, "not reached below 1e15 users"]))
+        limits.append(Limit(limit, resource, q, peak, utilization, users_at, unit, note))
 
     # Lambda: Little's law, concurrency = arrival rate x time in the function (INIT of cold starts included).
     account = []

@@ -19,6 +19,7 @@ Allocation (how the bill is shared out):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,17 @@ from pricing.book import PriceBook, default_book
 from pricing.lines import Line, Prices, Usage
 
 UNALLOCATED = "(shared, no feature used)"
+# A revenue under half a cent rounds to $0.00: a margin % of it would be noise (or -inf), not a figure.
+MIN_REVENUE_FOR_MARGIN_PCT = 0.005
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, or None when there is nothing to divide by or the quotient has no finite value
+    (a cost over 1e-300 users): every figure the engine reports is finite or None."""
+    if not denominator:
+        return None
+    q = numerator / denominator
+    return q if math.isfinite(q) else None
 
 
 @dataclass(frozen=True)
@@ -234,6 +246,7 @@ class Estimate:
     unallocated_cost: float = 0.0  # fixed costs with neither a use nor a user to bear them
     capacity: list[Limit] = field(default_factory=list)  # sorted: the first limit reached first
     capacity_notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # why a figure is null where that is not plain from the data
 
     @property
     def users(self) -> float:
@@ -256,6 +269,7 @@ class Estimate:
             "unallocated_cost": self.unallocated_cost,
             "capacity": [limit.to_json() for limit in self.capacity],
             "capacity_notes": self.capacity_notes,
+            "notes": self.notes,
         }
 
 
@@ -290,16 +304,17 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         else:
             unallocated = shared
 
-    per_use = np.divide(feature_cost, uses, out=np.zeros_like(feature_cost), where=uses > 0)
-
     def cost_of(some_uses: np.ndarray) -> np.ndarray:
         """Cost of part of each feature's uses: its share of the feature's cost (no overflow on tiny counts)."""
         return feature_cost * np.divide(some_uses, uses, out=np.zeros_like(feature_cost), where=uses > 0)
 
-    features = [
-        FeatureCost(n, float(u), float(c), float(p) if u > 0 else None)
-        for n, u, c, p in zip(w.features, uses, feature_cost, per_use)
-    ]
+    notes: list[str] = []
+    features = []
+    for n, u, c in zip(w.features, uses, feature_cost):
+        p = ratio(float(c), float(u))
+        if p is None and u > 0:
+            notes.append(f"feature {n}: no cost per use ({u:.3g} uses is too few to divide by)")
+        features.append(FeatureCost(n, float(u), float(c), p))
     if unallocated:
         features.append(FeatureCost(UNALLOCATED, 0.0, unallocated, None))
     total_users = float(w.tier_users.sum())
@@ -312,6 +327,12 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         idle_share = unallocated * t.users / total_users if total_users else 0.0
         cost = float(by_feature.sum()) + idle_share
         revenue = t.users * t.price
+        cost_per_user = ratio(cost, t.users)
+        if cost_per_user is None and t.users:
+            notes.append(f"tier {name}: no cost per user ({t.users:.3g} users is too few to divide by)")
+        margin_pct = ratio(revenue - cost, revenue) if revenue >= MIN_REVENUE_FOR_MARGIN_PCT else None
+        if revenue and margin_pct is None:
+            notes.append(f"tier {name}: no margin % (revenue ${revenue:.3g} is under a cent)")
         tiers.append(
             TierCost(
                 name=name,
@@ -319,14 +340,14 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
                 price=t.price,
                 revenue=revenue,
                 cost=cost,
-                cost_per_user=cost / t.users if t.users else None,
+                cost_per_user=cost_per_user,
                 margin=revenue - cost,
-                margin_pct=(revenue - cost) / revenue if revenue else None,
+                margin_pct=margin_pct,
                 feature_costs={f: float(c) for f, c in zip(w.features, by_feature)},
             )
         )
 
-    limits, notes = capacity(s)
+    limits, capacity_notes = capacity(s)
     services = dict.fromkeys(BUILTIN_SERVICES, 0.0) | {n: 0.0 for n in s.services}
     for line, cost in zip(lines, costs):
         services[line.service] = services.get(line.service, 0.0) + float(cost)
@@ -348,7 +369,8 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         shared_cost=float(shared),
         unallocated_cost=float(unallocated) if not total_users else 0.0,
         capacity=limits,
-        capacity_notes=notes,
+        capacity_notes=capacity_notes,
+        notes=notes,
     )
 
 

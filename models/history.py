@@ -76,6 +76,9 @@ LINE_COLUMNS = [
 ]
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest rowid
+
+
 class HistoryError(Exception):
     """The history database cannot be used: one sentence naming the file."""
 
@@ -174,7 +177,14 @@ class History:
             conn.execute("PRAGMA synchronous = FULL")
             return conn
         except sqlite3.Error as e:
-            raise HistoryError(f"cannot open the review history {self.path}: {e}") from None
+            raise HistoryError(f"cannot open the review history {self.path}: {e}; {self._advice}") from None
+
+    @property
+    def _advice(self) -> str:
+        return (
+            f"unitcost leaves it as it is: move it aside (mv {self.path} {self.path}.damaged) to start a new "
+            "history, or open another with --history PATH"
+        )
 
     def _retry(self, action: Callable[[], object]):
         deadline = time.monotonic() + self.timeout_s
@@ -188,7 +198,9 @@ class History:
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 0.5)
             except sqlite3.DatabaseError as e:
-                raise HistoryError(f"the review history {self.path} is not a usable database: {e}") from None
+                raise HistoryError(
+                    f"the review history {self.path} is not a usable database: {e}; {self._advice}"
+                ) from None
 
     def _ensure(self) -> None:
         if self._ready:
@@ -310,6 +322,9 @@ class History:
         return self._read(query)
 
     def get(self, review_id: int) -> ReviewRecord:
+        if not 0 < review_id <= MAX_ID:  # SQLite ids are 64-bit: a larger one cannot be there
+            raise HistoryError(f"no review #{review_id} in {self.path}")
+
         def query(conn):
             row = (
                 None
@@ -346,6 +361,8 @@ class History:
         return self.get(found[0].id) if found else None
 
     def delete(self, review_id: int) -> bool:
+        if not 0 < review_id <= MAX_ID:
+            return False
         return bool(self._write(lambda c: c.execute("DELETE FROM reviews WHERE id = ?", (int(review_id),)).rowcount))
 
     def set_notes(self, review_id: int, notes: str) -> None:
@@ -439,7 +456,10 @@ class History:
                     t["modelled_cost_per_user"],
                 ]
             )
-        wb.save(path)
+        try:
+            wb.save(path)
+        except OSError as e:
+            raise HistoryError(f"cannot write {path}: {e.strerror or e}") from None
 
     # -- the Cost Explorer cache
 

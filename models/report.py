@@ -90,6 +90,7 @@ def estimate_text(e: Estimate) -> str:
                 "full" if c.utilization is None else f"{c.utilization:.1%}",
                 "-" if c.users_at_limit is None else f"{c.users_at_limit:,.0f}",
                 c.unit,
+                c.note,
             ]
             for c in e.capacity
         ]
@@ -97,12 +98,13 @@ def estimate_text(e: Estimate) -> str:
             "",
             f"Capacity at peak (> marks the first limit reached as users grow, {e.users:,.0f} users today)",
             table(
-                ["limit", "resource", "peak", "quota", "utilization", "users at limit", "unit"],
+                ["limit", "resource", "peak", "quota", "utilization", "users at limit", "unit", "note"],
                 rows,
                 right={2, 3, 4, 5},
             ),
         ]
         parts += [f"Note: {n}" for n in e.capacity_notes]
+    parts += [f"Note: {n}" for n in e.notes]
     if e.baseline_cost:
         parts.append(f"\nBaseline (uses not tied to users): {usd(e.baseline_cost)}")
     if e.shared_cost:

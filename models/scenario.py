@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from models.yamlio import ScenarioError, load_with_lines
+from models.yamlio import ScenarioError, load_with_lines, read_text
 
 FORMAT = 1
 RESERVED_SERVICES = ("lambda", "websocket", "http", "dynamodb", "logs", "custom")
@@ -141,14 +141,7 @@ class Scenario:
 
 def load(path: str | Path, regions: Collection[str] | None = None) -> Scenario:
     """Read and validate a scenario file; `regions`, when given, are the regions with prices."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("file not found", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"cannot read the file ({e})", source=str(path)) from None
-    return loads(text, source=str(path), regions=regions)
+    return loads(read_text(path), source=str(path), regions=regions)
 
 
 def loads(text: str, source: str = "scenario", regions: Collection[str] | None = None) -> Scenario:

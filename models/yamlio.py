@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import unicodedata
 from typing import Any
 
 import yaml
 
 Path = tuple  # ("functions", "chat", "memory_mb")
 
+# A scenario is a few kilobytes (the examples are under 4 KB; an import of hundreds of functions, some
+# hundreds of KB). Larger files are refused before they are read or parsed: parsing is the costly step.
+MAX_FILE_BYTES = 1024 * 1024
+
 
 class ScenarioError(Exception):
     """Bad scenario input: one message naming the file, the line where known, and the field."""
 
     def __init__(self, message: str, *, source: str = "", line: int | None = None, field: str = ""):
-        self.message, self.source, self.line, self.field = message, source, line, field
+        # One line always: YAML's and the OS's messages can span several.
+        self.message, self.source, self.line, self.field = " ".join(str(message).split()), source, line, field
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -23,12 +31,53 @@ class ScenarioError(Exception):
         return f"{where}: {self.field + ': ' if self.field else ''}{self.message}"
 
 
+def read_text(path: str | os.PathLike, what: str = "") -> str:
+    """A scenario file's text, refused unread when it is not a regular file or above MAX_FILE_BYTES
+    (a FIFO or /dev/zero would block or never end)."""
+    source = what or str(path)
+    try:
+        # O_NONBLOCK: opening a FIFO would otherwise wait for a writer before we can see what it is.
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise ScenarioError("not a regular file", source=source)
+            data = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ScenarioError("file not found", source=source) from None
+    except IsADirectoryError:
+        raise ScenarioError("is a folder, not a file", source=source) from None
+    except OSError as e:
+        raise ScenarioError(f"cannot read the file ({e.strerror or e})", source=source) from None
+    check_size(len(data), source)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise ScenarioError(f"not UTF-8 text (byte {data[e.start]:#04x})", source=source, line=line) from None
+
+
+def check_size(size_bytes: int, source: str = "") -> None:
+    if size_bytes > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"too large: a scenario may be at most {MAX_FILE_BYTES // 1024:,} KB", source=source or "scenario"
+        )
+
+
 def load_with_lines(text: str, source: str = "") -> tuple[Any, dict[Path, int]]:
     """Parse YAML into plain dicts/lists/scalars plus a map from each path to its 1-based line."""
+    check_size(len(text.encode("utf-8", "surrogatepass")), source)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _Loader(text)
+        loader.source = source
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
         lines: dict[Path, int] = {}
         return (None if node is None else _build(node, (), lines, source)), lines
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow: it knows the position, not the line
+        line = text.count("\n", 0, e.position) + 1
+        what = f"character U+{e.character:04X}" if isinstance(e.character, int) else "character"
+        raise ScenarioError(f"invalid YAML: {what} not allowed", source=source, line=line) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or str(e)
@@ -40,6 +89,20 @@ def load_with_lines(text: str, source: str = "") -> tuple[Any, dict[Path, int]]:
 # A scenario has hundreds of values; aliases that expand past this are a mistake or an attack
 # ("billion laughs"), and would take minutes and gigabytes to expand.
 MAX_VALUES = 100_000
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that stops composing once the document has more than MAX_VALUES nodes, so a large
+    file costs what its first MAX_VALUES values cost, not all of it (aliases are counted when built)."""
+
+    nodes, source = 0, ""
+
+    def compose_node(self, parent, index):
+        self.nodes += 1
+        if self.nodes > MAX_VALUES:
+            mark = self.peek_event().start_mark
+            raise ScenarioError(f"too large: more than {MAX_VALUES:,} values", source=self.source, line=mark.line + 1)
+        return super().compose_node(parent, index)
 
 
 def _build(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> Any:
@@ -69,11 +132,18 @@ def _build(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> 
 def _scalar(node: yaml.Node, source: str) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         raise ScenarioError("a key must be a plain name", source=source, line=node.start_mark.line + 1)
+    line = node.start_mark.line + 1
     try:
-        return _CONSTRUCTOR.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError, TypeError) as e:  # a tag that does not fit: !!int abc
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ScenarioError(f"invalid value: {problem}", source=source, line=node.start_mark.line + 1) from None
+        value = _CONSTRUCTOR.construct_object(node, deep=True)
+    except Exception as e:  # a tag that does not fit its text (!!int abc, !!timestamp abc): PyYAML raises anything
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        problem = getattr(e, "problem", None) or f"{node.value[:40]!r} is not a valid {tag}"
+        raise ScenarioError(f"invalid value: {problem}", source=source, line=line) from None
+    if isinstance(value, str):
+        bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cs") and c != "\t"), None)
+        if bad is not None:  # escapes in quoted text ("\e", "\ud800") reach here; they break terminals and output
+            raise ScenarioError(f"text has a control or invalid character (U+{ord(bad):04X})", source=source, line=line)
+    return value
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()

@@ -163,7 +163,10 @@ def report(obs: ObservedUsage, users: int | None) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write to a temp file in the same folder, then rename over the target: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

@@ -28,7 +28,7 @@ from pathlib import Path
 from models.history import History, HistoryError
 from models.report import quantity, table, usd
 from models.review import Review, ReviewError
-from models.yamlio import ScenarioError
+from models.yamlio import ScenarioError, read_text
 from pricing.book import PriceError
 from usage.aws import UsageError
 
@@ -125,7 +125,7 @@ def _review(args) -> int:
     if args.users is not None and not (math.isfinite(args.users) and 0 < args.users <= 1e12):
         raise ReviewError("--users must be a positive number (at most 1e12)")
     if args.scenario:
-        text = _read(Path(args.scenario))
+        text = read_text(args.scenario)
         s = loads(text, source=args.scenario, regions=default_book().regions)
     elif args.demo:
         from usage.demo import demo_scenario_yaml
@@ -163,15 +163,6 @@ def _review(args) -> int:
             if m not in run.review.notes:
                 print(m)
     return 0
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("file not found", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"cannot read the file ({e})", source=str(path)) from None
 
 
 def _q(x: float | None) -> str:

@@ -1,0 +1,1 @@
+"""The command line's plumbing, shared by every command's parser."""
