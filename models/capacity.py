@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.ratios import ratio
 from models.scenario import Scenario
 from pricing import dynamodb
 
@@ -81,7 +82,7 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
         q = s.quotas.get(limit, default) if quota is None else quota
         peak = sum(p.at(users_now) for p in parts)
         # A zero quota (a provisioned table with no capacity) is full at any load: utilisation has no number.
-        utilization = peak / q if q else (None if peak else 0.0)
+        utilization = ratio(peak, q) if peak else 0.0  # None: no quota (or a vanishing one) under load is full
         users_at = _users_at(q, parts)
         if users_at is not None and not users_at <= MAX_USERS_AT_LIMIT:
             users_at = None

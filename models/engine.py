@@ -19,12 +19,12 @@ Allocation (how the bill is shared out):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from models.capacity import Limit, capacity
+from models.ratios import ratio
 from models.scenario import Feature, Scenario, ScenarioError
 from pricing import METER_MODULES, aws_lambda, dynamodb, http_api, websocket
 from pricing.book import PriceBook, default_book
@@ -33,15 +33,6 @@ from pricing.lines import Line, Prices, Usage
 UNALLOCATED = "(shared, no feature used)"
 # A revenue under half a cent rounds to $0.00: a margin % of it would be noise (or -inf), not a figure.
 MIN_REVENUE_FOR_MARGIN_PCT = 0.005
-
-
-def ratio(numerator: float, denominator: float) -> float | None:
-    """numerator / denominator, or None when there is nothing to divide by or the quotient has no finite value
-    (a cost over 1e-300 users): every figure the engine reports is finite or None."""
-    if not denominator:
-        return None
-    q = numerator / denominator
-    return q if math.isfinite(q) else None
 
 
 @dataclass(frozen=True)

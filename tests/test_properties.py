@@ -6,6 +6,7 @@ tables, custom services, features, tiers, baseline) within ranges the us-east-1 
 covers, dumped with yaml.safe_dump and read back through `loads`, exactly as a file would be.
 """
 
+import json
 import math
 from dataclasses import replace
 
@@ -39,12 +40,21 @@ def num(low: float, high: float) -> st.SearchStrategy:
 
 
 @st.composite
-def scenario_dicts(draw, small: bool = False, free_tier: bool | None = None, users: bool = False) -> dict:
+def scenario_dicts(
+    draw, small: bool = False, free_tier: bool | None = None, users: bool = False, extreme: bool = False
+) -> dict:
     """A valid format-1 scenario as a dict.
 
     small: volumes stay well under every volume-tier boundary (6B GB-s, 1B messages, 300M
     requests, 10 TB of logs) even at 10x the users. users: at least one tier with users > 0.
+    extreme: counts, users, prices and capacities anywhere up to the reader's limit of 1e12, often at it.
     """
+
+    def amount(high: float) -> st.SearchStrategy:
+        if not extreme:
+            return num(0, high)
+        return st.one_of(num(0, 1e12), st.sampled_from([1e-300, 1e-9, 0.5, 1e6, 1e9, 1e12]))
+
     max_users = 1_000 if small else 100_000
     max_uses = 100 if small else 10_000
     d: dict = {"name": draw(NAMES), "region": "us-east-1"}
@@ -83,18 +93,18 @@ def scenario_dicts(draw, small: bool = False, free_tier: bool | None = None, use
         if draw(st.booleans()):
             t["table_class"] = draw(st.sampled_from(["standard", "standard_ia"]))
         if draw(st.booleans()):
-            t["storage_gb"] = draw(num(0, 100))
+            t["storage_gb"] = draw(amount(100))
         if draw(st.booleans()):
             t["gsis"] = draw(st.integers(0, 20))
         if draw(st.booleans()):
             t["capacity"] = "provisioned"
-            t["read_capacity"] = draw(num(0, 200))
-            t["write_capacity"] = draw(num(0, 200))
+            t["read_capacity"] = draw(amount(200))
+            t["write_capacity"] = draw(amount(200))
         elif draw(st.booleans()):
             t["capacity"] = "on_demand"
         tables[n] = t
     services = {
-        n: {"unit": draw(NAMES), "price": draw(num(0, 0.01))}
+        n: {"unit": draw(NAMES), "price": draw(amount(0.01))}
         for n in draw(st.lists(NAMES.filter(lambda s: s not in RESERVED_SERVICES), max_size=2, unique=True))
     }
 
@@ -103,25 +113,25 @@ def scenario_dicts(draw, small: bool = False, free_tier: bool | None = None, use
         f: dict = {}
         if functions and draw(st.booleans()):
             f["lambda"] = {
-                fn: draw(num(0, 10)) for fn in draw(st.lists(st.sampled_from(list(functions)), min_size=1, unique=True))
+                fn: draw(amount(10)) for fn in draw(st.lists(st.sampled_from(list(functions)), min_size=1, unique=True))
             }
         if websockets and draw(st.booleans()):
             w = {}
             if len(websockets) > 1 or draw(st.booleans()):
                 w["api"] = draw(st.sampled_from(list(websockets)))
             if draw(st.integers(0, 3)) > 0:  # mostly some messages
-                w["messages"] = draw(num(0, 10))
+                w["messages"] = draw(amount(10))
             if draw(st.booleans()):
                 w["message_kb"] = draw(num(0, 64 if small else 128))
             if draw(st.booleans()):
-                w["connection_minutes"] = draw(num(0, 60))
+                w["connection_minutes"] = draw(amount(60))
             f["websocket"] = w
         if http_apis and draw(st.booleans()):
             h = {}
             if len(http_apis) > 1 or draw(st.booleans()):
                 h["api"] = draw(st.sampled_from(list(http_apis)))
             if draw(st.integers(0, 3)) > 0:
-                h["requests"] = draw(num(0, 10))
+                h["requests"] = draw(amount(10))
             if draw(st.booleans()):
                 h["request_kb"] = draw(num(0, 1024 if small else 10240))
             f["http"] = h
@@ -130,12 +140,12 @@ def scenario_dicts(draw, small: bool = False, free_tier: bool | None = None, use
             for _ in range(draw(st.integers(1, 3))):
                 op: dict = {"table": draw(st.sampled_from(list(tables)))}
                 if draw(st.booleans()):
-                    op["reads"] = draw(num(0, 10))
+                    op["reads"] = draw(amount(10))
                     op["item_kb"] = draw(num(0, 1024))
                     if draw(st.booleans()):
                         op["consistency"] = draw(st.sampled_from(["eventual", "strong", "transactional"]))
                 else:
-                    op["writes"] = draw(num(0, 10))
+                    op["writes"] = draw(amount(10))
                     op["item_kb"] = draw(num(0, 400))
                     if draw(st.booleans()):
                         op["transactional"] = draw(st.booleans())
@@ -145,18 +155,18 @@ def scenario_dicts(draw, small: bool = False, free_tier: bool | None = None, use
             f["dynamodb"] = ops
         if services and draw(st.booleans()):
             f["services"] = {
-                s: draw(num(0, 1000)) for s in draw(st.lists(st.sampled_from(list(services)), min_size=1, unique=True))
+                s: draw(amount(1000)) for s in draw(st.lists(st.sampled_from(list(services)), min_size=1, unique=True))
             }
         features[n] = f
 
     tiers = {}
     for n in draw(st.lists(NAMES, min_size=1 if users else 0, max_size=3, unique=True)):
-        t = {"users": draw(num(0, max_users))}
+        t = {"users": draw(amount(max_users))}
         if draw(st.booleans()):
-            t["price"] = draw(num(0, 100))
+            t["price"] = draw(amount(100))
         if features and draw(st.integers(0, 3)) > 0:  # mostly with uses
             t["uses"] = {
-                fn: draw(num(0, max_uses))
+                fn: draw(amount(max_uses))
                 for fn in draw(st.lists(st.sampled_from(list(features)), min_size=1, unique=True))
             }
         tiers[n] = t
@@ -166,7 +176,7 @@ def scenario_dicts(draw, small: bool = False, free_tier: bool | None = None, use
     baseline = {}
     if features and draw(st.booleans()):
         baseline = {
-            fn: draw(num(0, 1000 if small else 1_000_000))
+            fn: draw(amount(1000 if small else 1_000_000))
             for fn in draw(st.lists(st.sampled_from(list(features)), min_size=1, unique=True))
         }
 
@@ -364,3 +374,53 @@ def test_sweep_is_linear_without_free_tier_or_volume_tiers(d, scale, points):
     meters = len(compile_scenario(s).meters)
     line = totals[0] + (totals[-1] - totals[0]) * (users - users[0]) / (users[-1] - users[0])
     assert np.all(np.abs(totals - line) <= 0.01 * meters + 1e-6), (totals, line)
+
+
+# ---------------------------------------------------------------- at the extremes the reader allows (1e12)
+
+EXTREME = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _numbers(value):
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, int | float):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _numbers(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _numbers(v)
+
+
+@EXTREME
+@given(d=scenario_dicts(extreme=True))
+def test_extreme_scenarios_have_finite_figures_that_add_up(d):
+    e = estimate(load_dict(d))
+    data = e.to_json()
+    json.dumps(data, allow_nan=False)  # strict JSON, as estimate --json prints it
+    assert all(math.isfinite(x) for x in _numbers(data))
+    assert e.total >= 0 and all(line.cost >= 0 for line in e.lines) and all(f.cost >= 0 for f in e.features)
+    assert all(t.cost >= 0 for t in e.tiers)
+    near = pytest.approx(e.total, rel=1e-9, abs=1e-6)
+    assert sum(f.cost for f in e.features) == near
+    if any(f.uses > 0 for f in e.features):
+        assert sum(t.cost for t in e.tiers) + e.baseline_cost == near
+
+
+@EXTREME
+@given(data=st.data(), d=scenario_dicts(users=True, extreme=True))
+def test_more_usage_never_costs_less_at_extremes(data, d):
+    s = load_dict(d)
+    before = estimate(s).total
+    at_least = before * (1 - 1e-12) - 1e-9
+    tier = data.draw(st.sampled_from(list(s.tiers)), label="tier")
+    feature = data.draw(st.sampled_from(list(s.features)), label="feature")
+    extra = data.draw(st.sampled_from([1.0, 1e6, 1e12]), label="extra uses")
+    t = s.tiers[tier]
+    uses = t.uses | {feature: min(1e12, t.uses.get(feature, 0) + extra)}
+    assert estimate(replace(s, tiers=s.tiers | {tier: replace(t, uses=uses)})).total >= at_least
+    users = np.array([0.0, 1.0, s.users, min(1e12, s.users * 1e3), 1e12])
+    totals = sweep(s, np.sort(users)).total
+    assert np.all(np.isfinite(totals)) and np.all(np.diff(totals) >= -1e-12 * totals[1:] - 1e-9), totals
