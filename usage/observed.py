@@ -1,7 +1,10 @@
 """Observed usage: what each resource did in the window, and the same normalised to a month.
 
 monthly = observed x hours_per_month / hours observed. `hours observed` is the window, or the part of it
-after the resource was created when AWS tells us its creation time (DynamoDB tables, WebSocket APIs).
+from the hour the resource was created in when AWS tells us its creation time (DynamoDB tables, WebSocket
+APIs). Numerator and denominator agree: only the datapoints from the creation hour on are counted. Earlier
+ones belong to an earlier resource of the same name (CloudWatch keys tables by name; a stack replacement or a
+redeployed environment), so they are left out and listed in a note (how many, which metric, their sum).
 Hours without a datapoint count as zero usage: CloudWatch publishes nothing for an hour with no traffic,
 so a gap cannot be told from a quiet hour. Long gaps (a day or more) and late starts are flagged with the
 hours covered, and a resource with no datapoints at all is reported, never silently priced at $0.
@@ -18,6 +21,7 @@ from usage.discovery import FunctionConfig, Inventory, Missing, TableConfig, Web
 from usage.metrics import Window
 
 GAP_HOURS = 24  # a run of empty hours this long is reported as a gap rather than a quiet night
+UNITS = ("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits")  # of a table and of each GSI
 
 
 @dataclass(frozen=True)
@@ -206,9 +210,43 @@ def _longest_false_run(has: np.ndarray) -> int:
     return int(np.max(np.diff(marks)) - 1)
 
 
-def _total(series: dict, key: tuple) -> float:
+def _total(series: dict, key: tuple, skip: int = 0) -> float:
+    """Sum of the series from hour `skip` on (the hours before are an earlier resource's)."""
     a = series.get(key)
-    return float(np.nansum(a)) if a is not None else 0.0
+    return float(np.nansum(a[skip:])) if a is not None else 0.0
+
+
+def _label(key: tuple) -> str:
+    kind, part, metric = key
+    if kind == "gsi":
+        return f"{metric} of GSI {part[1]}"
+    if kind == "route":
+        return f"{metric} of route {part[2]} (stage {part[1]})"
+    return metric
+
+
+def _amount(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:g}"
+
+
+def _before_creation(kind: str, name: str, cov: Coverage, series: dict, keys: list[tuple], skip: int) -> str | None:
+    """The note for the datapoints before the creation hour, which the totals leave out; None if there are none."""
+    if skip == 0:
+        return None
+    parts = []
+    for key in keys:
+        a = series.get(key)
+        n = 0 if a is None else int(np.count_nonzero(~np.isnan(a[:skip])))
+        if n:
+            parts.append(f"{_label(key)} {n} datapoints, sum {_amount(float(np.nansum(a[:skip])))}")
+    if not parts:
+        return None
+    # Table metrics are keyed by name, so these are an earlier table's; an API's by its id, which is never reused.
+    whose = "an earlier table of the same name" if kind == "table" else "the API did not exist yet"
+    return (
+        f"{kind} {name}: created {cov.created:%Y-%m-%d %H:%M} UTC, inside the window; not counted, the "
+        f"datapoints before its creation hour ({whose}): {'; '.join(parts)}"
+    )
 
 
 def _peak(a: np.ndarray) -> float:
@@ -255,37 +293,48 @@ def observe(
     for api in inv.websockets.values():
         keys = [("websocket", api.api_id, "ConnectCount"), ("websocket", api.api_id, "MessageCount")]
         cov = coverage([get(k) for k in keys], win, api.created)
+        skip = win.hours - cov.hours_observed  # hours before the creation hour
         routes: dict[str, float] = {}
-        for stage, route_keys in api.detailed_routes.items():
-            for r in route_keys:
+        route_keys = []
+        for stage, route_names in api.detailed_routes.items():
+            for r in route_names:
                 key = ("route", (api.api_id, stage, r), "MessageCount")
-                if key in series and np.any(~np.isnan(series[key])):
-                    routes[r] = routes.get(r, 0.0) + _total(series, key)
-        obs.websockets[_unique_api_name(api, inv)] = WebsocketUsage(
+                route_keys.append(key)
+                if key in series and np.any(~np.isnan(series[key][skip:])):
+                    routes[r] = routes.get(r, 0.0) + _total(series, key, skip)
+        name = _unique_api_name(api, inv)
+        obs.websockets[name] = WebsocketUsage(
             config=api,
             coverage=cov,
             factor=hours_per_month / cov.hours_observed,
-            connects=_total(series, keys[0]),
-            messages=_total(series, keys[1]),
+            connects=_total(series, keys[0], skip),
+            messages=_total(series, keys[1], skip),
             route_messages=routes,
         )
+        note = _before_creation("websocket", name, cov, series, keys + route_keys, skip)
+        if note:
+            obs.notes.append(note)
     for name, t in inv.tables.items():
-        keys = [("table", name, m) for m in ("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits")]
-        keys += [
-            ("gsi", (name, i), m) for i in t.gsis for m in ("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits")
-        ]
+        keys = [("table", name, m) for m in UNITS]
+        keys += [("gsi", (name, i), m) for i in t.gsis for m in UNITS]
         cov = coverage([get(k) for k in keys], win, t.created)
+        skip = win.hours - cov.hours_observed  # hours before the creation hour
+        throttle_keys = [("table", name, "ReadThrottleEvents"), ("table", name, "WriteThrottleEvents")]
+        gsi = {m: {i: _total(series, ("gsi", (name, i), m), skip) for i in t.gsis} for m in UNITS}
         obs.tables[name] = TableUsage(
             config=t,
             coverage=cov,
             factor=hours_per_month / cov.hours_observed,
-            read_units=_total(series, keys[0]),
-            write_units=_total(series, keys[1]),
-            gsi_read_units={i: _total(series, ("gsi", (name, i), "ConsumedReadCapacityUnits")) for i in t.gsis},
-            gsi_write_units={i: _total(series, ("gsi", (name, i), "ConsumedWriteCapacityUnits")) for i in t.gsis},
-            read_throttles=_total(series, ("table", name, "ReadThrottleEvents")),
-            write_throttles=_total(series, ("table", name, "WriteThrottleEvents")),
+            read_units=_total(series, keys[0], skip),
+            write_units=_total(series, keys[1], skip),
+            gsi_read_units=gsi["ConsumedReadCapacityUnits"],
+            gsi_write_units=gsi["ConsumedWriteCapacityUnits"],
+            read_throttles=_total(series, throttle_keys[0], skip),
+            write_throttles=_total(series, throttle_keys[1], skip),
         )
+        note = _before_creation("table", name, cov, series, keys + throttle_keys, skip)
+        if note:
+            obs.notes.append(note)
     return obs
 
 

@@ -65,10 +65,10 @@ def metered_from_observed(obs: ObservedUsage, monthly: bool = False) -> Metered:
     for u in obs.websockets.values():
         q["websocket.messages"] += u.messages * f(u)
         connects += u.connects * f(u)
-    hours = obs.hours_per_month if monthly else obs.window.hours
     for u in obs.tables.values():
         c = u.config.table_class
-        if u.config.capacity == "provisioned":
+        if u.config.capacity == "provisioned":  # the current table's hours: from its creation hour on
+            hours = obs.hours_per_month if monthly else u.coverage.hours_observed
             q[f"dynamodb.read_capacity_unit_hours.{c}"] += u.config.read_capacity * hours
             q[f"dynamodb.write_capacity_unit_hours.{c}"] += u.config.write_capacity * hours
         else:
@@ -83,8 +83,8 @@ def metered_from_observed(obs: ObservedUsage, monthly: bool = False) -> Metered:
         notes.append("DynamoDB storage is the tables' size when read, not the month's average.")
     if any(u.config.provisioned_concurrency for u in obs.functions.values()):
         notes.append("Provisioned concurrency: its duration is not split out of the Duration metric here.")
-    for kind, name, _ in obs.no_data():
-        notes.append(f"No CloudWatch data for {kind} {name} in the month.")
+    for kind, name, cov in obs.no_data():
+        notes.append(f"No CloudWatch data for {kind} {name} {'since its creation' if cov.created else 'in the month'}.")
     for kind, name, cov in obs.partial():
         notes.append(f"Partial CloudWatch data for {kind} {name}: {cov.describe()}.")
     for m in obs.missing:

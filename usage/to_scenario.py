@@ -205,8 +205,10 @@ def header(obs: ObservedUsage, users: int | None, session_minutes: float) -> lis
     lines = [
         f"Written by unitcost import from the {obs.source}, region {obs.region}.",
         f"Window: {w.start:%Y-%m-%d %H:%M} to {w.end:%Y-%m-%d %H:%M} UTC ({w.hours} h), hourly CloudWatch data.",
-        f"Monthly = observed x {obs.hours_per_month:g} / hours observed (the window, or since creation when a",
-        "resource was created inside it). Hours without datapoints count as zero usage.",
+        f"Monthly = observed x {obs.hours_per_month:g} / hours observed (the window, or from the creation hour",
+        "when a resource was created inside it: then only its datapoints from that hour on are counted; earlier",
+        "ones are not its own, an earlier table of the same name, and are listed in a NOTE). Hours without",
+        "datapoints count as zero usage.",
         "Apportioning rule: one feature per Lambda function, one use = one invocation. WebSocket messages:",
         "per-route MessageCount goes to the function behind the route and the rest (replies, fan-out) in",
         "proportion to it; without route metrics, messages are shared over the API's functions in proportion",
@@ -220,13 +222,15 @@ def header(obs: ObservedUsage, users: int | None, session_minutes: float) -> lis
         "gsis = GSI WCU / table WCU.",
         f"Tier: observed, {users:,} users." if users else "Tier: none (no user count); usage on baseline.",
     ]
-    for kind, name, _ in obs.no_data():
-        lines.append(f"NO DATA: {kind} {name}: no datapoints in the window; it carries no usage here.")
+    for kind, name, cov in obs.no_data():
+        where = "since its creation" if cov.created else "in the window"
+        lines.append(f"NO DATA: {kind} {name}: no datapoints {where}; it carries no usage here.")
     for kind, name, cov in obs.partial():
         lines.append(f"PARTIAL: {kind} {name}: {cov.describe()}.")
     for m in obs.missing:
         need = f" (needs {m.permission})" if m.permission else ""
         lines.append(f"MISSING: {m.what}: {m.reason}{need}.")
+    lines += [f"NOTE: {n}." for n in obs.notes]
     return lines
 
 

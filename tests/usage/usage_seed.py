@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import numpy as np
@@ -112,6 +112,21 @@ def create_table(
     ddb.create_table(**kw)
 
 
+def set_created(when: datetime, tables: tuple[str, ...] = (), apis: tuple[str, ...] = ()) -> None:
+    """The creation time moto reports for these tables and APIs (no AWS call sets it). The moto server runs in
+    this process (ThreadedMotoServer), so its backends are at hand."""
+    from moto.apigatewayv2.models import apigatewayv2_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend_tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables
+    backend_apis = apigatewayv2_backends[DEFAULT_ACCOUNT_ID][REGION].apis
+    for name in tables:
+        backend_tables[name].created_at = when.astimezone(UTC).replace(tzinfo=None)  # moto: naive UTC
+    for api_id in apis:
+        backend_apis[api_id].created_date = when.astimezone().replace(tzinfo=None)  # moto: naive local time
+
+
 def put_metrics(series: list[tuple[str, str, dict, np.ndarray]], start: datetime) -> int:
     """Hourly values (NaN = no datapoint) at half past each hour from `start`. Returns datapoints put."""
     cw = boto3.client("cloudwatch", region_name=REGION)
@@ -166,6 +181,9 @@ def seed_chat_app(start: datetime) -> ChatApp:
     create_table("chat-conn", gsis=("roomIndex",), tags=tag)
     create_table("chat-msgs", provisioned=(5, 5), tags=tag)
     create_table("other-table")
+    # Created before the datapoints, as in a real account: else an import started in the hour after seeding
+    # finds them created inside its window and counts only the datapoints from then on (there are none).
+    set_created(start - timedelta(hours=1), ("chat-conn", "chat-msgs", "other-table"), (app.api_id,))
 
     h = np.arange(HOURS, dtype=float)
     day = h % 24
