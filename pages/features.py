@@ -7,7 +7,7 @@ from models import editing
 from models.report import usd
 from pages import common
 from ui import charts, tables
-from ui.format import money
+from ui.format import md, money
 
 common.ensure_frame("Features")  # first: Streamlit may run this file without app.py
 
@@ -38,7 +38,7 @@ list_price = mode.startswith("List")
 results = st.container()  # drawn after the footprint editor below has applied its change
 
 # ---------------------------------------------------------------- footprint editor
-st.subheader(f"Footprint of one use of {pick}")
+st.subheader(f"Footprint of one use of {md(pick)}")
 st.caption("What one use consumes. Changes apply as you make them; an invalid value is reported and not applied.")
 ed = common.edit_session("features", token=pick)
 fp = editing.footprint(s, pick)
@@ -220,7 +220,8 @@ with results:
     big = [d for d in drivers if d.significant]
     for d in big:
         st.warning(
-            f"**{d.name}**: {d.explanation}. {money(d.list_cost_per_use)} per use, {d.share:.0%} of its list price.",
+            f"**{md(d.name)}**: {md(d.explanation)}. {md(money(d.list_cost_per_use))} per use, "
+            f"{d.share:.0%} of its list price.",
             icon=":material/warning:",
         )
     if drivers:
