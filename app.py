@@ -11,6 +11,7 @@ import traceback
 import streamlit as st
 
 from pages import common
+from ui.format import md
 
 st.set_page_config(page_title="unitcost", page_icon=":material/payments:", layout="wide")
 
@@ -43,13 +44,17 @@ try:
 except Exception as e:  # the last guard: a person sees one sentence, the server log keeps the traceback
     logging.getLogger("unitcost").error("page %s failed:\n%s", page.title, traceback.format_exc())
     st.error(
-        f"Something went wrong on this page ({type(e).__name__}: {e}). The scenario is unchanged; "
-        "the details are in the server log."
+        md(
+            f"Something went wrong on this page ({type(e).__name__}: {e}). The scenario is unchanged; "
+            "the details are in the server log."
+        )
     )
 
 s = common.scenario()
-side.markdown(f"**{s.name}**")
+side.markdown(f"**{md(s.name)}**")
 side.caption(
-    f"{ss.scenario_source} · {s.region} · Always Free tier {'on' if s.free_tier else 'off'} · "
-    f"list prices as of {common.book().as_of} (USD)"
+    md(
+        f"{ss.scenario_source} · {s.region} · Always Free tier {'on' if s.free_tier else 'off'} · "
+        f"list prices as of {common.book().as_of} (USD)"
+    )
 )

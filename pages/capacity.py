@@ -6,6 +6,7 @@ import streamlit as st
 from models.capacity import utilization_curve
 from pages import common
 from ui.capacity_charts import utilization_vs_users
+from ui.format import md
 
 common.ensure_frame("Capacity")  # first: Streamlit may run this file without app.py
 
@@ -24,7 +25,7 @@ if not result.capacity:
 
 first = next((c for c in result.capacity if c.users_at_limit is not None), None)
 if first is not None:
-    st.metric(f"First limit reached: {first.limit} ({first.resource})", f"{first.users_at_limit:,.0f} users")
+    st.metric(f"First limit reached: {first.limit} ({md(first.resource)})", f"{first.users_at_limit:,.0f} users")
     st.caption(
         f"{result.users:,.0f} users today: {first.users_at_limit / result.users:,.1f}x headroom"
         if result.users
@@ -60,7 +61,7 @@ st.dataframe(
     },
 )
 for note in result.capacity_notes:
-    st.warning(note)
+    st.warning(md(note))
 
 if result.users > 0:
     top = max(result.users * 2, (first.users_at_limit * 1.2) if first else 0)

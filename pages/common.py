@@ -25,6 +25,7 @@ from models.engine import Estimate, estimate
 from models.scenario import Scenario, ScenarioError, to_yaml
 from models.tiers import Curve, cost_curve
 from pricing.book import PriceBook, PriceError
+from ui.format import md
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "positive-chat.yaml"
@@ -128,12 +129,13 @@ def set_scenario(s: Scenario, text: str | None = None, source: str | None = None
 
 
 def flash(kind: str, message: str) -> None:
+    """`message` is plain text (it may quote names): it is shown as typed."""
     ss.setdefault("flash", []).append((kind, message))
 
 
 def show_flash() -> None:
     for kind, message in ss.get("flash", []):
-        getattr(st, kind)(message)
+        getattr(st, kind)(md(message))
     ss.flash = []
 
 
@@ -214,14 +216,14 @@ def apply_edit(e: dict, candidate: Any, build: Callable[[], Scenario], source: s
         if e["fresh"]:
             e["last"] = candidate
         if e["error"]:
-            st.error(e["error"])
+            st.error(md(e["error"]))
         return
     e["last"] = candidate
     try:
         s = build()
     except ScenarioError as err:
         e["error"] = f"Not applied, the scenario is unchanged. {err}"
-        st.error(e["error"])
+        st.error(md(e["error"]))
         return
     e["error"] = None
     set_scenario(s, source=source)
@@ -233,7 +235,7 @@ def apply_edit(e: dict, candidate: Any, build: Callable[[], Scenario], source: s
 
 def scenario_error(err: ScenarioError, text: str | None = None) -> None:
     """One clear message: where (file, line, field) and what; with the lines around it when known."""
-    st.error(f"Not applied, the scenario is unchanged. {err}")
+    st.error(md(f"Not applied, the scenario is unchanged. {err}"))  # the message quotes the file
     if text and err.line:
         lines = text.splitlines()
         lo, hi = max(1, err.line - 2), min(len(lines), err.line + 2)
@@ -295,16 +297,16 @@ def source_picker(prefix: str) -> None:
         folder = scenarios_dir()
         files = editing.list_scenarios(folder)
         if not files:
-            st.info(f"No .yaml files in {folder} yet (save one from the Scenario page).")
+            st.info(md(f"No .yaml files in {folder} yet (save one from the Scenario page)."))
             return
         pick = st.selectbox("Scenario file", [p.name for p in files], key=f"{prefix}_file")
-        st.caption(f"Folder: {folder}")
+        st.caption(md(f"Folder: {folder}"))
         if st.button("Load", key=f"{prefix}_load_file"):
             path = folder / pick
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as err:
-                st.error(f"Cannot read {path}: {err}")
+                st.error(md(f"Cannot read {path}: {err}"))
                 return
             if load_text(text, str(path), f"file {pick}"):
                 st.rerun()
@@ -315,7 +317,7 @@ def source_picker(prefix: str) -> None:
             try:
                 text = up.getvalue().decode("utf-8")
             except UnicodeDecodeError:
-                st.error(f"{up.name}: not a text file (UTF-8); the scenario is unchanged.")
+                st.error(md(f"{up.name}: not a text file (UTF-8); the scenario is unchanged."))
                 return
             if load_text(text, up.name, f"upload {up.name}"):
                 st.rerun()
@@ -365,17 +367,17 @@ def run_aws_import(kind: str, value: str, profile: str, region: str, days: int, 
     if kind == "tag":
         key, sep, val = value.partition("=")
         if not sep or not key.strip():
-            st.error(f"A tag needs KEY=VALUE, got {value!r}; nothing was imported.")
+            st.error(md(f"A tag needs KEY=VALUE, got {value!r}; nothing was imported."))
             return
         selector = Selector("tag", key.strip(), val.strip())
     elif kind in ("stack", "prefix"):
         if not value.strip():
-            st.error(f"Give the {kind} to import; nothing was imported.")
+            st.error(md(f"Give the {kind} to import; nothing was imported."))
             return
         selector = Selector(kind, value.strip())
     else:
         selector = Selector()
-    with st.status(f"Importing {selector.describe()} from AWS...", expanded=True) as status:
+    with st.status(md(f"Importing {selector.describe()} from AWS..."), expanded=True) as status:
         status.write("Checking credentials and finding resources (read-only)...")
         try:
             result = import_usage(
@@ -384,7 +386,10 @@ def run_aws_import(kind: str, value: str, profile: str, region: str, days: int, 
                 profile=profile.strip() or None,
                 region=region.strip() or None,
                 on_plan=lambda p: status.write(
-                    f"Reading {p.queries} metrics in about {p.calls} GetMetricData call(s): about ${p.cost_usd:.4f}."
+                    md(
+                        f"Reading {p.queries} metrics in about {p.calls} GetMetricData call(s): "
+                        f"about ${p.cost_usd:.4f}."
+                    )
                 ),
             )
             obs = result.observed
@@ -392,17 +397,17 @@ def run_aws_import(kind: str, value: str, profile: str, region: str, days: int, 
             s = editing.validate(text, "AWS import", book())
         except UsageError as err:
             status.update(label="Import failed; the scenario is unchanged.", state="error")
-            st.error(f"AWS import failed: {err.message}")
+            st.error(md(f"AWS import failed: {err.message}"))
             return
         except ScenarioError as err:
             status.update(label="Import failed; the scenario is unchanged.", state="error")
-            st.error(f"The imported usage does not make a valid scenario: {err}")
+            st.error(md(f"The imported usage does not make a valid scenario: {err}"))
             return
         except Exception as err:  # a boto or network problem the import did not translate
             status.update(label="Import failed; the scenario is unchanged.", state="error")
-            st.error(f"AWS import failed: {type(err).__name__}: {err}")
+            st.error(md(f"AWS import failed: {type(err).__name__}: {err}"))
             return
-        status.write(f"Read {result.fetched.metrics_requested} metrics (${result.fetched.cost_usd:.4f}).")
+        status.write(md(f"Read {result.fetched.metrics_requested} metrics (${result.fetched.cost_usd:.4f})."))
         status.update(label="Imported.", state="complete", expanded=False)
     set_scenario(s, text=text, source=f"AWS account, {selector.describe()}")
     ss.import_report = report(obs, users or None)
@@ -451,7 +456,7 @@ def estimate_or_stop() -> Estimate:
     try:
         return current_estimate()
     except (ScenarioError, PriceError) as err:  # a valid scenario always estimates; a changed book might not
-        st.error(f"Cannot estimate this scenario: {err}")
+        st.error(md(f"Cannot estimate this scenario: {err}"))
         st.stop()
 
 

@@ -10,6 +10,7 @@ from models.tiers import MAX_CURVE_EXP, users_range
 from pages import common
 from pricing.book import PriceError
 from ui import charts, tables
+from ui.format import md
 
 common.ensure_frame("Compare designs")  # first: Streamlit may run this file without app.py
 
@@ -185,10 +186,10 @@ elif span[0] >= span[1]:
 try:
     cmp = common.comparison(tuple(designs), users_from, users_to)
 except ScenarioError as err:
-    st.error(f"This design does not make a valid scenario: {err}")
+    st.error(md(f"This design does not make a valid scenario: {err}"))
     st.stop()
 except PriceError as err:  # e.g. the curves grow past the tiers the book has for this region
-    st.error(f"Cannot price this comparison: {err}")
+    st.error(md(f"Cannot price this comparison: {err}"))
     st.stop()
 
 # Today, side by side
@@ -196,8 +197,8 @@ m = st.columns(len(cmp.names))
 base = cmp.estimates[0].total
 for col, name, est, d in zip(m, cmp.names, cmp.estimates, [None, *designs]):
     delta = None if d is None else f"{est.total - base:+,.2f} USD vs current"
-    col.metric(f"{name}: monthly total", usd(est.total), delta=delta, delta_color="inverse")
-    col.caption("as it is" if d is None else "; ".join(d.changes()))
+    col.metric(f"{md(name)}: monthly total", usd(est.total), delta=delta, delta_color="inverse")
+    col.caption("as it is" if d is None else md("; ".join(d.changes())))
 
 if not cmp.users.size:
     pass
@@ -205,8 +206,8 @@ elif cmp.crossovers:
     for c in cmp.crossovers:
         other = c.b if c.cheaper_below == c.a else c.a
         st.info(
-            f"**{c.a}** and **{c.b}** cross at **{c.users:,.0f} users** ({usd(c.total)} a month): below that "
-            f"{c.cheaper_below} is cheaper, above it {other}."
+            f"**{md(c.a)}** and **{md(c.b)}** cross at **{c.users:,.0f} users** ({md(usd(c.total))} a month): "
+            f"below that {md(c.cheaper_below)} is cheaper, above it {md(other)}."
         )
 else:
     st.caption(

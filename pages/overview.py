@@ -9,7 +9,7 @@ from models.tiers import tier_economics
 from pages import common
 from pricing.book import PriceError
 from ui import charts, report, tables
-from ui.format import money
+from ui.format import md, money
 
 common.ensure_frame("Overview")  # first: Streamlit may run this file without app.py
 
@@ -17,7 +17,7 @@ ss = st.session_state
 s = common.scenario()
 
 st.title("Overview")
-st.caption(f"**{s.name}**, from the {ss.scenario_source}. Monthly figures in USD at AWS list prices.")
+st.caption(f"**{md(s.name)}**, from the {md(ss.scenario_source)}. Monthly figures in USD at AWS list prices.")
 
 with st.expander("Load another scenario: demo account, scenarios folder, file or AWS account"):
     common.source_picker("ov")
@@ -34,7 +34,7 @@ if not ed["fresh"] and "ov_region" in ss:
             editing.validate(ss.scenario_text, "scenario", editing.book_as_of(ss.ov_book))
             ss.book_as_of = ss.ov_book
         except (ScenarioError, PriceError) as err:  # PriceError: a book file that cannot be read
-            st.error(f"Not switched to the prices of {ss.ov_book}: {err}")
+            st.error(md(f"Not switched to the prices of {ss.ov_book}: {err}"))
             ss.ov_book = ss.book_as_of
     if ss.ov_region != s.region or ss.ov_free_tier != s.free_tier:
         try:
@@ -42,7 +42,7 @@ if not ed["fresh"] and "ov_region" in ss:
             ed["rev"] = ss.rev
             s = common.scenario()
         except ScenarioError as err:
-            st.error(f"Not applied, the scenario is unchanged. {err}")
+            st.error(md(f"Not applied, the scenario is unchanged. {err}"))
 common.seed(ed, "ov_region", s.region)
 common.seed(ed, "ov_free_tier", s.free_tier)
 common.seed(ed, "ov_book", ss.book_as_of)
@@ -82,17 +82,17 @@ m[3].metric(
     help="Of the feature with the largest monthly cost.",
 )
 if costliest:
-    m[3].caption(f"of **{costliest.name}**, the costliest feature")
+    m[3].caption(f"of **{md(costliest.name)}**, the costliest feature")
 econ = tier_economics(e)
 if econ:
     cols = st.columns(min(len(econ), 4))
     for i, t in enumerate(econ):
         if t.margin_pct is None:
             cols[i % len(cols)].metric(
-                f"Margin: {t.name}", usd(t.margin), delta="no revenue", delta_color="off", delta_arrow="off"
+                f"Margin: {md(t.name)}", usd(t.margin), delta="no revenue", delta_color="off", delta_arrow="off"
             )
         else:
-            cols[i % len(cols)].metric(f"Margin: {t.name}", usd(t.margin), delta=f"{t.margin_pct:.1%} of revenue")
+            cols[i % len(cols)].metric(f"Margin: {md(t.name)}", usd(t.margin), delta=f"{t.margin_pct:.1%} of revenue")
 else:
     st.info("This scenario has no pricing tiers: its usage is all baseline. Add tiers on the Tiers page.")
 

@@ -14,6 +14,7 @@ from models.scenario import load as load_scenario
 from pages import common
 from pricing.book import PriceError, book_paths, books_dir, load
 from pricing.diff import UNCHANGED, diff_books, scenario_changes
+from ui.format import md
 from usage.aws import has_credentials
 
 common.ensure_frame("Prices")  # first: Streamlit may run this file without app.py
@@ -22,7 +23,8 @@ book = common.book()
 s = common.scenario()
 st.title("Prices")
 st.caption(
-    f"List prices in USD as of **{book.as_of}**, from `{book.path.rsplit('/', 1)[-1]}` in `{books_dir()}`. {book.read}"
+    f"List prices in USD as of **{md(book.as_of)}**, from {md(book.path.rsplit('/', 1)[-1])} in {md(books_dir())}. "
+    + md(book.read)
 )
 
 regions = ["global", *book.regions]
@@ -49,7 +51,7 @@ else:
     try:
         old, new = load(books_dir() / old_name), load(books_dir() / new_name)
     except PriceError as e:
-        st.error(str(e))
+        st.error(md(e))
         st.stop()
     changes = [c for c in diff_books(old, new) if c.status != UNCHANGED]
     if not changes:
@@ -105,11 +107,11 @@ if not has_credentials():
         "Needs AWS credentials with pricing:GetProducts (read-only). From a shell: "
         "`cli.py prices refresh --region REGION`, or `--from-file` with downloaded offer files."
     )
-elif st.button(f"Refresh {s.region} prices", key="prices_refresh"):
+elif st.button(md(f"Refresh {s.region} prices"), key="prices_refresh"):
     from usage.cli_prices import main as prices_main
 
     out, err = io.StringIO(), io.StringIO()
-    with st.status(f"Reading the Price List for {s.region}...", expanded=True) as status:
+    with st.status(md(f"Reading the Price List for {s.region}..."), expanded=True) as status:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = prices_main(["refresh", "--region", s.region])
         st.code((err.getvalue() + out.getvalue()).strip() or "(no output)")
@@ -123,6 +125,6 @@ elif st.button(f"Refresh {s.region} prices", key="prices_refresh"):
                 editing.validate(st.session_state.scenario_text, "scenario", editing.book_as_of(newest))
                 st.session_state.book_as_of = newest
             except (ScenarioError, PriceError) as err:
-                st.warning(f"Kept the prices of {book.as_of} for this scenario: {err}")
+                st.warning(md(f"Kept the prices of {book.as_of} for this scenario: {err}"))
         else:
             status.update(label="The refresh failed; the price book is unchanged", state="error")

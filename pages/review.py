@@ -15,6 +15,7 @@ from models.report import usd
 from models.review import ReviewError, recent_months
 from models.scenario import Scenario, loads, to_yaml
 from ui import review_report as rr
+from ui.format import md
 
 try:  # inside the app: its shared frame (state, legacy pages/ mode); harmless when the page runs alone
     from pages import common as _common
@@ -56,10 +57,10 @@ def _run(s: Scenario, text: str, month: str, demo: bool, **kw) -> None:
     from usage.review_run import run_review
 
     try:
-        with st.spinner(f"Reviewing {month}..."):
+        with st.spinner(md(f"Reviewing {month}...")):
             run = run_review(s, month, scenario_yaml=text, demo=demo, history=_history(), book=_book(), **kw)
     except (UsageError, ReviewError, HistoryError) as err:
-        st.error(f"The review of {month} did not run: {err.message}")
+        st.error(md(f"The review of {month} did not run: {err.message}"))
         return
     ss.review_current = {
         "id": run.review_id,
@@ -83,7 +84,7 @@ def _delete(history: History, review_id: int) -> None:
 s, text, source = _scenario()
 st.title("Monthly review")
 st.caption(
-    f"**{s.name}** ({source}) against one month's bill: modelled, metered by CloudWatch, billed by AWS. "
+    f"**{md(s.name)}** ({md(source)}) against one month's bill: modelled, metered by CloudWatch, billed by AWS. "
     "USD at list prices."
 )
 
@@ -135,9 +136,9 @@ history = _history()
 try:
     saved = history.list()
 except HistoryError as err:
-    st.error(f"Cannot read the saved reviews: {err.message}")
+    st.error(md(f"Cannot read the saved reviews: {err.message}"))
     saved = []
-with st.expander(f"Saved reviews ({len(saved)}) in {history.path}", expanded=not ss.get("review_current")):
+with st.expander(md(f"Saved reviews ({len(saved)}) in {history.path}"), expanded=not ss.get("review_current")):
     if saved:
         labels = {r.id: r.label() for r in saved}
         pick = st.selectbox("Review", list(labels), format_func=labels.get, key="rv_pick")
@@ -153,7 +154,7 @@ with st.expander(f"Saved reviews ({len(saved)}) in {history.path}", expanded=not
                     "messages": [f"Review #{rec.id}, saved {rec.created_at}."],
                 }
             except HistoryError as err:
-                st.error(err.message)
+                st.error(md(err.message))
         b2.button(
             "Delete",
             key="rv_delete",
@@ -163,7 +164,7 @@ with st.expander(f"Saved reviews ({len(saved)}) in {history.path}", expanded=not
             args=(history, pick),
         )
         if ss.get("rv_delete_error"):
-            st.error(ss.pop("rv_delete_error"))
+            st.error(md(ss.pop("rv_delete_error")))
     else:
         st.caption("No saved reviews yet: run one above.")
 
@@ -171,11 +172,12 @@ with st.expander(f"Saved reviews ({len(saved)}) in {history.path}", expanded=not
 def _show(current: dict, history: History) -> None:
     r = current["review"]
     u = r["unit_costs"]
-    st.subheader(f"{r['month']}: {r['scenario_name']}" + (f" (review #{current['id']})" if current.get("id") else ""))
+    review_id = f" (review #{current['id']})" if current.get("id") else ""
+    st.subheader(f"{md(r['month'])}: {md(r['scenario_name'])}{review_id}")
     for m in current.get("messages", []):
-        st.caption(m)
+        st.caption(md(m))
     if r.get("estimated"):
-        st.warning(f"Cost Explorer marks {r['month']} as estimated: the bill is not final yet.")
+        st.warning(md(f"Cost Explorer marks {r['month']} as estimated: the bill is not final yet."))
     cols = st.columns(5)
     cols[0].metric("Modelled", usd(r["total_modelled"]))
     cols[1].metric("Metered at list prices", usd(r["total_metered"]))
@@ -189,7 +191,7 @@ def _show(current: dict, history: History) -> None:
     cols[4].metric(
         "Cost per user (billed)",
         rr.money(u.get("cost_per_user")),
-        help=f"{u['users']:,.0f} users ({u['users_source']})" if u.get("users") else "no user count",
+        help=md(f"{u['users']:,.0f} users ({u['users_source']})") if u.get("users") else "no user count",
     )
 
     left, right = st.columns(2)
@@ -215,7 +217,7 @@ def _show(current: dict, history: History) -> None:
     with st.expander("Causes, with their amounts"):
         st.dataframe(rr.causes_frame(r), hide_index=True, key="rv_causes")
     for n in r.get("notes", []):
-        st.caption(f"Note: {n}")
+        st.caption(md(f"Note: {n}"))
 
     tiers, features = rr.unit_cost_frames(r)
     per_user = st.column_config.NumberColumn(format="$%.4f")
@@ -239,7 +241,7 @@ def _show(current: dict, history: History) -> None:
     try:
         trend = history.compare(r["scenario_name"])
     except HistoryError as err:
-        st.error(err.message)
+        st.error(md(err.message))
         trend = []
     st.markdown("**Unit costs across saved months** (the latest review of each month)")
     if trend:

@@ -8,6 +8,7 @@ import streamlit as st
 from models import editing
 from models.scenario import ScenarioError
 from pages import common
+from ui.format import md
 
 common.ensure_frame("Scenario")  # first: Streamlit may run this file without app.py
 
@@ -17,7 +18,7 @@ s = common.scenario()
 
 st.title("Scenario")
 st.caption(
-    f"**{s.name}**, from the {ss.scenario_source}. The format is described in the README "
+    f"**{md(s.name)}**, from the {md(ss.scenario_source)}. The format is described in the README "
     "(scenario files, format 1); `examples/positive-chat.yaml` shows every key."
 )
 
@@ -42,7 +43,7 @@ if check or apply:
         if apply:
             common.set_scenario(new, text=text, source="scenario editor")
             ed["rev"] = ss.rev  # our own change: keep the text as typed, comments included
-            st.success(f"Applied: every page now shows {new.name}.")
+            st.success(f"Applied: every page now shows {md(new.name)}.")
         else:
             st.success("Valid: press Apply to use it.")
 elif ss.yaml_text != ss.scenario_text:
@@ -76,9 +77,9 @@ with c2:
         try:
             path = editing.save_scenario(common.scenarios_dir(), name, ss.scenario_text, overwrite=overwrite)
         except editing.FolderError as err:
-            st.error(str(err))
+            st.error(md(err))
         else:
-            st.success(f"Saved to {path}.")
+            st.success(md(f"Saved to {path}."))
 
 st.subheader("Load another")
 common.source_picker("sc")

@@ -9,7 +9,7 @@ from models.tiers import MAX_CURVE_EXP, tier_economics, users_range
 from pages import common
 from pricing.book import PriceError
 from ui import charts, tables
-from ui.format import money
+from ui.format import md, money
 
 common.ensure_frame("Tiers")  # first: Streamlit may run this file without app.py
 
@@ -43,7 +43,7 @@ edited = st.data_editor(
         ),
         **{
             tables.USES_PREFIX + f: number(
-                tables.USES_PREFIX + f, min_value=0, format="localized", help=f"Uses of {f} per user per month"
+                tables.USES_PREFIX + f, min_value=0, format="localized", help=f"Uses of {md(f)} per user per month"
             )
             for f in features
         },
@@ -75,7 +75,7 @@ else:
     for i, t in enumerate(econ):
         with cols[i % len(cols)]:
             st.metric(
-                f"Cost per user: {t.name}",
+                f"Cost per user: {md(t.name)}",
                 money(t.cost_per_user),
                 help="The tier's monthly cost over its users: its break-even price.",
             )
@@ -108,7 +108,7 @@ else:
         try:
             curve = common.current_curve(float(span[0]), float(span[1]))
         except PriceError as err:  # e.g. the range grows past the tiers the book has for this region
-            st.error(f"No curve over this range of users: {err}")
+            st.error(md(f"No curve over this range of users: {err}"))
         else:
             st.plotly_chart(charts.cost_curve(curve), key="tiers_curve", config={"displaylogo": False})
             common.csv_button(

@@ -1,4 +1,5 @@
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -40,6 +41,12 @@ REVIEW_LINE_KEYS = {
     "variance",
     "cause",
 }
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of a message the app escaped (ui.format.md): escapes resolved, joiners invisible."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
 
 APPTEST_TIMEOUT_S = 60  # AppTest's default is 3 s: too short on a loaded 2-core machine
 

@@ -1,6 +1,7 @@
 """A real browser (Debian's Chromium driven by Playwright) against `streamlit run app.py` on 127.0.0.1:
 every page opens, a tier's users change in the table and the new cost per user shows, the scenario
-downloads. Screenshots of every page go to test-output/screenshots/."""
+downloads, names made of markup show as typed and load nothing. Screenshots of every page go to
+test-output/screenshots/."""
 
 import os
 import shutil
@@ -36,12 +37,18 @@ NO_CHART = {"scenario", "prices"}
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def server_tmp(tmp_path_factory):
+    return tmp_path_factory.mktemp("streamlit")
+
+
+@pytest.fixture(scope="module")
+def app_url(server_tmp):
     from tests.conftest import ROOT
     from tests.streamlit_server import start_app
 
-    tmp = tmp_path_factory.mktemp("streamlit")
-    proc, url = start_app(ROOT, tmp / "server.log", {"UNITCOST_SCENARIOS_DIR": str(tmp / "scenarios")})
+    tmp = server_tmp
+    env = {"UNITCOST_SCENARIOS_DIR": str(tmp / "scenarios"), "UNITCOST_HISTORY": str(tmp / "reviews.sqlite3")}
+    proc, url = start_app(ROOT, tmp / "server.log", env)
     try:
         yield url
     finally:
@@ -210,3 +217,103 @@ def test_upload_a_scenario(app_url, tab, demo, repo_root_module, tmp_path):
     expected = estimate(loads(example.read_text(), "example")).total
     expect(metric(page, "Monthly total")).to_have_text(usd(expected), timeout=TIMEOUT_MS)
     assert_clean(page)
+
+
+@pytest.fixture
+def trap():
+    """An HTTP server on a free 127.0.0.1 port that counts the requests it gets: the URLs in the names."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits = []
+
+    class Count(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the name http.server calls)
+            hits.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Count)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+FILE_NAME = "**f** <b>f <img src=f.png> ![f](f.png) $m^2$ :smile: `f`.yaml"  # a file name holds no /
+
+
+def test_names_made_of_markup_show_as_typed_and_load_nothing(app_url, server_tmp, tab, trap, shots):
+    """A scenario whose every name is a Markdown image or link, raw HTML, **bold**, $math$, :red[], code...
+    loaded from the scenarios folder: every page shows the names as typed and nothing fetches their URLs."""
+    from playwright.sync_api import expect
+
+    from tests.hostile_names import hostile, scenario_yaml
+
+    base, hits = trap
+    folder = server_tmp / "scenarios"
+    folder.mkdir(exist_ok=True)
+    (folder / FILE_NAME).write_text(scenario_yaml(base))
+    name = hostile("scenario", base)
+    page = tab
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+
+    def text(locator) -> str:
+        return locator.inner_text().replace("\u2060", "")  # the joiners md() puts in ":x" and "www." are invisible
+
+    page.goto(app_url)
+    page.get_by_text("Load another scenario").click()
+    page.get_by_test_id("stRadio").get_by_text("Scenarios folder", exact=True).click()
+    picked = page.get_by_test_id("stSelectbox").filter(has_text="Scenario file")
+    expect(picked.get_by_role("combobox")).to_have_value(FILE_NAME, timeout=TIMEOUT_MS)  # the folder's only file
+    page.get_by_role("button", name="Load", exact=True).click()
+    sidebar = page.get_by_test_id("stSidebar")
+    shown = "<b>scenario</b> <script>alert('scenario')</script>"  # a part of the name md() puts no joiner in
+    expect(sidebar).to_contain_text(shown, timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500)  # time for an image to be fetched
+    assert hits == [], hits
+    assert f"Loaded {name} (file {FILE_NAME})." in text(page.get_by_test_id("stAlertContentSuccess"))
+    assert name in text(sidebar) and FILE_NAME in text(sidebar)
+
+    for title, (path, _) in PAGES.items():
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+        if path not in NO_CHART:
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
+        if path == "designs":  # a design name of its own (30 characters at most)
+            design = f"![d]({base.removeprefix('http:')})"
+            box = page.get_by_test_id("stTextInput").filter(has_text="Name").first.locator("input")
+            box.fill(design)
+            box.press("Enter")
+            label = page.get_by_test_id("stMetricLabel").filter(has_text="![d](//127.0.0.1")
+            expect(label).to_be_visible(timeout=TIMEOUT_MS)
+            assert text(label) == f"{design}: monthly total"
+        page.wait_for_timeout(300)  # let the charts finish drawing
+        assert_clean(page)
+        assert hits == [], (path, hits)
+        if path in ("", "scenario"):
+            expect(page.get_by_test_id("stMain")).to_contain_text(shown, timeout=TIMEOUT_MS)
+            assert name in text(page.get_by_test_id("stMain")), path
+        if path == "":  # plotly: the tick labels of "Cost by service" read the tags as text
+            assert "<b>svc</b>" in page.locator(".js-plotly-plot").first.text_content()
+        if path == "features":
+            assert f"Footprint of one use of {hostile('chat', base)}" in text(page.get_by_test_id("stMain"))
+        assert name in text(sidebar), path
+        page.screenshot(path=str(shots / f"names-{path or 'overview'}.png"))
+
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Monthly review", exact=True).click()
+    page.get_by_role("button", name="Run the review").click()
+    heading = page.get_by_role("heading").filter(has_text=shown)
+    expect(heading).to_be_visible(timeout=TIMEOUT_MS)
+    assert text(heading).startswith(f"2026-10: {name} (review #")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)
+    assert_clean(page)
+    assert f"{name} (file {FILE_NAME}) against" in text(page.get_by_test_id("stMain"))
+
+    assert hits == [], hits  # no image, link preview or script fetched a URL from a name
+    assert not [u for u in requests if base.removeprefix("http:") in u or "f.png" in u], requests

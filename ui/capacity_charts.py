@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from ui.format import plot_text
+
 
 def utilization_vs_users(
     users: list[float], curves: dict[tuple[str, str], list[float | None]], users_now: float
@@ -11,7 +13,10 @@ def utilization_vs_users(
     fig = go.Figure()
     for (limit, resource), values in curves.items():
         fig.add_scatter(
-            x=users, y=[None if v is None else 100 * v for v in values], mode="lines", name=f"{limit} ({resource})"
+            x=users,
+            y=[None if v is None else 100 * v for v in values],
+            mode="lines",
+            name=plot_text(f"{limit} ({resource})"),
         )
     fig.add_hline(y=100, line_dash="dash", annotation_text="quota", annotation_position="top left")
     fig.add_vline(x=users_now, line_dash="dot", annotation_text="today", annotation_position="top right")

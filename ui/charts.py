@@ -1,7 +1,8 @@
 """Plotly figures of estimates, tiers, bills of materials and design comparisons.
 
 Pure functions of the models' results, so they are tested without a browser. Money is USD; hover
-labels show it with the same rounding as the tables.
+labels show it with the same rounding as the tables. Names from the scenario pass through `plot_text`,
+since plotly reads HTML tags in labels.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from models.bom import Bom
 from models.designs import Comparison
 from models.engine import Estimate
 from models.tiers import Curve, TierEconomics
+from ui.format import plot_text
 
 HEIGHT = 340
 _MARGIN = dict(l=10, r=10, t=48, b=10)  # the legend sits under the x axis
@@ -33,22 +35,26 @@ def _layout(fig: go.Figure, title: str, y_title: str, **kw) -> go.Figure:
 
 def by_service(e: Estimate) -> go.Figure:
     items = sorted(((s, c) for s, c in e.services.items() if c), key=lambda x: -x[1])
-    fig = go.Figure(go.Bar(x=[s for s, _ in items], y=[c for _, c in items], name="cost", hovertemplate=_MONEY))
+    fig = go.Figure(
+        go.Bar(x=[plot_text(s) for s, _ in items], y=[c for _, c in items], name="cost", hovertemplate=_MONEY)
+    )
     return _layout(fig, "Cost by service", "USD per month", showlegend=False)
 
 
 def by_feature(e: Estimate) -> go.Figure:
     items = sorted(((f.name, f.cost) for f in e.features), key=lambda x: -x[1])
-    fig = go.Figure(go.Bar(x=[n for n, _ in items], y=[c for _, c in items], name="cost", hovertemplate=_MONEY))
+    fig = go.Figure(
+        go.Bar(x=[plot_text(n) for n, _ in items], y=[c for _, c in items], name="cost", hovertemplate=_MONEY)
+    )
     return _layout(fig, "Cost by feature", "USD per month", showlegend=False)
 
 
 def by_tier(e: Estimate) -> go.Figure:
     """Cost of each tier split by feature, with the tier's revenue beside it."""
     fig = go.Figure()
-    names = [t.name for t in e.tiers]
+    names = [plot_text(t.name) for t in e.tiers]
     for f in (f.name for f in e.features):
-        fig.add_bar(x=names, y=[t.feature_costs.get(f, 0.0) for t in e.tiers], name=f, hovertemplate=_MONEY)
+        fig.add_bar(x=names, y=[t.feature_costs.get(f, 0.0) for t in e.tiers], name=plot_text(f), hovertemplate=_MONEY)
     fig.add_scatter(
         x=names,
         y=[t.revenue for t in e.tiers],
@@ -66,9 +72,9 @@ def tier_share(tiers: list[TierEconomics]) -> go.Figure:
     features = list(dict.fromkeys(f for t in tiers for f in t.feature_share))
     for f in features:
         fig.add_bar(
-            y=[t.name for t in tiers],
+            y=[plot_text(t.name) for t in tiers],
             x=[100 * t.feature_share.get(f, 0.0) for t in tiers],
-            name=f,
+            name=plot_text(f),
             orientation="h",
             hovertemplate="%{x:.1f}%<extra>%{fullData.name}</extra>",
         )
@@ -123,7 +129,7 @@ def bom_by_feature(bom: Bom, list_price: bool = False) -> go.Figure:
     for s in services:
         y = [sum(getattr(b, attr) for b in bom.lines if b.feature == f and b.service == s) for f in bom.features]
         if any(y):
-            fig.add_bar(x=bom.features, y=y, name=s, hovertemplate=_SMALL_MONEY)
+            fig.add_bar(x=[plot_text(f) for f in bom.features], y=y, name=plot_text(s), hovertemplate=_SMALL_MONEY)
     what = "list price, no free tier" if list_price else "as billed this month"
     return _layout(fig, f"Cost of one use by service ({what})", "USD per use", barmode="stack")
 
@@ -135,8 +141,10 @@ def bom_components(bom: Bom, feature: str, list_price: bool = False) -> go.Figur
     fig = go.Figure()
     for b in lines:
         if getattr(b, attr):
-            fig.add_bar(x=[b.service], y=[getattr(b, attr)], name=b.component, hovertemplate=_SMALL_MONEY)
-    return _layout(fig, f"One use of {feature}, by service and component", "USD per use", barmode="stack")
+            fig.add_bar(
+                x=[plot_text(b.service)], y=[getattr(b, attr)], name=plot_text(b.component), hovertemplate=_SMALL_MONEY
+            )
+    return _layout(fig, f"One use of {plot_text(feature)}, by service and component", "USD per use", barmode="stack")
 
 
 def design_curves(cmp: Comparison, per_user: bool = False, today_users: float | None = None) -> go.Figure:
@@ -148,7 +156,7 @@ def design_curves(cmp: Comparison, per_user: bool = False, today_users: float | 
             x=cmp.users,
             y=values,
             mode="lines",
-            name=name,
+            name=plot_text(name),
             hovertemplate="%{x:,.0f} users: $%{y:,.4g}<extra>%{fullData.name}</extra>",
         )
     if cmp.crossovers:
@@ -160,7 +168,7 @@ def design_curves(cmp: Comparison, per_user: bool = False, today_users: float | 
             mode="markers",
             name="crossover",
             marker=dict(symbol="x", size=12, color="black"),
-            text=[f"{c.a} / {c.b}" for c in cmp.crossovers],
+            text=[plot_text(f"{c.a} / {c.b}") for c in cmp.crossovers],
             hovertemplate="%{text}: %{x:,.0f} users<extra>crossover</extra>",
         )
     if today_users:
@@ -179,7 +187,7 @@ def design_differences(cmp: Comparison, today_users: float | None = None) -> go.
             x=cmp.users,
             y=values - cmp.totals[0],
             mode="lines",
-            name=f"{name} - {cmp.names[0]}",
+            name=plot_text(f"{name} - {cmp.names[0]}"),
             hovertemplate="%{x:,.0f} users: %{y:+,.2f} USD<extra>%{fullData.name}</extra>",
         )
     fig.add_hline(y=0, line_color="grey")
@@ -195,7 +203,7 @@ def design_differences(cmp: Comparison, today_users: float | None = None) -> go.
         )
     if today_users:
         fig.add_vline(x=today_users, line_dash="dot", line_color="grey", annotation_text="today")
-    fig = _layout(fig, f"Difference from {cmp.names[0]} (below 0: cheaper)", "USD per month")
+    fig = _layout(fig, f"Difference from {plot_text(cmp.names[0])} (below 0: cheaper)", "USD per month")
     return fig.update_xaxes(type="log", title="users")
 
 
@@ -203,5 +211,10 @@ def design_services(cmp: Comparison) -> go.Figure:
     services = sorted({s for e in cmp.estimates for s, c in e.services.items() if c})
     fig = go.Figure()
     for name, e in zip(cmp.names, cmp.estimates):
-        fig.add_bar(x=services, y=[e.services.get(s, 0.0) for s in services], name=name, hovertemplate=_MONEY)
+        fig.add_bar(
+            x=[plot_text(s) for s in services],
+            y=[e.services.get(s, 0.0) for s in services],
+            name=plot_text(name),
+            hovertemplate=_MONEY,
+        )
     return _layout(fig, "Cost by service, per variant", "USD per month", barmode="group")

@@ -1,8 +1,11 @@
-"""Money as people read it: cents for monthly amounts, three significant digits for tiny per-use costs."""
+"""How values read on screen: money (cents for monthly amounts, three significant digits for tiny per-use
+costs) and user text (names, file names, messages that quote a scenario) shown literally, never as markup."""
 
 from __future__ import annotations
 
+import html
 import math
+import re
 
 from models.report import usd
 
@@ -16,3 +19,29 @@ def money(x: float | None) -> str:
     decimals = min(12, 2 - math.floor(math.log10(abs(x))))
     text = f"${abs(x):.{decimals}f}"
     return f"-{text}" if x < 0 else text
+
+
+# Streamlit renders Markdown in st.markdown, st.caption, st.success/error/..., headers, and in every label
+# and help text. Backslash escapes stop the parser (links, images, emphasis, code, raw HTML, $math$,
+# :directives[], entities). Some rules run later on the parsed text, where escapes are already gone: emoji
+# and icon shortcodes (:smile:, :material_home:), and GFM's bare links (http://..., www...., a@b.c). An
+# invisible word joiner (U+2060) inside ":x", "www." and "@x" keeps those from matching.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>&$:~|#])")
+_JOINER = "\u2060"
+_TEXT_RULES = re.compile(r"(?<=\\:)(?=\S)|(?<=@)(?=\S)|(?i:(?<=www)(?=\.))")
+_LIST_START = re.compile(r"^([-+])|^(\d+)([.)])")  # "- x", "1. x" at the start would be a list
+
+
+def md(text: object) -> str:
+    """Markdown that Streamlit shows as exactly `text`, on one line (runs of whitespace read as one space,
+    as in any Markdown)."""
+    s = " ".join(str(text).split())
+    s = _SPECIAL.sub(r"\\\1", s)
+    s = _LIST_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], s)
+    return _TEXT_RULES.sub(_JOINER, s)
+
+
+def plot_text(text: object) -> str:
+    """Text for a plotly label (trace name, category, title, hover text): plotly reads <b>, <a href> and
+    entities in these; escaped, they show as typed (plotly turns &lt; &gt; &amp; back into characters)."""
+    return html.escape(str(text), quote=False)

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from models.report import quantity, usd
+from ui.format import plot_text
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1200px;
@@ -38,7 +39,7 @@ def waterfall_figure(review: dict) -> go.Figure:
     steps = review["waterfall"]
     fig = go.Figure(
         go.Waterfall(
-            x=[s["step"] for s in steps],
+            x=[plot_text(s["step"]) for s in steps],
             y=[0 if s["measure"] == "total" else s["amount"] for s in steps],
             measure=[s["measure"] for s in steps],
             text=[usd(s["amount"]) for s in steps],
@@ -73,12 +74,12 @@ def variance_figure(review: dict, top: int = 12) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=[ln["variance"] for ln in rows],
-            y=[f"{ln['service']} · {ln['usage_type']}" for ln in rows],
+            y=[plot_text(f"{ln['service']} · {ln['usage_type']}") for ln in rows],
             orientation="h",
             marker_color=[_UP if ln["variance"] > 0 else _DOWN for ln in rows],
             text=[usd(ln["variance"]) for ln in rows],
             textposition="auto",
-            hovertext=[ln["cause"] for ln in rows],
+            hovertext=[plot_text(ln["cause"]) for ln in rows],
         )
     )
     fig.update_yaxes(automargin=True)
@@ -109,7 +110,7 @@ def trend_figure(trend: list[dict]) -> go.Figure:
                 x=months,
                 y=[t["tiers"].get(name) for t in trend],
                 mode="lines+markers",
-                name=f"tier {name}",
+                name=plot_text(f"tier {name}"),
                 line={"dash": "dash"},
             )
     fig.update_layout(
