@@ -39,12 +39,12 @@ def read_text(path: str | os.PathLike, what: str = "") -> str:
         # O_NONBLOCK: opening a FIFO would otherwise wait for a writer before we can see what it is.
         with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise ScenarioError("not a regular file", source=source)
+                raise ScenarioError("cannot read the file: not a regular file", source=source)
             data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError("file not found", source=source) from None
     except IsADirectoryError:
-        raise ScenarioError("is a folder, not a file", source=source) from None
+        raise ScenarioError("cannot read the file: it is a folder", source=source) from None
     except OSError as e:
         raise ScenarioError(f"cannot read the file ({e.strerror or e})", source=source) from None
     check_size(len(data), source)
@@ -52,7 +52,9 @@ def read_text(path: str | os.PathLike, what: str = "") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        raise ScenarioError(f"not UTF-8 text (byte {data[e.start]:#04x})", source=source, line=line) from None
+        raise ScenarioError(
+            f"cannot read the file: not UTF-8 text (byte {data[e.start]:#04x})", source=source, line=line
+        ) from None
 
 
 def check_size(size_bytes: int, source: str = "") -> None:
