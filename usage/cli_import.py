@@ -4,9 +4,11 @@
            [--profile P] [--region R] -o FILE
 
 Reads only; never writes to the account. Prints what the import costs (GetMetricData) before and after,
-and a short report: what was imported, what is missing and why, partial data. Exits 2 with one sentence on
-stderr for: no credentials, access denied, no matching resources, an endpoint that does not answer.
-The output file is written whole or not at all (temp file + rename).
+and a short report: what was imported, what is missing and why, partial data. What is missing (access denied,
+CloudWatch errors on some metrics, configurations assumed) is also in the file's header and on stderr, one
+`warning:` line each. Exits 2 with one sentence on stderr for: no credentials, access denied, no matching
+resources, an endpoint that does not answer, a response that is not the operation's (after retries), an
+output folder that cannot be written. The output file is written whole or not at all (temp file + rename).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from usage.aws import UsageError
+from usage.aws import UsageError, one_line
 from usage.discovery import Selector
 from usage.metrics import FetchStats
 from usage.observed import ObservedUsage
-from usage.to_scenario import DEFAULT_SESSION_MINUTES, scenario_yaml
+from usage.to_scenario import DEFAULT_SESSION_MINUTES, gap_lines, scenario_yaml
 
 
 def parser() -> argparse.ArgumentParser:
@@ -87,8 +89,7 @@ def _selector(args) -> Selector:
 
 def _run(args) -> int:
     out = Path(args.output)
-    if not out.parent.is_dir():
-        raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
+    check_writable(out)  # before the import, which costs money
     extra = {"cold_start_rate": args.cold_start_rate, "init_ms": args.init_ms}
     if args.demo:
         from usage import demo
@@ -117,6 +118,8 @@ def _run(args) -> int:
         )
         text = scenario_yaml(obs, users=users, session_minutes=args.session_minutes, **extra)
     print(report(obs, users))
+    for gap in gap_lines(obs):  # as in the file's header
+        print(f"warning: {gap}", file=sys.stderr)
     write_atomic(out, text)
     print(f"Wrote {out} (scenario format 1).")
     return 0
@@ -158,12 +161,30 @@ def report(obs: ObservedUsage, users: int | None) -> str:
     for m in obs.missing:
         lines.append(f"Missing: {m.what}: {m.reason}" + (f"; needs {m.permission}" if m.permission else ""))
     lines += [f"Note: {n}" for n in obs.notes]
-    return "\n".join(lines)
+    return "\n".join(one_line(line, limit=10_000) for line in lines)
+
+
+def check_writable(path: Path) -> None:
+    """That `path` can be written, by creating and removing a temp file beside it (permission bits do not
+    tell: root, read-only mounts, ACLs)."""
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+    os.close(fd)
+    os.unlink(tmp)
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Write to a temp file in the same folder, then rename over the target: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

@@ -30,9 +30,12 @@ from models.report import quantity, table, usd
 from models.review import Review, ReviewError
 from models.yamlio import ScenarioError
 from pricing.book import PriceError
-from usage.aws import UsageError
+from usage.aws import UsageError, one_line
 
 COMMANDS = ("list", "show", "compare", "export", "report", "delete")
+# Review notes saying part of the month could not be read (the metered column is partial or empty): they are
+# in the review, and repeated on stderr as `warning:` lines, as the import does for its gaps.
+GAP_NOTES = ("CloudWatch import failed", "CloudWatch: ", "Not imported:")
 
 
 def _run_parser() -> argparse.ArgumentParser:
@@ -162,6 +165,9 @@ def _review(args) -> int:
         for m in run.messages:
             if m not in run.review.notes:
                 print(m)
+    for n in run.review.notes:
+        if n.startswith(GAP_NOTES):
+            print(f"warning: {one_line(n)}", file=sys.stderr)
     return 0
 
 
