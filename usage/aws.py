@@ -3,16 +3,24 @@
 The import only reads. Every operation it calls is listed in `PERMISSIONS` with the IAM action it needs;
 `usage/iam-policy.json` grants exactly those (a test checks both against the calls really made).
 `AWS_ENDPOINT_URL` is honoured by botocore itself, which is how tests point the import at moto.
+
+Every 2xx response of a session from `make_session` is checked in one place before the code reads it: that
+its body is the operation's (UTF-8, valid JSON or XML, each value of its shape's type) and has what the code
+reads (`RESPONSE_NEEDS`). A bad one is asked again, then raises `BadResponse` naming the call; botocore alone
+would read an empty or cut-short JSON body as {} (an account with nothing in it) or raise from its parser.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import UTC, datetime
 
 import boto3
 import botocore.exceptions as bexc
 import botocore.session
 from botocore.config import Config
+from botocore.parsers import ResponseParserError, ResponseParserFactory
 from botocore.utils import parse_timestamp
 
 # Adaptive mode backs off and slows the client down on throttling (ThrottlingException, 429, 503).
@@ -38,6 +46,28 @@ PERMISSIONS: dict[tuple[str, str], str] = {
     ("cloudformation", "ListStackResources"): "cloudformation:ListStackResources",
     ("cloudwatch", "GetMetricData"): "cloudwatch:GetMetricData",
 }
+
+# What the code reads from each response: "A[].B" is a list A whose every item has a non-empty B; "A?" may be
+# absent. A 200 without it is a bad response (retried, then an error naming the call), never an empty result:
+# AWS always sends these keys, empty lists included.
+RESPONSE_NEEDS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("lambda", "ListFunctions"): ("Functions[].FunctionName",),
+    ("lambda", "ListProvisionedConcurrencyConfigs"): ("ProvisionedConcurrencyConfigs[].FunctionArn",),
+    ("apigatewayv2", "GetApis"): ("Items[].ApiId",),
+    ("apigatewayv2", "GetRoutes"): ("Items[].RouteKey",),
+    ("apigatewayv2", "GetStages"): ("Items[].StageName",),
+    ("apigatewayv2", "GetIntegrations"): ("Items[].IntegrationId",),
+    ("dynamodb", "ListTables"): ("TableNames",),
+    ("dynamodb", "DescribeTable"): ("Table.TableName", "Table.GlobalSecondaryIndexes?[].IndexName"),
+    ("resourcegroupstaggingapi", "GetResources"): ("ResourceTagMappingList[].ResourceARN",),
+    ("cloudformation", "ListStackResources"): ("StackResourceSummaries[].ResourceType",),
+    ("cloudwatch", "GetMetricData"): ("MetricDataResults[].Id",),
+    ("ce", "GetCostAndUsage"): ("ResultsByTime[].TimePeriod.Start",),
+    ("sts", "GetCallerIdentity"): ("Account",),
+}
+BAD_RESPONSE_TRIES = 3  # a bad 200 (cut short, a proxy's page...) is asked again, like a dropped connection
+BAD_RESPONSE_DELAY_S = 0.5  # before the 2nd try; doubled before the 3rd
+_BAD = "__unitcost_bad_response__"  # the parsed response's marker: what is wrong with it
 
 ACCESS_DENIED_CODES = {
     "AccessDenied",
@@ -80,6 +110,12 @@ class UsageError(Exception):
         self.permission = permission  # the IAM action that was denied, when that is the problem
 
 
+class BadResponse(bexc.BotoCoreError):
+    """A 200 whose body is not the operation's response (after BAD_RESPONSE_TRIES tries)."""
+
+    fmt = "{service} {operation}: the response {problem}"
+
+
 def permission_for(service: str, operation: str) -> str:
     return PERMISSIONS.get((service, operation), f"{service}:{operation}")
 
@@ -94,9 +130,14 @@ def utc_timestamp(value):
 
 
 def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
-    """A session from the standard chain (env, profile, SSO...), checked for credentials and region."""
+    """A session from the standard chain (env, profile, SSO...), checked for credentials and region.
+    Every response its clients get is checked against the operation's shape (see `_CheckedParser`)."""
     core = botocore.session.get_session()
-    core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
+    parsers = _CheckedParsers()
+    parsers.set_parser_defaults(timestamp_parser=utc_timestamp)
+    core.register_component("response_parser_factory", parsers)
+    core.register("needs-retry", _retry_bad_response)
+    core.register("after-call", _raise_bad_response)
     try:
         session = boto3.Session(botocore_session=core, profile_name=profile, region_name=region)
         region_name = session.region_name
@@ -114,6 +155,195 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
             "AWS_SECRET_ACCESS_KEY; or use --demo for the built-in demo account"
         )
     return session
+
+
+class _CheckedParsers(ResponseParserFactory):
+    def create_parser(self, protocol_name):
+        return _CheckedParser(super().create_parser(protocol_name), protocol_name)
+
+
+class _CheckedParser:
+    """botocore's parser, made strict for 2xx responses. Left alone, the JSON parsers turn an empty, cut-short
+    or non-JSON body into {} (an account with nothing in it), and the others raise KeyError, TypeError or
+    UnicodeDecodeError from deep inside botocore. Here any of these becomes a parsed response carrying the
+    problem, which `_retry_bad_response` asks again for and `_raise_bad_response` turns into BadResponse."""
+
+    def __init__(self, inner, protocol: str):
+        self.inner, self.protocol = inner, protocol
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def parse(self, response: dict, shape):
+        meta = {"HTTPStatusCode": response["status_code"], "HTTPHeaders": response["headers"]}
+        if response["status_code"] >= 300:
+            try:
+                return self.inner.parse(response, shape)
+            except Exception:  # an error page botocore cannot read: the status still says what happened
+                code = str(response["status_code"])
+                return {"Error": {"Code": code, "Message": "unreadable error response"}, "ResponseMetadata": meta}
+        if shape is None or shape.serialization.get("payload") or not _body_members(shape):
+            return self.inner.parse(response, shape)
+        problem = _unreadable(self.protocol, response["body"])
+        if problem is None:
+            try:
+                parsed = self.inner.parse(response, shape)
+            except ResponseParserError:
+                problem = f"is not valid {_FORMATS.get(self.protocol, 'data')}"
+            except Exception as e:  # KeyError, TypeError, ValueError from a body of another shape
+                problem = f"does not have the shape of {shape.name} ({type(e).__name__})"
+            else:
+                problem = _wrong_type(parsed, shape, "")
+                if problem is None:
+                    return parsed
+        return {_BAD: problem, "ResponseMetadata": meta}
+
+
+_FORMATS = {"query": "XML", "rest-xml": "XML", "ec2": "XML", "smithy-rpc-v2-cbor": "CBOR"}
+
+
+def _body_members(shape) -> bool:
+    return any(m.serialization.get("location") is None for m in shape.members.values())
+
+
+def _unreadable(protocol: str, body: bytes) -> str | None:
+    if not body:
+        return "is empty"
+    if "cbor" in protocol:
+        return None  # binary: its own parser says whether it reads
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "is not UTF-8 text"
+    if protocol in ("json", "rest-json"):
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return "is not valid JSON: cut short or malformed"
+        if not isinstance(data, dict):
+            return "is not a JSON object"
+    return None
+
+
+def _finite(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _text(v) -> bool:
+    if not isinstance(v, str):
+        return False
+    try:
+        v.encode("utf-8")  # a lone surrogate ("\ud800" in JSON) would fail later, writing the file
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_SCALARS = {
+    "string": (_text, "text"),
+    "integer": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+    "long": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+    "float": (_finite, "a finite number"),
+    "double": (_finite, "a finite number"),
+    "boolean": (lambda v: isinstance(v, bool), "true or false"),
+    "timestamp": (lambda v: isinstance(v, datetime), "a timestamp"),
+    "blob": (lambda v: isinstance(v, bytes), "binary data"),
+}
+
+
+def _wrong_type(value, shape, where: str) -> str | None:
+    """The first value of a parsed response whose type is not its shape's (None when all are right)."""
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return f"has {where} that is not an object"
+        for name, member in shape.members.items():
+            if name in value and (bad := _wrong_type(value[name], member, f"{where}.{name}" if where else name)):
+                return bad
+    elif kind == "list":
+        if not isinstance(value, list):
+            return f"has {where} that is not a list"
+        check = _SCALARS.get(shape.member.type_name)
+        if check and all(map(check[0], value)):  # the long lists (CloudWatch values): one pass
+            return None
+        for i, item in enumerate(value):
+            if bad := _wrong_type(item, shape.member, f"{where}[{i}]"):
+                return bad
+    elif kind == "map":
+        if not isinstance(value, dict):
+            return f"has {where} that is not an object"
+        for k, v in value.items():
+            if not _text(k):
+                return f"has a key of {where} that is not text"
+            if bad := _wrong_type(v, shape.value, f"{where}[{k!r}]"):
+                return bad
+    elif kind in _SCALARS and not _SCALARS[kind][0](value):
+        return f"has {where} that is not {_SCALARS[kind][1]}"
+    return None
+
+
+def _lacks(value, path: str, where: str = "") -> str | None:
+    """The first thing `path` (see RESPONSE_NEEDS) needs that `value` does not have, with its indexes."""
+    head, _, rest = path.partition(".")
+    each = head.endswith("[]")
+    name = head.removesuffix("[]")
+    optional = name.endswith("?")
+    name = name.removesuffix("?")
+    here = f"{where}.{name}" if where else name
+    child = value.get(name) if isinstance(value, dict) else None
+    if child is None or child == "":
+        return None if optional else here
+    if not rest:
+        return None
+    if each:
+        for i, item in enumerate(child):
+            if missing := _lacks(item, rest, f"{here}[{i}]"):
+                return missing
+        return None
+    return _lacks(child, rest, here)
+
+
+def response_problem(model, parsed: dict) -> str | None:
+    """What is wrong with a parsed 2xx response of operation `model`, or None."""
+    if _BAD in parsed:
+        return parsed[_BAD]
+    for path in RESPONSE_NEEDS.get((model.service_model.service_name, model.name), ()):
+        if missing := _lacks(parsed, path):
+            return f"has no {missing}"
+    return None
+
+
+def _status(http_response) -> int:
+    return getattr(http_response, "status_code", 200) or 200
+
+
+def _retry_bad_response(response=None, attempts: int = 1, operation=None, **_):
+    """botocore's needs-retry hook: a delay asks again."""
+    if response is None or operation is None or _status(response[0]) >= 300 or attempts >= BAD_RESPONSE_TRIES:
+        return None
+    return BAD_RESPONSE_DELAY_S * 2 ** (attempts - 1) if response_problem(operation, response[1]) else None
+
+
+def _raise_bad_response(http_response=None, parsed=None, model=None, **_):
+    """botocore's after-call hook: still bad after the retries."""
+    if model is None or parsed is None or _status(http_response) >= 300:
+        return
+    problem = response_problem(model, parsed)
+    if problem:
+        tries = parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0) + 1
+        raise BadResponse(
+            service=model.service_model.service_name, operation=model.name, problem=f"{problem} ({tries} tries)"
+        )
+
+
+def check_new_token(token: str, seen: set, service: str, operation: str) -> None:
+    """A page token given before would page forever (and CloudWatch bills every page)."""
+    if token in seen:
+        raise UsageError(
+            f"{service} {operation}: the response repeats the page token of an earlier page; "
+            "check AWS_ENDPOINT_URL and any proxy on the way, or try again later"
+        )
+    seen.add(token)
 
 
 def has_credentials(profile: str | None = None) -> bool:
@@ -173,7 +403,15 @@ def translate(error: Exception, service: str, operation: str) -> UsageError:
         if code in THROTTLE_CODES:
             return UsageError(f"AWS kept throttling {service} {operation} after 8 tries; try again in a minute")
         message = error.response.get("Error", {}).get("Message", "") or str(error)
-        return UsageError(f"{service} {operation} failed: {code}: {message}")
+        return UsageError(f"{service} {operation} failed: {code}: {one_line(message)}")
+    if isinstance(error, BadResponse):
+        return UsageError(f"{error}; check AWS_ENDPOINT_URL and any proxy on the way, or try again later")
     if isinstance(error, bexc.BotoCoreError):
-        return UsageError(f"{service} {operation} failed: {error}")
-    return UsageError(f"{service} {operation} failed: {type(error).__name__}: {error}")
+        return UsageError(f"{service} {operation} failed: {one_line(str(error))}")
+    return UsageError(f"{service} {operation} failed: {type(error).__name__}: {one_line(str(error))}")
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """Text from AWS or a proxy, safe on one line of a terminal: control characters shown as escapes."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -4,9 +4,11 @@
            [--profile P] [--region R] -o FILE
 
 Reads only; never writes to the account. Prints what the import costs (GetMetricData) before and after,
-and a short report: what was imported, what is missing and why, partial data. Exits 2 with one sentence on
-stderr for: no credentials, access denied, no matching resources, an endpoint that does not answer.
-The output file is written whole or not at all (temp file + rename).
+and a short report: what was imported, what is missing and why, partial data. What is missing (access denied,
+CloudWatch errors on some metrics, configurations assumed) is also in the file's header and on stderr, one
+`warning:` line each. Exits 2 with one sentence on stderr for: no credentials, access denied, no matching
+resources, an endpoint that does not answer, a response that is not the operation's (after retries), an
+output folder that cannot be written. The output file is written whole or not at all (temp file + rename).
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from usage.aws import UsageError
+from commands.args import Parser
+from usage.aws import UsageError, one_line
 from usage.discovery import Selector
 from usage.metrics import FetchStats
 from usage.observed import ObservedUsage
-from usage.to_scenario import DEFAULT_SESSION_MINUTES, scenario_yaml
+from usage.to_scenario import DEFAULT_SESSION_MINUTES, gap_lines, scenario_yaml
+
+MAX_DAYS = 455  # hourly CloudWatch datapoints are kept 455 days
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cli.py import", description="Import usage from AWS into a scenario file.")
+    p = Parser(prog="cli.py import", description="Import usage from AWS into a scenario file.")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--tag", metavar="K=V", help="resources with this tag")
     which.add_argument("--stack", metavar="NAME", help="resources of this CloudFormation/SAM stack")
@@ -60,8 +65,8 @@ def main(argv: list[str]) -> int:
         p.error("--cold-start-rate must be between 0 and 1")
     if args.init_ms is not None and not 0 <= args.init_ms <= 10_000:
         p.error("--init-ms must be between 0 and 10000 (Lambda's INIT phase lasts at most 10 s)")
-    if args.days <= 0:
-        p.error("--days must be a positive number of days")
+    if not 0 < args.days <= MAX_DAYS:
+        p.error(f"--days must be from 1 to {MAX_DAYS} (CloudWatch keeps hourly datapoints for 455 days)")
     try:
         return _run(args)
     except UsageError as e:
@@ -87,8 +92,7 @@ def _selector(args) -> Selector:
 
 def _run(args) -> int:
     out = Path(args.output)
-    if not out.parent.is_dir():
-        raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
+    check_writable(out)  # before the import, which costs money
     extra = {"cold_start_rate": args.cold_start_rate, "init_ms": args.init_ms}
     if args.demo:
         from usage import demo
@@ -117,6 +121,8 @@ def _run(args) -> int:
         )
         text = scenario_yaml(obs, users=users, session_minutes=args.session_minutes, **extra)
     print(report(obs, users))
+    for gap in gap_lines(obs):  # as in the file's header
+        print(f"warning: {gap}", file=sys.stderr)
     write_atomic(out, text)
     print(f"Wrote {out} (scenario format 1).")
     return 0
@@ -158,7 +164,22 @@ def report(obs: ObservedUsage, users: int | None) -> str:
     for m in obs.missing:
         lines.append(f"Missing: {m.what}: {m.reason}" + (f"; needs {m.permission}" if m.permission else ""))
     lines += [f"Note: {n}" for n in obs.notes]
-    return "\n".join(lines)
+    return "\n".join(one_line(line, limit=10_000) for line in lines)
+
+
+def check_writable(path: Path) -> None:
+    """That `path` can be written, by creating and removing a temp file beside it (permission bits do not
+    tell: root, read-only mounts, ACLs)."""
+    if not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
+    os.close(fd)
+    os.unlink(tmp)
 
 
 def write_atomic(path: Path, text: str) -> None:

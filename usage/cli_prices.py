@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from commands.args import Parser
 from pricing.book import PriceError, books_dir, load, newest_path
 from pricing.diff import diff_books, diff_text, scenario_changes, summary, to_json
 from pricing.pricelist import (
@@ -44,7 +45,7 @@ REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cli.py prices", description="Refresh the price book, or compare two.")
+    p = Parser(prog="cli.py prices", description="Refresh the price book, or compare two.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     r = sub.add_parser("refresh", help="a new price book from the AWS Price List (API or offer files)")

@@ -25,18 +25,22 @@ import os
 import sys
 from pathlib import Path
 
+from commands.args import Parser
 from models.history import History, HistoryError
 from models.report import quantity, table, usd
 from models.review import Review, ReviewError
 from models.yamlio import ScenarioError, read_text
 from pricing.book import PriceError
-from usage.aws import UsageError
+from usage.aws import UsageError, one_line
 
 COMMANDS = ("list", "show", "compare", "export", "report", "delete")
+# Review notes saying part of the month could not be read (the metered column is partial or empty): they are
+# in the review, and repeated on stderr as `warning:` lines, as the import does for its gaps.
+GAP_NOTES = ("CloudWatch import failed", "CloudWatch: ", "Not imported:")
 
 
 def _run_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="cli.py review",
         description="Monthly cost review: model vs metered vs billed.",
         epilog=f"Saved reviews: cli.py review {{{','.join(COMMANDS)}}} --help",
@@ -71,7 +75,7 @@ def _run_parser() -> argparse.ArgumentParser:
 
 
 def _history_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="cli.py review", description="Saved monthly reviews.")
+    p = Parser(prog="cli.py review", description="Saved monthly reviews.")
     sub = p.add_subparsers(dest="command", required=True)
     for name, text in (("list", "saved reviews"), ("compare", "unit costs month over month")):
         s = sub.add_parser(name, help=text)
@@ -162,6 +166,9 @@ def _review(args) -> int:
         for m in run.messages:
             if m not in run.review.notes:
                 print(m)
+    for n in run.review.notes:
+        if n.startswith(GAP_NOTES):
+            print(f"warning: {one_line(n)}", file=sys.stderr)
     return 0
 
 

@@ -17,6 +17,7 @@ region than the scenario's makes the line "outside the model". The named per-uni
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 
@@ -161,18 +162,44 @@ def requests_for(month: str, tag: str | None) -> dict[str, dict]:
 
 def _pages(ce, request: dict) -> list[dict]:
     pages: list[dict] = []
-    token = None
+    token, tokens = None, set()
     while len(pages) < MAX_PAGES:
         kwargs = dict(request, **({"NextPageToken": token} if token else {}))
         try:
             page = ce.get_cost_and_usage(**kwargs)
         except (bexc.ClientError, bexc.BotoCoreError) as e:
             raise _translate(e) from None
+        _check_page(page, request["Metrics"])
         pages.append({k: v for k, v in page.items() if k != "ResponseMetadata"})
         token = page.get("NextPageToken")
         if not token:
             return pages
+        aws.check_new_token(token, tokens, "ce", "GetCostAndUsage")
     raise UsageError(f"Cost Explorer returned more than {MAX_PAGES} pages; narrow the review with --tag")
+
+
+def _check_page(page: dict, metrics: list[str]) -> None:
+    """What `parse` reads, checked before the page is kept (and cached): botocore has checked the types, and
+    aws.RESPONSE_NEEDS that ResultsByTime and each period's start are there."""
+    problem = None
+    for result in page["ResultsByTime"]:
+        for g in result.get("Groups", []):
+            if not g.get("Keys"):
+                problem = "has a group without Keys"
+            for m in metrics:
+                try:
+                    amount = float(g.get("Metrics", {}).get(m, {})["Amount"])
+                except (KeyError, ValueError):
+                    amount = math.nan
+                if not math.isfinite(amount):
+                    problem = f"has a group ({', '.join(g.get('Keys', []))}) without a numeric {m}"
+            if problem:
+                break
+    if problem:
+        raise UsageError(
+            f"ce GetCostAndUsage: the response {aws.one_line(problem)}; check AWS_ENDPOINT_URL and any proxy on the "
+            "way, or try again later"
+        )
 
 
 def _translate(e: Exception) -> UsageError:
@@ -195,9 +222,15 @@ def account_id(session) -> str:
     """The account the credentials belong to (sts:GetCallerIdentity needs no permission), with one quick try,
     so a dead endpoint or bad credentials fail in a second rather than after the retries."""
     try:
-        return aws.client(session, "sts", probe=True).get_caller_identity()["Account"]
+        account = aws.client(session, "sts", probe=True).get_caller_identity()["Account"]
     except (bexc.ClientError, bexc.BotoCoreError) as e:
         raise aws.translate(e, "sts", "GetCallerIdentity") from None
+    if not re.fullmatch(r"\d{12}", account):  # the key of the cache: a wrong one would mix accounts
+        raise UsageError(
+            f"sts GetCallerIdentity: the response has the account {aws.one_line(account)!r}, not 12 digits; "
+            "check AWS_ENDPOINT_URL and any proxy on the way, or try again later"
+        )
+    return account
 
 
 def cache_key(account: str, month: str, tag: str | None) -> str:

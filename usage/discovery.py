@@ -125,17 +125,19 @@ class _Reader:
     def pages(
         self, service: str, operation: str, what: str, items: str, token_in: str, token_out: str, **kwargs
     ) -> list[dict] | None:
-        """All items of a paginated list call, following its token; None when access is denied."""
+        """All items of a paginated list call, following its token; None when access is denied.
+        `items` is always in a page (aws.RESPONSE_NEEDS checks it)."""
         out: list[dict] = []
-        token = None
+        token, seen = None, set()
         while True:
             page = self.call(service, operation, what, **kwargs, **({token_in: token} if token else {}))
             if page is None:
                 return None
-            out.extend(page.get(items, []))
+            out.extend(page[items])
             token = page.get(token_out)
             if not token:
                 return out
+            aws.check_new_token(token, seen, service, operation)
 
 
 def _snake(operation: str) -> str:
@@ -238,6 +240,11 @@ def _stack_resources(reader: _Reader, stack: str, fns: set, tables: set, api_ids
         if depth == 0 and "does not exist" in e.message:
             raise UsageError(f"CloudFormation stack {stack!r} not found in this region") from None
         raise
+    if items == []:  # a stack always has a resource: an empty listing is a bad response, not an empty app
+        raise UsageError(
+            f"cloudformation ListStackResources: the response lists no resources for stack {stack!r}; check "
+            "AWS_ENDPOINT_URL and any proxy on the way, or try again later"
+        )
     for r in items or []:
         kind, physical = r.get("ResourceType", ""), r.get("PhysicalResourceId", "")
         if not physical:
@@ -278,15 +285,16 @@ def _provisioned_concurrency(reader: _Reader, inv: Inventory) -> None:
     for fn in inv.functions.values():
         try:
             configs = []
-            marker = None
+            marker, seen = None, set()
             while True:
                 page = client.list_provisioned_concurrency_configs(
                     FunctionName=fn.name, **({"Marker": marker} if marker else {})
                 )
-                configs.extend(page.get("ProvisionedConcurrencyConfigs", []))
+                configs.extend(page["ProvisionedConcurrencyConfigs"])
                 marker = page.get("NextMarker")
                 if not marker:
                     break
+                aws.check_new_token(marker, seen, "lambda", "ListProvisionedConcurrencyConfigs")
         except (bexc.ClientError, bexc.BotoCoreError) as e:
             if aws.is_access_denied(e):
                 inv.missing.append(

@@ -175,7 +175,7 @@ def fetch(cw, queries: list[Query], win: Window) -> tuple[dict[tuple, np.ndarray
         batch = queries[first : first + stats.batch_size]
         by_id = {f"q{first + i}": q for i, q in enumerate(batch)}
         requests = [q.request(qid, win.period_s) for qid, q in by_id.items()]
-        token = None
+        token, tokens, answered = None, set(), set()
         while True:
             kwargs = {
                 "MetricDataQueries": requests,
@@ -191,18 +191,45 @@ def fetch(cw, queries: list[Query], win: Window) -> tuple[dict[tuple, np.ndarray
                 raise aws.translate(e, "cloudwatch", "GetMetricData") from None
             stats.calls += 1
             stats.metrics_requested += len(requests)  # billed per metric in every call, pages included
-            for result in page.get("MetricDataResults", []):
-                _store(series[by_id[result["Id"]].key], result, win)
+            for result in page["MetricDataResults"]:  # aws.RESPONSE_NEEDS: the key and each result's Id
+                q = by_id.get(result["Id"])
+                if q is None or len(result.get("Timestamps", [])) != len(result.get("Values", [])):
+                    what = (
+                        "a result for a query it was not asked"
+                        if q is None
+                        else "timestamps and values that differ in number"
+                    )
+                    raise _bad(f"has {what}")
+                answered.add(result["Id"])
+                _store(series[q.key], result, win)
                 if result.get("StatusCode", "Complete") not in ("Complete", "PartialData"):
-                    stats.problems.append(f"{by_id[result['Id']].key}: {result['StatusCode']}")
+                    stats.problems.append(f"{_describe(q.key)}: {result['StatusCode']}")
             token = page.get("NextToken")
             if not token:
                 break
+            aws.check_new_token(token, tokens, "cloudwatch", "GetMetricData")
+        # CloudWatch answers every query, with empty lists when there is no data: an answer for none is a
+        # bad response (not a batch of quiet resources), an answer for some leaves the others unknown.
+        if not answered:
+            raise _bad(f"has no results for any of the {len(by_id)} metrics asked")
+        stats.problems += [f"{_describe(q.key)}: no result" for qid, q in by_id.items() if qid not in answered]
     return series, stats
 
 
+def _bad(problem: str) -> UsageError:
+    return UsageError(
+        f"cloudwatch GetMetricData: the response {problem}; check AWS_ENDPOINT_URL and any proxy on the way, "
+        "or try again later"
+    )
+
+
+def _describe(key: tuple) -> str:
+    kind, name, metric = key
+    return f"{kind} {'/'.join(name) if isinstance(name, tuple) else name} {metric}"
+
+
 def _store(values: np.ndarray, result: dict, win: Window) -> None:
-    for ts, v in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
+    for ts, v in zip(result.get("Timestamps", []), result.get("Values", []), strict=True):
         i = int((ts.astimezone(UTC) - win.start).total_seconds() // win.period_s)
         if 0 <= i < len(values):
             values[i] = v

@@ -22,6 +22,7 @@ from collections import defaultdict
 
 import yaml
 
+from usage.aws import one_line
 from usage.observed import ObservedUsage
 
 DEFAULT_SESSION_MINUTES = 5.0  # a typical chat visit; API Gateway closes idle connections at 10 minutes
@@ -227,11 +228,17 @@ def header(obs: ObservedUsage, users: int | None, session_minutes: float) -> lis
         lines.append(f"NO DATA: {kind} {name}: no datapoints {where}; it carries no usage here.")
     for kind, name, cov in obs.partial():
         lines.append(f"PARTIAL: {kind} {name}: {cov.describe()}.")
+    return lines + gap_lines(obs)
+
+
+def gap_lines(obs: ObservedUsage) -> list[str]:
+    """What the file lacks or assumes, one line each: what could not be read, configurations assumed,
+    CloudWatch errors on some metrics. The import also prints them on stderr."""
+    lines = []
     for m in obs.missing:
         need = f" (needs {m.permission})" if m.permission else ""
         lines.append(f"MISSING: {m.what}: {m.reason}{need}.")
-    lines += [f"NOTE: {n}." for n in obs.notes]
-    return lines
+    return [one_line(line, limit=10_000) for line in lines + [f"NOTE: {n}" for n in obs.notes]]
 
 
 def scenario_yaml(
@@ -241,4 +248,4 @@ def scenario_yaml(
     data = scenario_dict(obs, users=users, session_minutes=session_minutes, **kwargs)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: 10x faster on big accounts
     body = yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False, width=110, allow_unicode=True)
-    return "".join(f"# {line}\n" for line in header(obs, users, session_minutes)) + body
+    return "".join(f"# {one_line(line, limit=10_000)}\n" for line in header(obs, users, session_minutes)) + body

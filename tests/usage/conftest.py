@@ -77,3 +77,47 @@ def chat_app(aws_env, window_start):
         _reset(aws_env)
         _seeded["app"] = seed_chat_app(window_start)
     return _seeded["app"]
+
+
+STACK = "chat-stack"
+
+
+@pytest.fixture
+def stack_app(aws_env):
+    """A moto account holding only CloudFormation stack `chat-stack` (table stack-table, function stack-fn, no
+    metrics), built once and shared like `chat_app` (each replaces the other)."""
+    import json
+
+    import boto3
+    from usage_seed import role_arn
+
+    if "stack" not in _seeded:
+        _reset(aws_env)
+        template = {
+            "Resources": {
+                "Table": {
+                    "Type": "AWS::DynamoDB::Table",
+                    "Properties": {
+                        "TableName": "stack-table",
+                        "BillingMode": "PAY_PER_REQUEST",
+                        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                    },
+                },
+                "Fn": {
+                    "Type": "AWS::Lambda::Function",
+                    "Properties": {
+                        "FunctionName": "stack-fn",
+                        "Runtime": "python3.12",
+                        "Role": role_arn(),
+                        "Handler": "index.handler",
+                        "Code": {"ZipFile": "def handler(e, c): pass"},
+                    },
+                },
+            }
+        }
+        boto3.client("cloudformation", region_name="us-east-1").create_stack(
+            StackName=STACK, TemplateBody=json.dumps(template)
+        )
+        _seeded["stack"] = True
+    return STACK

@@ -113,7 +113,7 @@ def test_only_datapoints_from_the_creation_hour_on_are_counted(moto_env):
     assert not [n for n in obs.notes if "fresh" in n]
 
     text = scenario_yaml(obs)
-    assert f"# NOTE: {table_note}.\n" in text and f"# NOTE: {api_note}.\n" in text
+    assert f"# NOTE: {table_note}\n" in text and f"# NOTE: {api_note}\n" in text
     assert "# NO DATA: table ledger: no datapoints since its creation; it carries no usage here.\n" in text
     got = feature_totals(yaml.safe_load(text))
     assert got["rru"]["orders"] == pytest.approx(3650) and got["wru"]["orders"] == pytest.approx(2920)

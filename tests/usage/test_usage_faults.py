@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from faults import Injector, error
+import yaml
+from faults import Injector, Mangle, Raw, error
 from usage_env import ROOT
 
 from usage import aws, cli_import
@@ -120,3 +122,86 @@ def test_iam_policy_is_valid_json_with_read_only_actions():
     actions = [a for s in policy["Statement"] for a in s["Action"]]
     assert all(s["Effect"] == "Allow" for s in policy["Statement"])
     assert all(a.split(":")[1].startswith(("List", "Describe", "Get", "GET")) for a in actions)
+
+
+def _import(monkeypatch, capsys, args: list[str], plan: dict | None = None) -> tuple[int, str, str]:
+    """`cli.py import ARGS` in-process, faults injected into its session."""
+    real = aws.make_session
+
+    def session(profile=None, region=None):
+        s = real(profile, region)
+        if plan:
+            Injector(s, plan)
+        return s
+
+    with monkeypatch.context() as m:
+        m.setattr(aws, "make_session", session)
+        code = cli_import.main(args)
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_an_unwritable_output_folder_exits_2_before_any_aws_call(monkeypatch, capsys, tmp_path):
+    # /sys refuses new files even to root; nothing listens on port 9, so an AWS call would fail differently
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    code, _, err = _import(monkeypatch, capsys, ["-o", "/sys/unitcost-import.yaml"])
+    assert (code, err) == (2, "error: cannot write /sys/unitcost-import.yaml: Permission denied\n")
+    code, _, err = _import(monkeypatch, capsys, ["-o", str(tmp_path)])
+    assert (code, err) == (2, f"error: cannot write {tmp_path}: it is a folder\n")
+    with pytest.raises(UsageError, match=r"^cannot write /sys/x.yaml: Permission denied$"):
+        cli_import.write_atomic(Path("/sys/x.yaml"), "name: x\n")  # the folder went read-only meanwhile
+
+
+def test_metrics_cloudwatch_did_not_answer_are_named_in_the_header_and_on_stderr(
+    chat_app, aws_env, monkeypatch, capsys, tmp_path
+):
+    def drop_some(body: bytes, protocol: str, token) -> bytes:
+        page = json.loads(body)
+        results = page["MetricDataResults"]
+        page["MetricDataResults"] = [r for r in results if r["Id"] != "q0"]  # the first query: no answer
+        page["MetricDataResults"][0]["StatusCode"] = "InternalError"
+        return json.dumps(page).encode()
+
+    out = tmp_path / "x.yaml"
+    plan = {("cloudwatch", "GetMetricData"): [Mangle(drop_some)]}
+    code, _, err = _import(monkeypatch, capsys, ["--tag", "app=chat", "--days", "2", "-o", str(out)], plan)
+    assert code == 0, err
+    header = [ln for ln in out.read_text().splitlines() if ln.startswith("# NOTE: CloudWatch")]
+    assert header == [
+        "# NOTE: CloudWatch: function chat-send Duration: InternalError",  # queries in build_queries order
+        "# NOTE: CloudWatch: function chat-send Invocations: no result",
+    ]
+    assert [ln for ln in err.splitlines() if "CloudWatch" in ln] == [f"warning: {ln[2:]}" for ln in header]
+
+
+def test_an_error_message_on_several_lines_is_shown_on_one(chat_app, aws_env, monkeypatch, capsys, tmp_path):
+    body = json.dumps({"__type": "ValidationException", "message": "bad\nrequest\x1b[31m"}).encode()
+    plan = {("dynamodb", "DescribeTable"): [Raw(400, body, "application/x-amz-json-1.0")]}
+    code, _, err = _import(monkeypatch, capsys, ["--tag", "app=chat", "-o", str(tmp_path / "x.yaml")], plan)
+    assert code == 2
+    assert err == r"error: dynamodb DescribeTable failed: ValidationException: bad\nrequest\x1b[31m" + "\n"
+
+
+def test_names_with_line_breaks_keep_the_header_a_comment(chat_app, aws_env, monkeypatch, capsys, tmp_path):
+    """A name AWS would refuse, from an emulator or a proxy, in a MISSING line: it stays one comment line
+    (and one stderr line), with the breaks shown as escapes; the body of the file is YAML's to quote."""
+
+    def rename(body: bytes, protocol: str, token) -> bytes:
+        page = json.loads(body)
+        for api in page["items"]:
+            api["name"] = "chat\nfunctions: {}\r\x85ws"
+        return json.dumps(page).encode()
+
+    out = tmp_path / "x.yaml"
+    plan = {("apigatewayv2", "GetApis"): [Mangle(rename)], ("apigatewayv2", "GetRoutes"): [error(403, "Forbidden")]}
+    code, _, err = _import(monkeypatch, capsys, ["--tag", "app=chat", "--days", "2", "-o", str(out)], plan)
+    assert code == 0, err
+    text = out.read_text()
+    head = text[: text.index("\nname: ")].splitlines()
+    assert all(ln.startswith("# ") for ln in head)
+    line = r"MISSING: routes and stages of WebSocket API chat\nfunctions: {}\r\x85ws: access denied"
+    line += " (needs apigateway:GET)."
+    assert f"# {line}" in head and f"warning: {line}" in err.splitlines()
+    sc = yaml.safe_load(text)
+    assert set(sc["functions"]) == {"chat-send", "chat-connect", "chat-idle"}
+    assert set(sc["websockets"]) == {"chat\nfunctions: {}\r\x85ws"}

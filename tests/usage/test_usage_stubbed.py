@@ -183,6 +183,7 @@ def test_get_metric_data_follows_next_token_and_counts_what_it_requests(stubbed)
         "MetricDataResults": [
             {"Id": "q0", "Timestamps": hours[12:], "Values": [2.0] * 12, "StatusCode": "Complete"},
             {"Id": "q1", "Timestamps": hours[3:4], "Values": [77.0], "StatusCode": "Complete"},
+            {"Id": "q2", "Timestamps": [], "Values": [], "StatusCode": "Complete"},
             {"Id": "q4", "Timestamps": [], "Values": [], "StatusCode": "Forbidden"},
         ]
     }
@@ -196,7 +197,7 @@ def test_get_metric_data_follows_next_token_and_counts_what_it_requests(stubbed)
     assert dur[3] == 77 and np.isnan(dur).sum() == 23
     assert (stats.calls, stats.metrics_requested) == (2, 2 * len(queries))  # pages are billed again
     assert stats.cost_usd == pytest.approx(2 * len(queries) * 0.01 / 1000)
-    assert stats.problems == ["('function', 'f', 'Errors'): Forbidden"]
+    assert stats.problems == ["function f Errors: Forbidden", "function f Throttles: no result"]
 
 
 class RecordingCloudWatch:
