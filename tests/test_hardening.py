@@ -93,7 +93,7 @@ def test_the_app_refuses_a_large_text_before_parsing():
 
 
 def test_a_file_of_many_values_under_the_size_limit_stops_at_the_value_limit(tmp_path):
-    """A file just under 1 MB of values parses only until the 100,000th: seconds and tens of MB, not the
+    """A file just under 1 MB of values parses only until the 100,000th: seconds and some hundred MB, not the
     minutes and gigabytes the whole parse took."""
     path = tmp_path / "many.yaml"
     path.write_text("name: x\nregion: us-east-1\nbaseline: [" + ",".join(["1"] * 480_000) + "]\n")
@@ -111,7 +111,7 @@ def test_a_file_of_many_values_under_the_size_limit_stops_at_the_value_limit(tmp
     message, peak_kb = p.stderr.strip().splitlines()
     peak_mb = int(peak_kb) / 1024
     assert p.returncode == 2 and "more than 100,000 values" in message and ", line 3" in message, p.stderr
-    assert seconds < 15 and peak_mb < 250, (seconds, peak_mb)
+    assert seconds < 15 and peak_mb < 512, (seconds, peak_mb)  # the whole parse grew to 4.9 GB
 
 
 @pytest.mark.parametrize("special", ["/dev/zero", "fifo", "folder"])
