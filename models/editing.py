@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from errors import UnitcostError
 from models.engine import estimate
 from models.scenario import Scenario, ScenarioError, loads, price_error, to_dict
 from pricing.book import PriceBook, PriceError, book_paths, books_dir
@@ -120,7 +121,7 @@ def with_footprint(s: Scenario, feature: str, data: dict, book: PriceBook) -> Sc
 # ---------------------------------------------------------------- scenarios folder
 
 
-class FolderError(Exception):
+class FolderError(UnitcostError):
     """A scenarios-folder problem, in one sentence for a person."""
 
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from errors import UnitcostError
+
 ENV = "UNITCOST_HISTORY"
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -79,12 +81,8 @@ LINE_COLUMNS = [
 MAX_ID = 2**63 - 1  # SQLite's largest rowid
 
 
-class HistoryError(Exception):
+class HistoryError(UnitcostError):
     """The history database cannot be used: one sentence naming the file."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass

@@ -39,6 +39,7 @@ from datetime import date
 
 import numpy as np
 
+from errors import UnitcostError
 from models.engine import compile_scenario, estimate
 from models.scenario import Scenario
 from pricing import METER_MODULES
@@ -118,12 +119,8 @@ NO_PRICE = "no list price in the price book"
 RECORD_CAUSES = {"Credit": CREDITS, "Refund": "refund", "Tax": "tax (not in the model)"}
 
 
-class ReviewError(Exception):
+class ReviewError(UnitcostError):
     """Bad review input (a month, a user count): one sentence for a person."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 # ---------------------------------------------------------------- months

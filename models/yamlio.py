@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from errors import UnitcostError
+
 Path = tuple  # ("functions", "chat", "memory_mb")
 
 # A scenario is a few kilobytes (the examples are under 4 KB; an import of hundreds of functions, some
@@ -16,13 +18,8 @@ Path = tuple  # ("functions", "chat", "memory_mb")
 MAX_FILE_BYTES = 1024 * 1024
 
 
-class ScenarioError(Exception):
+class ScenarioError(UnitcostError):
     """Bad scenario input: one message naming the file, the line where known, and the field."""
-
-    def __init__(self, message: str, *, source: str = "", line: int | None = None, field: str = ""):
-        # One line always: YAML's and the OS's messages can span several.
-        self.message, self.source, self.line, self.field = " ".join(str(message).split()), source, line, field
-        super().__init__(str(self))
 
     def __str__(self) -> str:
         where = self.source or "scenario"

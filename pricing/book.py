@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from errors import UnitcostError
+
 BOOKS_DIR = Path(__file__).parent / "books"
 GLOBAL = "global"
 
 
-class PriceError(Exception):
+class PriceError(UnitcostError):
     """A price that is not in the book, or a book that cannot be read."""
 
 

@@ -23,6 +23,8 @@ from botocore.config import Config
 from botocore.parsers import ResponseParserError, ResponseParserFactory
 from botocore.utils import parse_timestamp
 
+from errors import UnitcostError
+
 # Adaptive mode backs off and slows the client down on throttling (ThrottlingException, 429, 503).
 RETRY_CONFIG = Config(
     retries={"mode": "adaptive", "max_attempts": 8},
@@ -101,12 +103,11 @@ THROTTLE_CODES = {
 }
 
 
-class UsageError(Exception):
+class UsageError(UnitcostError):
     """An import problem worth one clear sentence to a person (the CLI exits 2 with it)."""
 
     def __init__(self, message: str, permission: str | None = None):
         super().__init__(message)
-        self.message = message
         self.permission = permission  # the IAM action that was denied, when that is the problem
 
 
