@@ -1,55 +1,43 @@
 #!/usr/bin/env python3
-"""unitcost on the command line: estimate a scenario, sweep its users, show the price book.
+"""unitcost on the command line: the one argument tree and the one error handler.
 
-Exit codes: 0 success, 2 bad input (one message on stderr naming the file, line and field).
+The handlers are plain functions in commands/, imported only when their command runs, so that
+`cli.py estimate` starts as fast as the numbers it needs allow.
+
+Exit codes: 0 success, 2 bad input (one line on stderr naming the file, line and field, or the AWS call),
+1 a bug (one line; UNITCOST_DEBUG=1 shows the traceback), 130 interrupted.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
+import importlib
 import os
 import sys
-from pathlib import Path
 
-from commands.args import Parser
-from models.yamlio import ScenarioError
-from pricing.book import PriceError
+from commands.args import Parser, number
+from errors import UnitcostError
 
 BAD_INPUT = 2
+MAX_POINTS = 1_000_000  # a finer curve than any screen or spreadsheet needs; about 2 s and 300 MB
+MAX_DAYS = 455  # hourly CloudWatch datapoints are kept 455 days
+DEFAULT_SESSION_MINUTES = 5.0
+SAVED_REVIEWS = ("list", "show", "compare", "export", "report", "delete")
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    # Commands that talk to AWS have their parsers with the AWS code, in usage/.
-    if argv[:1] == ["import"]:
-        from usage.cli_import import main as import_main
-
-        return import_main(argv[1:])
-    if argv[:1] == ["review"]:
-        from usage.cli_review import main as review_main
-
-        return review_main(argv[1:])
-    if argv[:1] == ["prices"] and argv[1:2] in (["refresh"], ["diff"]):
-        from usage.cli_prices import main as prices_main
-
-        return prices_main(argv[1:])
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(sys.argv[1:] if argv is None else argv)
+    module, _, function = args.run.partition(":")
     try:
-        return args.run(args)
-    except (ScenarioError, PriceError) as e:
-        source = getattr(args, "file", "")
-        message = str(e)
-        if isinstance(e, ScenarioError) and not e.source and source:
-            e.source = source
-            message = str(e)
-        elif isinstance(e, PriceError) and source and not message.startswith(source):
-            message = str(_price_error(e, source))
-        print(f"error: {message}", file=sys.stderr)
+        return getattr(importlib.import_module(module), function)(args)
+    except UnitcostError as e:
+        print(f"error: {e}", file=sys.stderr)
         return BAD_INPUT
-    except BrokenPipeError:
+    except BrokenPipeError:  # `... | head`
+        sys.stdout = None  # nothing more to flush at exit
         return 0
+    except KeyboardInterrupt:
+        print("interrupted; nothing written", file=sys.stderr)
+        return 130
     except Exception as e:  # a bug: say so in one line; UNITCOST_DEBUG=1 shows the traceback
         if os.environ.get("UNITCOST_DEBUG"):
             raise
@@ -59,196 +47,162 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _parser() -> Parser:
+def parser() -> Parser:
     p = Parser(prog="cli.py", description="Cost and capacity estimates for serverless apps on AWS.")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
+    users = number(0, 1e12)
 
     e = sub.add_parser("estimate", help="the monthly bill of a scenario, per service, feature and tier")
     e.add_argument("file", help="scenario file (YAML, format 1)")
     e.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    e.set_defaults(run=_estimate)
+    e.set_defaults(run="commands.estimate:estimate")
 
     s = sub.add_parser("sweep", help="total and cost per user as users grow, every tier keeping its share")
     s.add_argument("file", help="scenario file (YAML, format 1)")
-    s.add_argument("--users-from", type=_non_negative, required=True, metavar="A")
-    s.add_argument("--users-to", type=_non_negative, required=True, metavar="B")
-    s.add_argument("--points", type=_points, required=True, metavar="N", help=f"1 to {MAX_POINTS:,}")
+    s.add_argument("--users-from", type=users, required=True, metavar="A")
+    s.add_argument("--users-to", type=users, required=True, metavar="B")
+    s.add_argument("--points", type=number(1, MAX_POINTS, whole=True), required=True, metavar="N")
     s.add_argument("--json", action="store_true", help="a JSON list of {users, total, cost_per_user}")
-    s.set_defaults(run=_sweep)
+    s.set_defaults(run="commands.estimate:sweep")
 
-    b = sub.add_parser(
-        "prices",
-        help="the price book: as-of date, sources and prices (also: prices refresh -h, prices diff -h)",
-    )
-    b.add_argument("--region", help="only this region (and the global free tier)")
-    b.add_argument("--json", action="store_true")
-    b.set_defaults(run=_prices)
-
-    sub.add_parser("import", help="write a scenario from the usage of an AWS account (see: cli.py import -h)")
-    sub.add_parser("review", help="a month's estimate vs metered vs billed, saved to history (cli.py review -h)")
+    _prices(sub)
+    _import(sub)
+    _review(sub)
     return p
 
 
-def _price_error(e: PriceError, path: str):
-    from models.scenario import price_error
+def _prices(sub) -> None:
+    b = sub.add_parser("prices", help="the price book: as-of date, sources and prices; refresh; diff")
+    b.add_argument("--region", help="only this region (and the global free tier)")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(run="commands.estimate:prices")
+    what = b.add_subparsers(metavar="ACTION")
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError:
-        text = ""
-    return price_error(e, text, path)
+    r = what.add_parser("refresh", help="a new price book from the AWS Price List (API or offer files)")
+    r.add_argument("--region", action="extend", nargs="+", metavar="R", help="regions to refresh (repeatable)")
+    r.add_argument(
+        "--all-regions",
+        action="store_true",
+        help="every region: the base book's plus those the Price List has for AWSLambda (with --from-file: "
+        "every region in the files)",
+    )
+    r.add_argument(
+        "--from-file",
+        action="extend",
+        nargs="+",
+        metavar="PATH",
+        help="a downloaded offer file (<offer>/current[/<region>]/index.json) or saved GetProducts response, "
+        "instead of the API",
+    )
+    r.add_argument("--out-dir", default=None, help="where to write the new book (default: pricing/books)")
+    r.add_argument("--base", metavar="BOOK", help="the book to start from (default: the newest in pricing/books)")
+    r.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="leave out (and report) components a --region lacks, instead of failing",
+    )
+    r.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    r.add_argument(
+        "--endpoint-region",
+        default="us-east-1",
+        help="Price List API endpoint: us-east-1 (default), eu-central-1 or ap-south-1 (not the regions priced)",
+    )
+    r.set_defaults(run="commands.prices:refresh")
 
-
-def _non_negative(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(x) or x < 0 or x > 1e12:
-        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1e12, got {text!r}")
-    return x
-
-
-# A million points is a curve finer than any screen or spreadsheet needs, and takes about 2 s and 300 MB.
-MAX_POINTS = 1_000_000
-
-
-def _points(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= n <= MAX_POINTS:
-        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_POINTS:,}, got {text!r}")
-    return n
-
-
-def _load(path: str):
-    from models.scenario import load
-    from pricing.book import default_book
-
-    book = default_book()
-    return load(path, regions=book.regions), book
-
-
-def _estimate(args) -> int:
-    from models.engine import estimate
-    from models.report import estimate_text
-
-    scenario, book = _load(args.file)
-    result = estimate(scenario, book)
-    if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=2, allow_nan=False)  # strict JSON for other tools
-        print()
-    else:
-        print(estimate_text(result))
-    return 0
+    d = what.add_parser("diff", help="what changed between two price books, and what it does to scenarios")
+    d.add_argument("old", help="a price book file, or a name in pricing/books (2026-11-27)")
+    d.add_argument("new", help="a price book file, or a name in pricing/books")
+    d.add_argument("--scenarios", nargs="+", default=[], metavar="PATH", help="scenario files, or folders of *.yaml")
+    d.add_argument("--all", action="store_true", help="list unchanged components too")
+    d.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    d.set_defaults(run="commands.prices:diff")
 
 
-def _sweep(args) -> int:
-    import numpy as np
-
-    from models.engine import sweep
-
-    scenario, book = _load(args.file)
-    users = np.linspace(args.users_from, args.users_to, args.points)
-    result = sweep(scenario, users, book)
-    _write_sweep(result, args.json, sys.stdout)
-    return 0
-
-
-def _write_sweep(result, as_json: bool, out) -> None:
-    """One row per point, formatted with printf-style templates: at 100,000 points, float repr and
-    json.dumps of a dict per row cost several times the sweep itself."""
-    import numpy as np
-
-    # 12 significant digits keep any user count below 1e12 exact and format twice as fast as 15+.
-    u = "d" if np.all(result.users == np.round(result.users)) else ".12g"
-    if as_json:
-        head, row, sep, tail = "[\n", f'{{"users": %{u}, "total": %.2f, "cost_per_user": %.10g}}', ",\n", "\n]\n"
-        nan, none = '"cost_per_user": nan', '"cost_per_user": null'  # no users: no cost per user
-    else:
-        head = f"{'users':>16}  {'total USD':>16}  {'cost per user USD':>18}\n"
-        row, sep, tail = f"%16{u}  %16.2f  %18.10g", "\n", "\n"
-        nan, none = " nan", "   -"
-    per_user = np.where(np.isfinite(result.cost_per_user), result.cost_per_user, np.nan)  # 1e-300 users: none
-    body = _join_formatted(row, sep, (result.users, result.total, per_user))
-    if np.isnan(per_user).any():
-        body = body.replace(nan, none)
-    out.write(head + body + tail)
-
-
-PARALLEL_ROWS = 20_000
-
-
-def _join_formatted(template: str, sep: str, columns: tuple) -> str:
-    """sep.join(template % row) over rows taken across numpy `columns`. Float formatting is most of a large
-    sweep's time, so from PARALLEL_ROWS rows on a forked child formats the second half meanwhile. Each
-    process makes its own Python numbers from the arrays: touching shared objects would copy their pages."""
-
-    def text(part: slice) -> str:
-        return sep.join(map(template.__mod__, zip(*(c[part].tolist() for c in columns))))
-
-    n = len(columns[0])
-    if n < PARALLEL_ROWS or not hasattr(os, "fork"):
-        return text(slice(None))
-    half = slice(n // 2, None)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: format, hand the text over, and leave without running any cleanup
-        try:
-            os.close(read_fd)
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(text(half).encode())
-        except BaseException:
-            os._exit(1)
-        os._exit(0)
-    os.close(write_fd)
-    first = text(slice(None, n // 2))
-    with os.fdopen(read_fd, "rb") as pipe:
-        second = pipe.read().decode()
-    if os.waitpid(pid, 0)[1] != 0:  # the child failed: do its half here
-        second = text(half)
-    return first + sep + second
+def _import(sub) -> None:
+    p = sub.add_parser("import", help="write a scenario from the usage of an AWS account (or the demo account)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--tag", metavar="K=V", help="resources with this tag")
+    which.add_argument("--stack", metavar="NAME", help="resources of this CloudFormation/SAM stack")
+    which.add_argument("--prefix", metavar="P", help="resources whose name starts with P")
+    which.add_argument("--demo", action="store_true", help="the built-in demo account (no AWS access)")
+    p.add_argument(
+        "--days", type=number(1, MAX_DAYS, whole=True, why="CloudWatch keeps hourly datapoints 455 days"), default=30
+    )
+    p.add_argument(
+        "--users",
+        type=number(0, 1e12, whole=True, low_open=True),
+        help="users behind the observed usage: puts it on a tier 'observed'",
+    )
+    # The same ranges as the scenario file, so what is written can always be estimated.
+    p.add_argument(
+        "--session-minutes",
+        type=number(0, 120, why="API Gateway closes connections at 2 hours"),
+        default=DEFAULT_SESSION_MINUTES,
+        help=f"average WebSocket connection length (default {DEFAULT_SESSION_MINUTES:g}); "
+        "connection minutes = ConnectCount x this",
+    )
+    p.add_argument(
+        "--cold-start-rate", type=number(0, 1), help="share of invocations with an INIT phase (not in metrics)"
+    )
+    p.add_argument(
+        "--init-ms", type=number(0, 10_000, why="Lambda's INIT phase lasts at most 10 s"), help="INIT of a cold start"
+    )
+    p.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    p.add_argument("--region", help="AWS region (default: from the profile or AWS_DEFAULT_REGION)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="scenario file to write")
+    p.set_defaults(run="commands.import_usage:run")
 
 
-def _prices(args) -> int:
-    from pricing.book import default_book
+def _review(sub) -> None:
+    p = sub.add_parser(
+        "review",
+        help="a month's estimate vs metered vs billed, saved to history; saved reviews",
+        description="Monthly cost review: model vs metered vs billed (needs --month), or a saved review's ACTION.",
+    )
+    p.add_argument("--month", metavar="YYYY-MM", help="the month to review")
+    p.add_argument("--scenario", metavar="FILE", help="the scenario (format 1) the month is compared with")
+    p.add_argument("--tag", metavar="K=V", help="only what carries this cost-allocation tag (bill and metrics)")
+    users = p.add_mutually_exclusive_group()
+    users.add_argument("--users", type=float, metavar="N", help="users in the month (default: the scenario's tiers)")
+    users.add_argument(
+        "--users-metric", metavar="NS:METRIC[:STAT]", help="the month's users from a CloudWatch metric (Maximum)"
+    )
+    p.add_argument(
+        "--users-dimension", action="append", default=[], metavar="K=V", help="a dimension of --users-metric"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--history", metavar="PATH", help="the history database (SQLite)")
+    p.add_argument("--demo", action="store_true", help="the built-in demo account (no AWS access, months 2026-01..10)")
+    p.add_argument("--refresh", action="store_true", help="ask Cost Explorer again instead of using the cache")
+    p.add_argument("--no-metrics", action="store_true", help="skip the CloudWatch import (no metered column)")
+    p.add_argument("--notes", default="", help="notes saved with the review")
+    p.add_argument("--no-save", action="store_true", help="do not save the review to history")
+    p.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    p.add_argument("--region", help="AWS region of the CloudWatch import (default: the scenario's)")
+    p.set_defaults(run="commands.review:review", command=None)
 
-    book = default_book()
-    rows = [r for r in book.rows() if args.region in (None, r["region"], "global")]
-    if args.region and args.region not in book.regions:
-        raise PriceError(
-            f"no prices for region {args.region!r} in the price book of {book.as_of} "
-            f"(regions: {', '.join(book.regions)})"
-        )
-    if args.json:
-        json.dump(
-            {
-                "as_of": book.as_of,
-                "currency": book.currency,
-                "path": os.path.relpath(book.path),
-                "read": book.read,
-                "sources": book.sources,
-                "prices": rows,
-            },
-            sys.stdout,
-            indent=2,
-        )
-        print()
-        return 0
-    print(f"Price book as of {book.as_of} ({book.currency}), {os.path.relpath(book.path)}")
-    print(book.read)
-    print(f"Regions: {', '.join(book.regions)}; free-tier allowances under 'global'.\n")
-    header = ("region", "service", "component", "unit", "begin", "end", "price", "source")
-    widths = [max(len(str(r[h])) for r in rows + [dict(zip(header, header))]) for h in header]
-    for r in [dict(zip(header, header))] + rows:
-        print("  ".join(str(r[h]).ljust(w) for h, w in zip(header, widths)).rstrip())
-    return 0
+    saved = p.add_subparsers(dest="command", metavar="ACTION")
+    for name, text in (("list", "saved reviews"), ("compare", "unit costs month over month")):
+        s = saved.add_parser(name, help=text)
+        s.add_argument("--json", action="store_true")
+        s.add_argument("--history", metavar="PATH")
+    for name, text in (("show", "one saved review"), ("delete", "delete a saved review")):
+        s = saved.add_parser(name, help=text)
+        s.add_argument("id", type=int)
+        s.add_argument("--history", metavar="PATH")
+        if name == "show":
+            s.add_argument("--json", action="store_true")
+    s = saved.add_parser("export", help="reconciliation rows as CSV or XLSX")
+    s.add_argument("ids", type=int, nargs="*", help="review ids (default: all)")
+    s.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.csv or FILE.xlsx")
+    s.add_argument("--history", metavar="PATH")
+    s = saved.add_parser("report", help="one-file HTML report of a saved review")
+    s.add_argument("id", type=int)
+    s.add_argument("-o", "--output", required=True, metavar="FILE")
+    s.add_argument("--history", metavar="PATH")
+    for s in saved.choices.values():
+        s.set_defaults(run="commands.review:saved")
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    sys.exit(main())

@@ -1,8 +1,10 @@
-"""One argparse behaviour for every command: a bad argument is one line on stderr and exit 2."""
+"""One argparse behaviour for every command: a bad argument is one line on stderr and exit 2, and numbers
+are checked for range where they are read."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 BAD_INPUT = 2
@@ -15,3 +17,26 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str):
         print(f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} -h)", file=sys.stderr)
         sys.exit(BAD_INPUT)
+
+
+def number(low: float, high: float, *, whole: bool = False, low_open: bool = False, why: str = ""):
+    """An argparse type: a finite number from `low` (excluded when low_open) to `high`, whole if asked."""
+    kind = "a whole number" if whole else "a number"
+    span = f"above {_shown(low)}" if low_open else f"from {_shown(low)}"
+    expected = f"must be {kind} {span} to {_shown(high)}" + (f" ({why})" if why else "")
+
+    def parse(text: str):
+        try:
+            x = int(text) if whole else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{expected}, got {text!r}") from None
+        if not (math.isfinite(x) and (x > low if low_open else x >= low) and x <= high):
+            raise argparse.ArgumentTypeError(f"{expected}, got {text!r}")
+        return x
+
+    return parse
+
+
+def _shown(x: float) -> str:
+    """1,000,000 and 120 as written, 1e12 for the huge."""
+    return f"{x:,.0f}" if x == int(x) and abs(x) < 1e7 else f"{x:g}".replace("e+", "e")

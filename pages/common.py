@@ -358,8 +358,8 @@ def _aws_import(prefix: str) -> None:
 
 
 def run_aws_import(kind: str, value: str, profile: str, region: str, days: int, users: int, minutes: float) -> None:
+    from commands.import_usage import report
     from usage.aws import UsageError
-    from usage.cli_import import report
     from usage.discovery import Selector
     from usage.importer import import_usage
     from usage.to_scenario import scenario_yaml

@@ -1,12 +1,10 @@
 """Prices: the price book in use (region, component, unit, tiers, price, as-of date, source), what changed
 between two books and what that does to the current scenario, and a refresh from the AWS Price List."""
 
-import contextlib
-import io
-
 import pandas as pd
 import streamlit as st
 
+from errors import UnitcostError
 from models import editing
 from models.engine import estimate
 from models.scenario import ScenarioError
@@ -108,14 +106,17 @@ if not has_credentials():
         "`cli.py prices refresh --region REGION`, or `--from-file` with downloaded offer files."
     )
 elif st.button(md(f"Refresh {s.region} prices"), key="prices_refresh"):
-    from usage.cli_prices import main as prices_main
+    from commands.prices import refresh_book
 
-    out, err = io.StringIO(), io.StringIO()
+    notes: list[str] = []
     with st.status(md(f"Reading the Price List for {s.region}..."), expanded=True) as status:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = prices_main(["refresh", "--region", s.region])
-        st.code((err.getvalue() + out.getvalue()).strip() or "(no output)")
-        if code == 0:
+        try:
+            done = refresh_book(region=[s.region], say=notes.append)
+        except UnitcostError as e:
+            done = None
+            notes.append(f"error: {e}")
+        st.code("\n".join(notes + (done.summary if done else [])) or "(no output)")
+        if done is not None:
             status.update(label="Refreshed: this session now uses the new book", state="complete")
             from pricing.book import default_book
 

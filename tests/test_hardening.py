@@ -240,10 +240,8 @@ def test_argument_errors_are_one_line(capsys):
 
 
 def _review(capsys, *args: str) -> tuple[int, str, str]:
-    from usage.cli_review import main
-
     try:
-        code = main(list(args))
+        code = cli.main(["review", *args])
     except SystemExit as e:
         code = e.code
     out, err = capsys.readouterr()
@@ -282,10 +280,8 @@ def test_writing_into_an_unwritable_folder_is_one_line(history, capsys, tmp_path
 def test_import_into_an_unwritable_folder_is_one_line(capsys, tmp_path, monkeypatch):
     import tempfile
 
-    from usage.cli_import import main
-
     monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: (_ for _ in ()).throw(PermissionError(13, "denied")))
-    code = main(["--demo", "-o", str(tmp_path / "s.yaml")])
+    code = cli.main(["import", "--demo", "-o", str(tmp_path / "s.yaml")])
     out, err = capsys.readouterr()
     assert code == 2 and err.strip() == f"error: cannot write {tmp_path / 's.yaml'}: denied"
 

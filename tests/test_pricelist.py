@@ -21,12 +21,13 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+import cli
+from commands import prices as cli_prices
 from models.engine import estimate
 from models.scenario import loads
 from pricing import pricelist as pl
 from pricing.book import BOOKS_DIR, PriceError, book_sort_key, load
 from pricing.diff import ADDED, CHANGED, REMOVED, UNCHANGED, diff_books, diff_text, scenario_changes, to_json
-from usage import cli_prices
 from usage import pricelist as api
 from usage.aws import UsageError
 
@@ -371,13 +372,13 @@ def test_cli_diff_table_and_json(capsys, tmp_path, base_doc):
     scenarios = tmp_path / "scenarios"
     scenarios.mkdir()
     (scenarios / "a7.yaml").write_text(EXAMPLES["A7 WebSocket chat"][0])
-    assert cli_prices.main(["diff", "2026-11-27", str(new_path), "--scenarios", str(scenarios)]) == 0
+    assert cli.main(["prices", "diff", "2026-11-27", str(new_path), "--scenarios", str(scenarios)]) == 0
     out = capsys.readouterr().out
     assert "connection_minutes" in out and "+100.00%" in out and "+5.40" in out
-    assert cli_prices.main(["diff", str(COMMITTED), str(new_path), "--scenarios", str(scenarios), "--json"]) == 0
+    assert cli.main(["prices", "diff", str(COMMITTED), str(new_path), "--scenarios", str(scenarios), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["scenarios"][0]["change"] == 5.40 and doc["summary"]["changed"] == 1
-    assert cli_prices.main(["diff", "2026-11-27", "no-such-book"]) == 2
+    assert cli.main(["prices", "diff", "2026-11-27", "no-such-book"]) == 2
     assert "no price book 'no-such-book'" in capsys.readouterr().err
 
 
@@ -487,7 +488,7 @@ def test_cli_refresh_from_the_api(monkeypatch, tmp_path, capsys):
         expect_products(stubber, offer, "us-east-1", [p for p in items[offer] if pl.region_of(p)], page_size=4)
     monkeypatch.setattr(api, "pricing_client", lambda *a: client)
     with stubber:
-        assert cli_prices.main(["refresh", "--region", "us-east-1", "--out-dir", str(tmp_path)]) == 0
+        assert cli.main(["prices", "refresh", "--region", "us-east-1", "--out-dir", str(tmp_path)]) == 0
         stubber.assert_no_pending_responses()
     out, err = capsys.readouterr()
     (path,) = tmp_path.glob("*.json")
@@ -519,7 +520,7 @@ def test_cli_refresh_all_regions_reports_what_a_region_lacks(monkeypatch, tmp_pa
     monkeypatch.setattr(api, "pricing_client", lambda *a: client)
     argv = ["refresh", "--all-regions", "--base", str(base_path), "--out-dir", str(tmp_path / "out")]
     with stubber:
-        assert cli_prices.main(argv) == 0
+        assert cli.main(["prices", *argv]) == 0
     out, err = capsys.readouterr()
     assert "left out of the new book: logs lambda_ingestion in eu-west-1" in err  # no CloudWatch in the fixture
     book = load(next((tmp_path / "out").glob("*.json")))
@@ -533,7 +534,7 @@ def test_cli_refresh_api_error_exits_2(monkeypatch, tmp_path, capsys):
     stubber.add_client_error("get_products", service_error_code="AccessDeniedException", http_status_code=400)
     monkeypatch.setattr(api, "pricing_client", lambda *a: client)
     with stubber:
-        assert cli_prices.main(["refresh", "--region", "us-east-1", "--out-dir", str(tmp_path)]) == 2
+        assert cli.main(["prices", "refresh", "--region", "us-east-1", "--out-dir", str(tmp_path)]) == 2
     assert "pricing:GetProducts" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
@@ -544,7 +545,7 @@ def test_cli_refresh_api_error_exits_2(monkeypatch, tmp_path, capsys):
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "usage.cli_prices", *args], cwd=cwd, env=env, capture_output=True, text=True,
+        [sys.executable, str(ROOT / "cli.py"), "prices", *args], cwd=cwd, env=env, capture_output=True, text=True,
         timeout=60,
     )  # fmt: skip
 
@@ -599,7 +600,7 @@ def test_refresh_into_the_books_folder_says_when_the_app_would_not_pick_it(monke
             return cls.fromisoformat(TODAY)
 
     monkeypatch.setattr(cli_prices, "date", Today)
-    assert cli_prices.main(["refresh", "--from-file", *map(str, US_FILES)]) == 0
+    assert cli.main(["prices", "refresh", "--from-file", *map(str, US_FILES)]) == 0
     written = books / f"{TODAY}-2.json"
     assert written.exists()
     err = capsys.readouterr().err

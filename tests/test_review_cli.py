@@ -1,4 +1,4 @@
-"""`usage.cli_review` (cli.py review) as a subprocess: the --json contract on the demo month, the saved-review
+"""`cli.py review` as a subprocess: the --json contract on the demo month, the saved-review
 commands, and the errors: exit 2 with one sentence on stderr and no traceback."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def review(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     base |= {"AWS_EC2_METADATA_DISABLED": "true", "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "usage.cli_review", *args],
+        [sys.executable, "cli.py", "review", *args],
         cwd=ROOT,
         env=base | (env or {}),
         capture_output=True,
@@ -33,9 +33,9 @@ def review(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
-    from usage.cli_review import main
+    from cli import main
 
-    code = main(list(args))
+    code = main(["review", *args])
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -26,8 +26,10 @@ from test_usage_bad_responses import OPS as IMPORT_OPS  # noqa: E402
 from test_usage_bad_responses import fault as import_fault  # noqa: E402
 from test_usage_bad_responses import plan  # noqa: E402
 
+import cli  # noqa: E402
+from commands import review as cli_review  # noqa: E402
 from tests.test_review_moto import ARGS, account, moto_env  # noqa: E402, F401 (the moto account, fixtures)
-from usage import aws, cli_review, review_run  # noqa: E402
+from usage import aws, review_run  # noqa: E402
 
 NO_TAG = [a for a in ARGS if a not in ("--tag", "app=chat")]
 # Every operation the review calls -> (review arguments that call it, its page token's wire name or None)
@@ -87,7 +89,7 @@ def run(monkeypatch, capsys, tmp_path, args: list[str], faults: dict | None = No
         m.setattr(aws, "BAD_RESPONSE_DELAY_S", 0.0)
         m.setattr(botocore.session, "get_session", shared_loader_session)
         history = tmp_path / "reviews.sqlite3"  # its own cache: Cost Explorer is asked every time
-        code = cli_review.main([*args, "--json", "--no-save", "--refresh", "--history", str(history)])
+        code = cli.main(["review", *args, "--json", "--no-save", "--refresh", "--history", str(history)])
     cap = capsys.readouterr()
     return code, cap.out, cap.err
 

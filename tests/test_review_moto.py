@@ -1,6 +1,6 @@
 """The monthly review against moto in server mode (a ThreadedMotoServer on 127.0.0.1 selected by
 AWS_ENDPOINT_URL): Cost Explorer results injected through moto's API, CloudWatch metrics put for October 2026,
-resources tagged app=chat; the review runs as `usage.cli_review` in a subprocess, and in-process for the
+resources tagged app=chat; the review runs as `cli.py review` in a subprocess, and in-process for the
 cache, the IAM policy and an access-denied fault.
 
 Hand computation for 2026-10 (744 h, the scenario's hours_per_month, so month length plays no part).
@@ -220,7 +220,7 @@ def test_cli_review_against_moto_matches_the_hand_computation(moto_env):
     endpoint, history = moto_env
     env = aws_test_env(endpoint)
     proc = subprocess.run(
-        [sys.executable, "-m", "usage.cli_review", *ARGS, "--json", "--history", str(history)],
+        [sys.executable, "cli.py", "review", *ARGS, "--json", "--history", str(history)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -289,8 +289,8 @@ def test_a_second_review_reads_the_cache_and_every_call_is_in_the_review_policy(
 
 
 def test_access_denied_on_cost_explorer_exits_2_naming_the_permission(moto_env, monkeypatch, capsys):
+    from cli import main as cli_main
     from usage import aws
-    from usage.cli_review import main
 
     _, history_path = moto_env
     real = aws.make_session
@@ -302,7 +302,7 @@ def test_access_denied_on_cost_explorer_exits_2_naming_the_permission(moto_env, 
         return session
 
     monkeypatch.setattr(aws, "make_session", denying_session)
-    code = main([*ARGS, "--refresh", "--history", str(history_path.parent / "denied.sqlite3")])
+    code = cli_main(["review", *ARGS, "--refresh", "--history", str(history_path.parent / "denied.sqlite3")])
     err = capsys.readouterr().err
     assert code == 2
     assert err.strip() == "error: access denied: GetCostAndUsage needs the IAM permission ce:GetCostAndUsage"

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-import cli
+from commands import estimate as cli
 from models.engine import estimate, sweep
 from models.scenario import load
 

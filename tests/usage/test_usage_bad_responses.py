@@ -26,7 +26,8 @@ from faults import (
     shared_loader_session,
 )
 
-from usage import aws, cli_import
+import cli
+from usage import aws
 
 TAG = ["--tag", "app=chat"]
 PC = ("lambda", "ListProvisionedConcurrencyConfigs")
@@ -108,7 +109,7 @@ def run(monkeypatch, capsys, tmp_path, args: list[str], faults: dict | None = No
         m.setattr(aws, "make_session", session)
         m.setattr(aws, "BAD_RESPONSE_DELAY_S", 0.0)
         m.setattr(botocore.session, "get_session", shared_loader_session)
-        code = cli_import.main([*args, "--days", "2", "-o", str(out)])
+        code = cli.main(["import", *args, "--days", "2", "-o", str(out)])
     cap = capsys.readouterr()
     return code, cap.err, out
 

@@ -10,7 +10,9 @@ import yaml
 from faults import Injector, Mangle, Raw, error
 from usage_env import ROOT
 
-from usage import aws, cli_import
+import cli
+from commands import import_usage as cli_import
+from usage import aws
 from usage.aws import UsageError
 from usage.discovery import Selector
 from usage.importer import import_usage
@@ -79,7 +81,7 @@ def test_metrics_denied_exits_2_naming_the_permission(chat_app, aws_env, monkeyp
 
     monkeypatch.setattr(aws, "make_session", session_with_denied_metrics)
     out = tmp_path / "x.yaml"
-    assert cli_import.main(["--tag", "app=chat", "-o", str(out)]) == 2
+    assert cli.main(["import", "--tag", "app=chat", "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err == "error: access denied: GetMetricData needs the IAM permission cloudwatch:GetMetricData\n"
     assert not out.exists()
@@ -136,7 +138,7 @@ def _import(monkeypatch, capsys, args: list[str], plan: dict | None = None) -> t
 
     with monkeypatch.context() as m:
         m.setattr(aws, "make_session", session)
-        code = cli_import.main(args)
+        code = cli.main(["import", *args])
     cap = capsys.readouterr()
     return code, cap.out, cap.err
 

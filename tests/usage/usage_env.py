@@ -34,10 +34,8 @@ def aws_test_env(endpoint: str | None) -> dict[str, str]:
 
 
 def import_command() -> list[str]:
-    """`cli.py import` once the CLI exists; the module itself before that."""
-    if (ROOT / "cli.py").exists():
-        return [sys.executable, str(ROOT / "cli.py"), "import"]
-    return [sys.executable, "-m", "usage.cli_import"]
+    """`cli.py import`, as a person runs it."""
+    return [sys.executable, str(ROOT / "cli.py"), "import"]
 
 
 def run_import(args: list[str], endpoint: str | None, env: dict | None = None) -> subprocess.CompletedProcess:

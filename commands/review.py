@@ -18,110 +18,26 @@ Exit 2 with one sentence on stderr for bad input, no credentials, access denied 
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
-from commands.args import Parser
 from models.history import History, HistoryError
 from models.report import quantity, table, usd
 from models.review import Review, ReviewError
-from models.yamlio import ScenarioError, read_text
-from pricing.book import PriceError
+from models.yamlio import read_text
 from usage.aws import UsageError, one_line
 
-COMMANDS = ("list", "show", "compare", "export", "report", "delete")
+SAVED = ("list", "show", "compare", "export", "report", "delete")
 # Review notes saying part of the month could not be read (the metered column is partial or empty): they are
 # in the review, and repeated on stderr as `warning:` lines, as the import does for its gaps.
 GAP_NOTES = ("CloudWatch import failed", "CloudWatch: ", "Not imported:")
 
 
-def _run_parser() -> argparse.ArgumentParser:
-    p = Parser(
-        prog="cli.py review",
-        description="Monthly cost review: model vs metered vs billed.",
-        epilog=f"Saved reviews: cli.py review {{{','.join(COMMANDS)}}} --help",
-    )
-    p.add_argument("--month", required=True, metavar="YYYY-MM", help="the month to review")
-    p.add_argument("--scenario", metavar="FILE", help="the scenario (format 1) the month is compared with")
-    p.add_argument("--tag", metavar="K=V", help="only what carries this cost-allocation tag (bill and metrics)")
-    users = p.add_mutually_exclusive_group()
-    users.add_argument("--users", type=float, metavar="N", help="users in the month (default: the scenario's tiers)")
-    users.add_argument(
-        "--users-metric",
-        metavar="NS:METRIC[:STAT]",
-        help="take the month's users from a CloudWatch metric (default stat Maximum)",
-    )
-    p.add_argument(
-        "--users-dimension",
-        action="append",
-        default=[],
-        metavar="K=V",
-        help="a dimension of --users-metric (repeatable)",
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--history", metavar="PATH", help="the history database (SQLite)")
-    p.add_argument("--demo", action="store_true", help="the built-in demo account (no AWS access, months 2026-01..10)")
-    p.add_argument("--refresh", action="store_true", help="ask Cost Explorer again instead of using the cache")
-    p.add_argument("--no-metrics", action="store_true", help="skip the CloudWatch import (no metered column)")
-    p.add_argument("--notes", default="", help="notes saved with the review")
-    p.add_argument("--no-save", action="store_true", help="do not save the review to history")
-    p.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
-    p.add_argument("--region", help="AWS region of the CloudWatch import (default: the scenario's)")
-    return p
-
-
-def _history_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="cli.py review", description="Saved monthly reviews.")
-    sub = p.add_subparsers(dest="command", required=True)
-    for name, text in (("list", "saved reviews"), ("compare", "unit costs month over month")):
-        s = sub.add_parser(name, help=text)
-        s.add_argument("--json", action="store_true")
-        s.add_argument("--history", metavar="PATH")
-    for name, text in (("show", "one saved review"), ("delete", "delete a saved review")):
-        s = sub.add_parser(name, help=text)
-        s.add_argument("id", type=int)
-        s.add_argument("--history", metavar="PATH")
-        if name == "show":
-            s.add_argument("--json", action="store_true")
-    s = sub.add_parser("export", help="reconciliation rows as CSV or XLSX")
-    s.add_argument("ids", type=int, nargs="*", help="review ids (default: all)")
-    s.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.csv or FILE.xlsx")
-    s.add_argument("--history", metavar="PATH")
-    s = sub.add_parser("report", help="one-file HTML report of a saved review")
-    s.add_argument("id", type=int)
-    s.add_argument("-o", "--output", required=True, metavar="FILE")
-    s.add_argument("--history", metavar="PATH")
-    return p
-
-
-def main(argv: list[str]) -> int:
-    try:
-        if argv[:1] and argv[0] in COMMANDS:
-            return _saved(_history_parser().parse_args(argv))
-        return _review(_run_parser().parse_args(argv))
-    except (UsageError, ReviewError, HistoryError) as e:
-        print(f"error: {e.message}", file=sys.stderr)
-        return 2
-    except (ScenarioError, PriceError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; nothing saved", file=sys.stderr)
-        return 130
-    except Exception as e:  # a bug: one line, not a traceback; UNITCOST_DEBUG=1 shows it
-        if os.environ.get("UNITCOST_DEBUG"):
-            raise
-        print(
-            f"error: internal error ({type(e).__name__}: {e}); rerun with UNITCOST_DEBUG=1 for details", file=sys.stderr
-        )
-        return 1
-
-
-def _review(args) -> int:
+def review(args) -> int:
+    if not args.month:
+        raise ReviewError("--month YYYY-MM is required (or a saved review's ACTION: " + ", ".join(SAVED) + ")")
     from models.scenario import loads
     from pricing.book import default_book
     from usage.review_run import run_review
@@ -242,7 +158,7 @@ def review_text(r: Review | dict) -> str:
     return "\n".join(parts)
 
 
-def _saved(args) -> int:
+def saved(args) -> int:
     h = History(args.history)
     if args.command == "list":
         found = h.list()
@@ -336,12 +252,8 @@ def _saved(args) -> int:
 
 
 def _write(path: Path, text: str) -> None:
-    from usage.cli_import import write_atomic
+    from commands.import_usage import write_atomic
 
     if not path.parent.is_dir():
         raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
     write_atomic(path, text)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -17,15 +17,15 @@ missing or matching more than one price, an unreadable file).
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
-from commands.args import Parser
 from pricing.book import PriceError, books_dir, load, newest_path
 from pricing.diff import diff_books, diff_text, scenario_changes, summary, to_json
 from pricing.pricelist import (
@@ -44,67 +44,6 @@ BAD_INPUT = 2
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
-def parser() -> argparse.ArgumentParser:
-    p = Parser(prog="cli.py prices", description="Refresh the price book, or compare two.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    r = sub.add_parser("refresh", help="a new price book from the AWS Price List (API or offer files)")
-    r.add_argument("--region", action="extend", nargs="+", metavar="R", help="regions to refresh (repeatable)")
-    r.add_argument(
-        "--all-regions",
-        action="store_true",
-        help="every region: the base book's plus those the Price List has for AWSLambda (with --from-file: "
-        "every region in the files)",
-    )
-    r.add_argument(
-        "--from-file",
-        action="extend",
-        nargs="+",
-        metavar="PATH",
-        help="a downloaded offer file (<offer>/current[/<region>]/index.json) or saved GetProducts response, "
-        "instead of the API",
-    )
-    r.add_argument("--out-dir", default=None, help="where to write the new book (default: pricing/books)")
-    r.add_argument("--base", metavar="BOOK", help="the book to start from (default: the newest in pricing/books)")
-    r.add_argument(
-        "--allow-missing",
-        action="store_true",
-        help="leave out (and report) components a --region lacks, instead of failing",
-    )
-    r.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
-    r.add_argument(
-        "--endpoint-region",
-        default="us-east-1",
-        help="Price List API endpoint: us-east-1 (default), "
-        "eu-central-1 or ap-south-1; unrelated to the regions priced",
-    )
-    r.set_defaults(run=refresh)
-
-    d = sub.add_parser("diff", help="what changed between two price books, and what it does to scenarios")
-    d.add_argument("old", help="a price book file, or a name in pricing/books (2026-11-27)")
-    d.add_argument("new", help="a price book file, or a name in pricing/books")
-    d.add_argument(
-        "--scenarios", nargs="+", default=[], metavar="PATH", help="scenario files, or folders of *.yaml files"
-    )
-    d.add_argument("--all", action="store_true", help="list unchanged components too")
-    d.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    d.set_defaults(run=diff)
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parser().parse_args(argv)  # bad arguments: argparse prints usage and exits 2
-    try:
-        return args.run(args)
-    except (UsageError, PriceError) as e:
-        print(f"error: {getattr(e, 'message', None) or e}", file=sys.stderr)
-        return BAD_INPUT
-    except BrokenPipeError:  # `... | head`
-        sys.stdout = None  # nothing more to flush at exit
-        return 0
-
-
 def _progress(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -112,7 +51,37 @@ def _progress(text: str) -> None:
 # ---------------------------------------------------------------- refresh
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    path: Path  # the new book
+    summary: list[str]  # what was written and what changed, a line each
+
+
 def refresh(args) -> int:
+    """`prices refresh`: progress and what was left out on stderr, the summary on stdout."""
+    done = refresh_book(**{k: getattr(args, k) for k in REFRESH_OPTIONS}, say=_progress)
+    print("\n".join(done.summary))
+    return 0
+
+
+REFRESH_OPTIONS = ("region", "all_regions", "from_file", "out_dir", "base", "allow_missing", "profile")
+REFRESH_OPTIONS += ("endpoint_region",)
+
+
+def refresh_book(
+    *,
+    region: list[str] | None = None,
+    all_regions: bool = False,
+    from_file: list[str] | None = None,
+    out_dir: str | None = None,
+    base: str | None = None,
+    allow_missing: bool = False,
+    profile: str | None = None,
+    endpoint_region: str = "us-east-1",
+    say: Callable[[str], None] = _progress,
+) -> Refreshed:
+    """A new dated price book from the Price List, as `cli.py prices refresh` makes it; `say` hears progress."""
+    args = SimpleNamespace(**{k: v for k, v in locals().items() if k in REFRESH_OPTIONS})
     for r in args.region or []:
         if not REGION.match(r):
             raise UsageError(f"--region {r!r} is not a region code like us-east-1")
@@ -126,20 +95,20 @@ def refresh(args) -> int:
     allowances = allowances_of(base_doc)
 
     if args.from_file:
-        matches, how = _from_files(args, allowances, today)
+        matches, how = _from_files(args, allowances, today, say)
     else:
-        matches, how = _from_api(args, base_doc, allowances, today)
+        matches, how = _from_api(args, base_doc, allowances, today, say)
 
     strict = bool(args.region) and not args.allow_missing and not args.all_regions
     result = build_book(matches, base_doc, _shown(base_path), today, how, strict=strict)
     for m in matches:
         if m.free_bands:
             bands = ", ".join(f"{c.label} 0-{end}" for c, end in m.free_bands)
-            _progress(f"{m.region}: $0 free-tier bands left to the book's Always Free allowances: {bands}")
+            say(f"{m.region}: $0 free-tier bands left to the book's Always Free allowances: {bands}")
     for region, component in result.missing:
-        _progress(f"not in the Price List, left out of the new book: {component.label} in {region}")
+        say(f"not in the Price List, left out of the new book: {component.label} in {region}")
     for row in result.dropped:
-        _progress(
+        say(
             f"dropped from the base book: {row['service']} {row['component']} in {row['region']} "
             f"({row['begin']}-{row['end']} at {row['price']})"
         )
@@ -152,27 +121,25 @@ def refresh(args) -> int:
     old, new = load(base_path), load(path)
     counts = summary(diff_books(old, new))
     regions = sorted({m.region for m in matches})
-    print(
+    lines = [
         f"wrote {_shown(path)}: {len(new.prices)} prices (region x component) for {len(new.regions)} regions, "
-        f"as of {new.as_of}"
-    )
-    print(f"refreshed {', '.join(regions)}; {result.carried} rows carried over from {_shown(base_path)}")
-    print(
+        f"as of {new.as_of}",
+        f"refreshed {', '.join(regions)}; {result.carried} rows carried over from {_shown(base_path)}",
         f"against {_shown(base_path)}: {counts['changed']} changed, {counts['added']} added, "
-        f"{counts['removed']} removed, {counts['unchanged']} unchanged"
-    )
+        f"{counts['removed']} removed, {counts['unchanged']} unchanged",
+    ]
     if result.missing:
-        print(f"{len(result.missing)} components not in the Price List (listed on stderr)")
-    print(f"details: cli.py prices diff {_shown(base_path)} {_shown(path)}")
-    return 0
+        lines.append(f"{len(result.missing)} components not in the Price List (listed on stderr)")
+    lines.append(f"details: cli.py prices diff {_shown(base_path)} {_shown(path)}")
+    return Refreshed(path, lines)
 
 
-def _from_files(args, allowances, today: str):
+def _from_files(args, allowances, today: str, say):
     products: list[dict] = []
     names = []
     for f in args.from_file:
         found = read_products_file(f)
-        _progress(f"{f}: {len(found)} products")
+        say(f"{f}: {len(found)} products")
         products += found
         names.append(Path(f).name)
     covered: dict[str, set[str]] = {}  # region -> offers the files have products of
@@ -201,7 +168,7 @@ def _from_files(args, allowances, today: str):
     return matches, how
 
 
-def _from_api(args, base_doc: dict, allowances, today: str):
+def _from_api(args, base_doc: dict, allowances, today: str, say):
     from usage.pricelist import pricing_client, region_codes
 
     client = pricing_client(args.profile, args.endpoint_region)
@@ -213,20 +180,20 @@ def _from_api(args, base_doc: dict, allowances, today: str):
     how = f"with GetProducts, endpoint {args.endpoint_region}"
     matches = []
     for i, region in enumerate(regions, 1):
-        _progress(f"[{i}/{len(regions)}] {region}")
-        products = _fetch_region(client, region)
+        say(f"[{i}/{len(regions)}] {region}")
+        products = _fetch_region(client, region, say)
         if not products and args.region and region in args.region:
             raise UsageError(f"the Price List has no products of {', '.join(OFFERS)} for region {region!r}")
         matches.append(match_region(products, region, OFFERS, allowances, how, today))
     return matches, how
 
 
-def _fetch_region(client, region: str) -> list[dict]:
+def _fetch_region(client, region: str, say) -> list[dict]:
     from usage.pricelist import get_products
 
     products = []
     for offer in OFFERS:
-        products += get_products(client, offer, region, progress=lambda t: _progress("  " + t))
+        products += get_products(client, offer, region, progress=lambda t: say("  " + t))
     return products
 
 
@@ -291,10 +258,3 @@ def _estimate_errors() -> tuple[type[Exception], ...]:
     from models.yamlio import ScenarioError
 
     return (ScenarioError, PriceError)
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)

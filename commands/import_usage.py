@@ -13,68 +13,16 @@ output folder that cannot be written. The output file is written whole or not at
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-from commands.args import Parser
 from usage.aws import UsageError, one_line
 from usage.discovery import Selector
 from usage.metrics import FetchStats
 from usage.observed import ObservedUsage
-from usage.to_scenario import DEFAULT_SESSION_MINUTES, gap_lines, scenario_yaml
-
-MAX_DAYS = 455  # hourly CloudWatch datapoints are kept 455 days
-
-
-def parser() -> argparse.ArgumentParser:
-    p = Parser(prog="cli.py import", description="Import usage from AWS into a scenario file.")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--tag", metavar="K=V", help="resources with this tag")
-    which.add_argument("--stack", metavar="NAME", help="resources of this CloudFormation/SAM stack")
-    which.add_argument("--prefix", metavar="P", help="resources whose name starts with P")
-    which.add_argument("--demo", action="store_true", help="the built-in demo account (no AWS access)")
-    p.add_argument("--days", type=int, default=30, help="days of metrics to read (default 30)")
-    p.add_argument("--users", type=int, help="users behind the observed usage: puts it on a tier 'observed'")
-    p.add_argument(
-        "--session-minutes",
-        type=float,
-        default=DEFAULT_SESSION_MINUTES,
-        help=f"average WebSocket connection length (default {DEFAULT_SESSION_MINUTES:g}); "
-        "connection minutes = ConnectCount x this",
-    )
-    p.add_argument("--cold-start-rate", type=float, help="share of invocations with an INIT phase (not in metrics)")
-    p.add_argument("--init-ms", type=float, help="INIT duration of a cold start, ms")
-    p.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
-    p.add_argument("--region", help="AWS region (default: from the profile or AWS_DEFAULT_REGION)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="scenario file to write")
-    return p
-
-
-def main(argv: list[str]) -> int:
-    p = parser()
-    args = p.parse_args(argv)  # bad arguments: argparse prints usage and exits 2
-    if args.users is not None and args.users <= 0:
-        p.error("--users must be a positive whole number")
-    # The same ranges as the scenario file, so what is written can always be estimated.
-    if not 0 <= args.session_minutes <= 120:  # also rejects nan
-        p.error("--session-minutes must be between 0 and 120 (API Gateway closes connections at 2 hours)")
-    if args.cold_start_rate is not None and not 0 <= args.cold_start_rate <= 1:
-        p.error("--cold-start-rate must be between 0 and 1")
-    if args.init_ms is not None and not 0 <= args.init_ms <= 10_000:
-        p.error("--init-ms must be between 0 and 10000 (Lambda's INIT phase lasts at most 10 s)")
-    if not 0 < args.days <= MAX_DAYS:
-        p.error(f"--days must be from 1 to {MAX_DAYS} (CloudWatch keeps hourly datapoints for 455 days)")
-    try:
-        return _run(args)
-    except UsageError as e:
-        print(f"error: {e.message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; nothing written", file=sys.stderr)
-        return 130
+from usage.to_scenario import gap_lines, scenario_yaml
 
 
 def _selector(args) -> Selector:
@@ -90,7 +38,7 @@ def _selector(args) -> Selector:
     return Selector()
 
 
-def _run(args) -> int:
+def run(args) -> int:
     out = Path(args.output)
     check_writable(out)  # before the import, which costs money
     extra = {"cold_start_rate": args.cold_start_rate, "init_ms": args.init_ms}
@@ -203,7 +151,3 @@ def write_atomic(path: Path, text: str) -> None:
         if isinstance(e, OSError):
             raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
         raise
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
