@@ -16,62 +16,123 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from usage.aws import UsageError, one_line
 from usage.discovery import Selector
 from usage.metrics import FetchStats
 from usage.observed import ObservedUsage
-from usage.to_scenario import gap_lines, scenario_yaml
+from usage.to_scenario import DEFAULT_SESSION_MINUTES, gap_lines, scenario_yaml
 
 
-def _selector(args) -> Selector:
-    if args.tag is not None:
-        key, sep, value = args.tag.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--tag needs KEY=VALUE, got {args.tag!r}")
-        return Selector("tag", key, value)
-    if args.stack is not None:
-        return Selector("stack", args.stack)
-    if args.prefix is not None:
-        return Selector("prefix", args.prefix)
+@dataclass(frozen=True)
+class Imported:
+    """An import's result: the scenario file's text and what a person should know about it."""
+
+    text: str  # scenario YAML with its comment header
+    report: str  # what was imported, what is missing and why, partial data
+    gaps: list[str]  # what the file lacks or assumes, one line each (also in its header)
+    fetched: FetchStats | None  # what CloudWatch was asked and what that cost; None for the demo account
+    what: str  # which resources, in words
+
+
+def selector(kind: str = "all", value: str = "") -> Selector:
+    """The resources to import: kind tag (value KEY=VALUE), stack, prefix or all."""
+    if kind == "tag":
+        key, sep, val = value.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"a tag needs KEY=VALUE, got {value!r}")
+        return Selector("tag", key.strip(), val.strip())
+    if kind in ("stack", "prefix"):
+        if not value.strip():
+            raise UsageError(f"give the {kind} to import")
+        return Selector(kind, value.strip())
     return Selector()
 
 
-def run(args) -> int:
-    out = Path(args.output)
-    check_writable(out)  # before the import, which costs money
-    extra = {"cold_start_rate": args.cold_start_rate, "init_ms": args.init_ms}
-    if args.demo:
-        from usage import demo
+def import_scenario(
+    which: Selector | None = None,
+    *,
+    demo: bool = False,
+    days: int = 30,
+    users: int | None = None,
+    session_minutes: float = DEFAULT_SESSION_MINUTES,
+    cold_start_rate: float | None = None,
+    init_ms: float | None = None,
+    profile: str | None = None,
+    region: str | None = None,
+    on_plan: Callable[[FetchStats], None] | None = None,
+) -> Imported:
+    """A scenario from the account's usage (read-only), or from the built-in demo account."""
+    extra = {"cold_start_rate": cold_start_rate, "init_ms": init_ms}
+    if demo:
+        from usage import demo as account
 
-        obs = demo.demo_observed()
-        users = args.users or obs.users
-        text = scenario_yaml(obs, users=users, session_minutes=args.session_minutes, name=demo.NAME, **extra)
-        print("Demo account: generated data, no AWS calls, import cost $0.")
+        obs = account.demo_observed()
+        users = users or obs.users
+        text = scenario_yaml(obs, users=users, session_minutes=session_minutes, name=account.NAME, **extra)
+        fetched, what = None, "the built-in demo account"
     else:
         from usage.importer import import_usage
 
-        def before(planned: FetchStats) -> None:
-            print(
-                f"Import cost (before): {planned.queries} metrics in about {planned.calls} GetMetricData "
-                f"call(s) of up to {planned.batch_size} = ${planned.cost_usd:.5f} "
-                "($0.01 per 1,000 metrics requested)",
-                flush=True,
-            )
+        which = which or Selector()
+        result = import_usage(which, days=days, profile=profile, region=region, on_plan=on_plan)
+        obs, fetched, what = result.observed, result.fetched, which.describe()
+        text = scenario_yaml(obs, users=users, session_minutes=session_minutes, **extra)
+    return Imported(text, report(obs, users), gap_lines(obs), fetched, what)
 
-        result = import_usage(_selector(args), days=args.days, profile=args.profile, region=args.region, on_plan=before)
-        obs, users = result.observed, args.users
-        f = result.fetched
+
+def demo_scenario_text() -> str:
+    """The demo account's observed month as a scenario (no AWS calls)."""
+    from usage.demo import demo_scenario_yaml
+
+    return demo_scenario_yaml()
+
+
+def run(args) -> int:
+    """`cli.py import`: the import's cost before and after, its report, its gaps on stderr, the file."""
+    out = Path(args.output)
+    check_writable(out)  # before the import, which costs money
+    if args.tag is not None:
+        which = selector("tag", args.tag)
+    elif args.stack is not None or args.prefix is not None:
+        which = selector(*(("stack", args.stack) if args.stack is not None else ("prefix", args.prefix)))
+    else:
+        which = Selector()
+
+    def before(planned: FetchStats) -> None:
+        print(
+            f"Import cost (before): {planned.queries} metrics in about {planned.calls} GetMetricData "
+            f"call(s) of up to {planned.batch_size} = ${planned.cost_usd:.5f} ($0.01 per 1,000 metrics requested)",
+            flush=True,
+        )
+
+    done = import_scenario(
+        which,
+        demo=args.demo,
+        days=args.days,
+        users=args.users,
+        session_minutes=args.session_minutes,
+        cold_start_rate=args.cold_start_rate,
+        init_ms=args.init_ms,
+        profile=args.profile,
+        region=args.region,
+        on_plan=before,
+    )
+    if done.fetched is None:
+        print("Demo account: generated data, no AWS calls, import cost $0.")
+    else:
+        f = done.fetched
         print(
             f"Import cost (after): {f.metrics_requested} metrics requested in {f.calls} GetMetricData "
             f"call(s) = ${f.cost_usd:.5f}"
         )
-        text = scenario_yaml(obs, users=users, session_minutes=args.session_minutes, **extra)
-    print(report(obs, users))
-    for gap in gap_lines(obs):  # as in the file's header
+    print(done.report)
+    for gap in done.gaps:  # as in the file's header
         print(f"warning: {gap}", file=sys.stderr)
-    write_atomic(out, text)
+    write_atomic(out, done.text)
     print(f"Wrote {out} (scenario format 1).")
     return 0
 

@@ -258,3 +258,10 @@ def _estimate_errors() -> tuple[type[Exception], ...]:
     from models.yamlio import ScenarioError
 
     return (ScenarioError, PriceError)
+
+
+def has_credentials() -> bool:
+    """Whether the standard AWS credential chain finds credentials (nothing is called)."""
+    from usage.aws import has_credentials as found
+
+    return found()

@@ -257,3 +257,20 @@ def _write(path: Path, text: str) -> None:
     if not path.parent.is_dir():
         raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
     write_atomic(path, text)
+
+
+# ---------------------------------------------------------------- for the app's Monthly review page
+
+
+def run_month(scenario, month: str, **options):
+    """A month's review (usage.review_run.run_review's options), the one the CLI runs: a ReviewRun."""
+    from usage.review_run import run_review
+
+    return run_review(scenario, month, **options)
+
+
+def demo_months() -> list[str]:
+    """The months the demo account has bills for, oldest first."""
+    from usage.review_demo import months
+
+    return months()

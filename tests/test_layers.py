@@ -40,3 +40,44 @@ def test_only_usage_talks_to_aws():
     files = [p for p in ROOT.glob("*.py")] + _py_files("pricing", "models", "ui", "pages")
     offenders = [str(p.relative_to(ROOT)) for p in files if _imports(p) & {"boto3", "botocore"}]
     assert offenders == []
+
+
+# Which of the project's own packages each may import (its own always). Lower layers never import higher
+# ones: pricing knows nothing of scenarios, models nothing of AWS or screens; pages reach AWS only through
+# the plain functions in commands/; cli.py is the argument tree over commands/.
+MAY_IMPORT = {
+    "errors": set(),
+    "pricing": {"errors"},
+    "models": {"errors", "pricing"},
+    "usage": {"errors", "pricing", "models"},
+    "ui": {"errors", "pricing", "models"},
+    "commands": {"errors", "pricing", "models", "usage", "ui"},
+    "pages": {"errors", "pricing", "models", "ui", "commands"},
+    "app": {"errors", "pricing", "models", "ui", "commands", "pages"},
+    "cli": {"errors", "commands"},
+}
+
+
+def _layer(path: Path) -> str:
+    rel = path.relative_to(ROOT)
+    return rel.parts[0] if len(rel.parts) > 1 else rel.stem
+
+
+def test_each_package_imports_only_the_layers_below_it():
+    files = [ROOT / f"{name}.py" for name in ("errors", "app", "cli")] + _py_files(*MAY_IMPORT)
+    files = [p for p in files if p.exists()]
+    assert len(files) > 40
+    offenders = {}
+    for p in files:
+        layer = _layer(p)
+        bad = (_imports(p) & set(MAY_IMPORT)) - MAY_IMPORT[layer] - {layer}
+        if bad:
+            offenders[str(p.relative_to(ROOT))] = sorted(bad)
+    assert offenders == {}
+
+
+def test_the_layer_rule_sees_function_level_imports():
+    # A lazy `from usage import x` inside a function is an import all the same.
+    tree = ast.parse("def f():\n    from usage.demo import x\n")
+    names = {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert names == {"usage"}
