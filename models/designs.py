@@ -23,7 +23,6 @@ from pricing import dynamodb as ddb
 from pricing.book import PriceBook
 
 ALL = None  # a design setting that applies to every function / table
-TRANSPORTS = ("websocket", "http_polling")
 TIE_USD = 0.005  # totals closer than half a cent are a tie (line costs are rounded to the cent)
 
 

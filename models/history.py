@@ -363,15 +363,6 @@ class History:
             return False
         return bool(self._write(lambda c: c.execute("DELETE FROM reviews WHERE id = ?", (int(review_id),)).rowcount))
 
-    def set_notes(self, review_id: int, notes: str) -> None:
-        rec = self.get(review_id)
-        rec.notes = notes
-
-        def update(conn):
-            conn.execute("UPDATE reviews SET notes = ?, digest = ? WHERE id = ?", (notes, rec.digest(), rec.id))
-
-        self._write(update)
-
     # -- month over month
 
     def compare(self, scenario_name: str | None = None) -> list[dict]:

@@ -18,7 +18,6 @@ import yaml
 
 from models.yamlio import ScenarioError, load_with_lines, read_text
 
-FORMAT = 1
 RESERVED_SERVICES = ("lambda", "websocket", "http", "dynamodb", "logs", "custom")
 MAX_HOURS_PER_MONTH = 744  # 31 days
 # No count, size or price in a real workload comes near this; it keeps every product of them finite.

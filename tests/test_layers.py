@@ -74,4 +74,3 @@ def test_each_package_imports_only_the_layers_below_it():
         if bad:
             offenders[str(p.relative_to(ROOT))] = sorted(bad)
     assert offenders == {}
-

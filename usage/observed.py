@@ -71,10 +71,6 @@ class FunctionUsage:
         """Observed average: Duration Sum / Invocations (excludes INIT and the 1 ms rounding)."""
         return self.duration_ms_sum / self.invocations if self.invocations else 0.0
 
-    @property
-    def monthly_gb_seconds(self) -> float:
-        return self.duration_ms_sum * self.factor / 1000 * self.config.memory_mb / 1024
-
 
 @dataclass
 class WebsocketUsage:
