@@ -25,7 +25,7 @@ from models.engine import Estimate, estimate
 from models.scenario import Scenario, ScenarioError, to_yaml
 from models.tiers import Curve, cost_curve
 from pricing.book import PriceBook, PriceError
-from ui.format import md
+from ui.format import APP_FORMAT, kinds, md
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "positive-chat.yaml"
@@ -419,25 +419,13 @@ def run_aws_import(kind: str, value: str, profile: str, region: str, days: int, 
 
 
 def column_config(df) -> dict:
-    """Display formats from the column names: USD amounts, small USD amounts, percentages."""
-    config: dict[str, Any] = {}
-    for c in df.columns:
-        name = str(c)
-        if "(%)" in name:
-            config[c] = st.column_config.NumberColumn(format="%.1f%%")
-        elif "USD/month" in name or name.endswith("USD/month)"):
-            config[c] = st.column_config.NumberColumn(format="dollar")
-        elif "per user" in name or "USD/user" in name:
-            config[c] = st.column_config.NumberColumn(format="$%.4f")
-        elif "(USD" in name:  # per use and unit prices: keep the small digits
-            config[c] = st.column_config.NumberColumn(format="$%.8f")
-        elif name in ("users", "uses/month", "quantity"):
-            config[c] = st.column_config.NumberColumn(format="localized")
-    return config
+    """Display formats from the kinds of columns the table declares (ui/format.py)."""
+    frame = getattr(df, "data", df)  # a pandas Styler shows its frame's columns
+    return {c: st.column_config.NumberColumn(format=APP_FORMAT[k]) for c, k in kinds(frame).items()}
 
 
-def table(df, key: str, height: int | str = "auto") -> None:
-    st.dataframe(df, hide_index=True, column_config=column_config(df), key=key, height=height)
+def table(df, key: str, height: int | str = "auto", **kw) -> None:
+    st.dataframe(df, hide_index=True, column_config=column_config(df), key=key, height=height, **kw)
 
 
 def csv_button(df, label: str, file_name: str, key: str) -> None:
