@@ -2,7 +2,8 @@
 loader and error display. Not a page itself (app.py lists the pages).
 
 Shared state (set up by `init_state`, called from app.py on every run):
-- `scenario`: the last valid Scenario; `scenario_text`: its YAML (the cache key); `scenario_source`
+- `scenario`: the last valid Scenario; `scenario_text`: its YAML (None after an edit, until asked for:
+  `scenario_text()`); `scenario_source`
 - `rev`: bumped by every change of the scenario, so editors on other pages know to reload
 - `book_as_of`: the price book in use; `scenarios_dir`: the scenarios folder
 - `flash`: messages to show once, at the top of the next page drawn
@@ -21,7 +22,7 @@ import streamlit as st
 from models import editing
 from models.bom import Bom, bill_of_materials
 from models.designs import Comparison, Design, apply, compare
-from models.engine import Estimate, estimate
+from models.engine import Estimate
 from models.scenario import Scenario, ScenarioError, to_yaml
 from models.tiers import Curve, cost_curve
 from pricing.book import PriceBook, PriceError
@@ -119,10 +120,17 @@ def scenario() -> Scenario:
     return ss.scenario
 
 
+def scenario_text() -> str:
+    """The scenario as YAML: the text it was loaded from, or written from it (once) after an edit."""
+    if ss.get("scenario_text") is None:
+        ss.scenario_text = to_yaml(ss.scenario)
+    return ss.scenario_text
+
+
 def set_scenario(s: Scenario, text: str | None = None, source: str | None = None) -> None:
     """Make `s` the session's scenario (it must be valid); every page shows it from now on."""
     ss.scenario = s
-    ss.scenario_text = text if text is not None else to_yaml(s)
+    ss.scenario_text = text  # None: written when a page asks for it
     if source is not None:
         ss.scenario_source = source
     ss.rev += 1
@@ -140,28 +148,32 @@ def show_flash() -> None:
 
 
 # ---------------------------------------------------------------- cached computations
-# Keyed on the scenario's YAML text and the price book; the Scenario object itself is passed unhashed.
+# Keyed on the scenario's digest and the price book; the Scenario object itself is passed unhashed.
+
+
+def _key() -> str:
+    return editing.digest(ss.scenario)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _estimate(text: str, as_of: str, _s: Scenario) -> Estimate:
-    return estimate(_s, editing.book_as_of(as_of))
+def _estimate(key: str, as_of: str, _s: Scenario) -> Estimate:
+    return editing.estimate_of(_s, editing.book_as_of(as_of))  # the estimate that validated the edit
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _bom(text: str, as_of: str, _s: Scenario) -> Bom:
+def _bom(key: str, as_of: str, _s: Scenario) -> Bom:
     return bill_of_materials(_s, editing.book_as_of(as_of))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _curve(text: str, as_of: str, users_from: float, users_to: float, _s: Scenario) -> Curve:
+def _curve(key: str, as_of: str, users_from: float, users_to: float, _s: Scenario) -> Curve:
     b = editing.book_as_of(as_of)
-    return cost_curve(_s, estimate(_s, b), users_from, users_to, book=b)
+    return cost_curve(_s, editing.estimate_of(_s, b), users_from, users_to, book=b)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _comparison(
-    text: str, as_of: str, designs: tuple[Design, ...], users_from: float | None, users_to: float | None, _s: Scenario
+    key: str, as_of: str, designs: tuple[Design, ...], users_from: float | None, users_to: float | None, _s: Scenario
 ) -> Comparison:
     b = editing.book_as_of(as_of)
     variants = {"current": _s} | {d.name: apply(_s, d, b) for d in designs}
@@ -169,19 +181,19 @@ def _comparison(
 
 
 def current_estimate() -> Estimate:
-    return _estimate(ss.scenario_text, ss.book_as_of, ss.scenario)
+    return _estimate(_key(), ss.book_as_of, ss.scenario)
 
 
 def current_bom() -> Bom:
-    return _bom(ss.scenario_text, ss.book_as_of, ss.scenario)
+    return _bom(_key(), ss.book_as_of, ss.scenario)
 
 
 def current_curve(users_from: float, users_to: float) -> Curve:
-    return _curve(ss.scenario_text, ss.book_as_of, users_from, users_to, ss.scenario)
+    return _curve(_key(), ss.book_as_of, users_from, users_to, ss.scenario)
 
 
 def comparison(designs: tuple[Design, ...], users_from: float | None, users_to: float | None) -> Comparison:
-    return _comparison(ss.scenario_text, ss.book_as_of, designs, users_from, users_to, ss.scenario)
+    return _comparison(_key(), ss.book_as_of, designs, users_from, users_to, ss.scenario)
 
 
 # ---------------------------------------------------------------- edit sessions

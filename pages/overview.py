@@ -31,7 +31,7 @@ ed = common.edit_session("overview")
 if not ed["fresh"] and "ov_region" in ss:
     if ss.ov_book != ss.book_as_of:
         try:
-            editing.validate(ss.scenario_text, "scenario", editing.book_as_of(ss.ov_book))
+            editing.validate(common.scenario_text(), "scenario", editing.book_as_of(ss.ov_book))
             ss.book_as_of = ss.ov_book
         except (ScenarioError, PriceError) as err:  # PriceError: a book file that cannot be read
             st.error(md(f"Not switched to the prices of {ss.ov_book}: {err}"))
@@ -127,7 +127,7 @@ st.subheader("Downloads")
 row = st.columns(6)
 row[0].download_button(
     "Scenario (YAML)",
-    ss.scenario_text.encode("utf-8"),
+    common.scenario_text().encode("utf-8"),
     file_name="scenario.yaml",
     mime="application/x-yaml",
     key="ov_yaml",

@@ -122,7 +122,7 @@ elif st.button(md(f"Refresh {s.region} prices"), key="prices_refresh"):
             default_book.cache_clear()
             newest = next(iter(editing.price_books()))
             try:  # every page uses the new book, if it prices the scenario
-                editing.validate(st.session_state.scenario_text, "scenario", editing.book_as_of(newest))
+                editing.validate(common.scenario_text(), "scenario", editing.book_as_of(newest))
                 st.session_state.book_as_of = newest
             except (ScenarioError, PriceError) as err:
                 st.warning(md(f"Kept the prices of {book.as_of} for this scenario: {err}"))

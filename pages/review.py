@@ -13,7 +13,7 @@ import streamlit as st
 from models.history import History, HistoryError
 from models.report import usd
 from models.review import ReviewError, recent_months
-from models.scenario import Scenario, to_yaml
+from models.scenario import Scenario
 from pages import common
 from ui import review_report as rr
 from ui.format import md, money
@@ -26,7 +26,7 @@ CHART = {"displaylogo": False}
 
 def _scenario() -> tuple[Scenario, str, str]:
     s = ss.scenario
-    return s, ss.get("scenario_text") or to_yaml(s), ss.get("scenario_source", "the app")
+    return s, common.scenario_text(), ss.get("scenario_source", "the app")
 
 
 def _book():

@@ -27,7 +27,7 @@ st.html(
     "font-size: 0.85rem; }</style>"
 )
 ed = common.edit_session("scenario_yaml")
-common.seed(ed, "yaml_text", ss.scenario_text)
+common.seed(ed, "yaml_text", common.scenario_text())
 with st.form("yaml_form", border=False):
     st.text_area("Scenario (YAML, format 1)", key="yaml_text", height=520)
     buttons = st.container(horizontal=True)
@@ -46,7 +46,7 @@ if check or apply:
             st.success(f"Applied: every page now shows {md(new.name)}.")
         else:
             st.success("Valid: press Apply to use it.")
-elif ss.yaml_text != ss.scenario_text:
+elif ss.yaml_text != common.scenario_text():
     st.caption("The editor holds changes that are not applied yet; downloads and saves use the applied scenario.")
 
 s = common.scenario()
@@ -56,7 +56,7 @@ st.subheader("Download or save")
 c1, c2 = st.columns([1, 2])
 c1.download_button(
     "Download (YAML)",
-    ss.scenario_text.encode("utf-8"),
+    common.scenario_text().encode("utf-8"),
     file_name=f"{slug}.yaml",
     mime="application/x-yaml",
     key="sc_download",
@@ -75,7 +75,7 @@ with c2:
     overwrite = b.checkbox("Overwrite", key="sc_overwrite")
     if c.button("Save", key="sc_save", icon=":material/save:"):
         try:
-            path = editing.save_scenario(common.scenarios_dir(), name, ss.scenario_text, overwrite=overwrite)
+            path = editing.save_scenario(common.scenarios_dir(), name, common.scenario_text(), overwrite=overwrite)
         except editing.FolderError as err:
             st.error(md(err))
         else:
