@@ -3,15 +3,15 @@
 import streamlit as st
 
 from models.capacity import utilization_curve
-from pages import common
+from pages.shared import compute, state, widgets
 from ui import tables
 from ui.capacity_charts import utilization_vs_users
 from ui.format import md
 
-common.ensure_frame("Capacity")  # first: Streamlit may run this file without app.py
+state.ensure_frame("Capacity")  # first: Streamlit may run this file without app.py
 
-s = common.scenario()
-result = common.current_estimate()
+s = state.scenario()
+result = compute.current_estimate()
 
 st.title("Capacity")
 st.caption(
@@ -32,7 +32,7 @@ if first is not None:
         else "No users today."
     )
 rows = tables.capacity_frame(result)
-common.table(
+widgets.table(
     rows.style.apply(
         lambda r: ["background-color: #fde2e1" if r.name == 0 and first is not None else "" for _ in r], axis=1
     ),

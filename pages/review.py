@@ -14,11 +14,11 @@ from models.history import History, HistoryError
 from models.report import usd
 from models.review import ReviewError, recent_months
 from models.scenario import Scenario
-from pages import common
+from pages.shared import state, widgets
 from ui import review_report as rr
 from ui.format import md, money
 
-common.ensure_frame("Monthly review")  # first: Streamlit may run this file without app.py
+state.ensure_frame("Monthly review")  # first: Streamlit may run this file without app.py
 
 ss = st.session_state
 CHART = {"displaylogo": False}
@@ -26,12 +26,12 @@ CHART = {"displaylogo": False}
 
 def _scenario() -> tuple[Scenario, str, str]:
     s = ss.scenario
-    return s, common.scenario_text(), ss.get("scenario_source", "the app")
+    return s, state.scenario_text(), ss.get("scenario_source", "the app")
 
 
 def _book():
     """The price book the other pages use (chosen on Overview); the newest without app.py (the tests' stand-in)."""
-    return common.book() if "book_as_of" in ss else None
+    return state.book() if "book_as_of" in ss else None
 
 
 def _history() -> History:
@@ -185,9 +185,9 @@ def _show(current: dict, history: History) -> None:
     right.plotly_chart(rr.variance_figure(r), key="rv_variance", config=CHART)
 
     st.markdown("**Reconciliation** (per service and usage type; variance = billed - modelled)")
-    common.table(rr.lines_frame(r), key="rv_lines")
+    widgets.table(rr.lines_frame(r), key="rv_lines")
     with st.expander("Causes, with their amounts"):
-        common.table(rr.causes_frame(r), key="rv_causes")
+        widgets.table(rr.causes_frame(r), key="rv_causes")
     for n in r.get("notes", []):
         st.caption(md(f"Note: {n}"))
 
@@ -195,10 +195,10 @@ def _show(current: dict, history: History) -> None:
     t1, t2 = st.columns(2)
     with t1:
         st.markdown("**Cost per user, by tier**")
-        common.table(tiers, key="rv_tiers")
+        widgets.table(tiers, key="rv_tiers")
     with t2:
         st.markdown("**Cost per use, by feature**")
-        common.table(features, key="rv_features")
+        widgets.table(features, key="rv_features")
 
     try:
         trend = history.compare(r["scenario_name"])
@@ -208,7 +208,7 @@ def _show(current: dict, history: History) -> None:
     st.markdown("**Unit costs across saved months** (the latest review of each month)")
     if trend:
         st.plotly_chart(rr.trend_figure(trend), key="rv_trend", config=CHART)
-        common.table(rr.trend_frame(trend), key="rv_trend_table")
+        widgets.table(rr.trend_frame(trend), key="rv_trend_table")
     else:
         st.caption("Save reviews of other months to see the trend.")
 

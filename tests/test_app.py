@@ -133,11 +133,13 @@ def test_an_edit_is_priced_once_and_never_goes_through_yaml(app, demo, monkeypat
     monkeypatch.setattr(models.scenario, "to_yaml", counted("yaml", models.scenario.to_yaml))
     monkeypatch.setattr(models.scenario, "loads", counted("yaml", models.scenario.loads))
     monkeypatch.setattr(models.editing, "loads", counted("yaml", models.editing.loads))
-    import pages.common  # its own bindings of the same functions, if it has them
+    import pages.shared.compute
+    import pages.shared.state
 
-    for name, kind in (("estimate", "estimate"), ("to_yaml", "yaml"), ("loads", "yaml")):
-        if hasattr(pages.common, name):
-            monkeypatch.setattr(pages.common, name, counted(kind, getattr(pages.common, name)))
+    for module in (pages.shared.compute, pages.shared.state):  # their own bindings of the same functions
+        for name, kind in (("estimate", "estimate"), ("to_yaml", "yaml"), ("loads", "yaml")):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, counted(kind, getattr(module, name)))
     app.session_state[_tiers_editor_key(app)] = {
         "edited_rows": {0: {"users": 12_345.0}},
         "added_rows": [],
