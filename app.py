@@ -1,5 +1,5 @@
 """unitcost web app: the router and the frame. The pages are thin; the arithmetic lives in models/ and
-pricing/, the shared state and cached computations in pages/common.py.
+pricing/, the shared state and cached computations in pages/shared/.
 
 Navigation sections leave room for the pages other issues add (Capacity, Monthly review): add their
 st.Page entries to PAGES.
@@ -10,7 +10,8 @@ import traceback
 
 import streamlit as st
 
-from pages import common
+from errors import UnitcostError
+from pages.shared import state
 from ui.format import md
 
 st.set_page_config(page_title="unitcost", page_icon=":material/payments:", layout="wide")
@@ -35,12 +36,14 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
-common.frame(page.title)
+state.frame(page.title)
 ss = st.session_state
 
 side = st.sidebar.container()  # filled after the page ran, so it shows the page's own changes
 try:
     page.run()
+except UnitcostError as e:  # bad input or an unusable resource the page did not handle itself: one sentence
+    st.error(md(f"{e}. The scenario is unchanged."))
 except Exception as e:  # the last guard: a person sees one sentence, the server log keeps the traceback
     logging.getLogger("unitcost").error("page %s failed:\n%s", page.title, traceback.format_exc())
     st.error(
@@ -50,11 +53,11 @@ except Exception as e:  # the last guard: a person sees one sentence, the server
         )
     )
 
-s = common.scenario()
+s = state.scenario()
 side.markdown(f"**{md(s.name)}**")
 side.caption(
     md(
         f"{ss.scenario_source} · {s.region} · Always Free tier {'on' if s.free_tier else 'off'} · "
-        f"list prices as of {common.book().as_of} (USD)"
+        f"list prices as of {state.book().as_of} (USD)"
     )
 )

@@ -1,8 +1,10 @@
 """Edits a person makes to a scenario in the app, each validated exactly like a scenario file.
 
-Every edit builds format-1 data and goes through `models.scenario.loads` plus one estimate, so an
-edit is valid only if a file with the same content would be, and a bad value gets the same message
-(naming the field) as it would in a file. Nothing here changes the scenario it is given: each
+Every edit builds format-1 data and goes through the scenario file's own reader plus one estimate,
+so an edit is valid only if a file with the same content would be, and a bad value gets the same
+message (naming the field) as it would in a file. The data goes to the reader as it is (no YAML in
+between), and the estimate that checked it is kept (`estimate_of`), so the app does not price the
+same scenario twice. Nothing here changes the scenario it is given: each
 function returns a new `Scenario` or raises `ScenarioError`, so the caller keeps the last valid one.
 
 Also here: the scenarios folder (list, save without ever leaving a half-written file) and the
@@ -11,46 +13,69 @@ price books to choose from.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from errors import UnitcostError
-from models.engine import estimate
-from models.scenario import Scenario, ScenarioError, loads, price_error, to_dict
+from models.engine import Estimate, estimate
+from models.scenario import Scenario, ScenarioError, from_data, loads, price_error, to_dict
 from pricing.book import PriceBook, PriceError, book_paths, books_dir
 from pricing.book import load as load_book_file
 
 # ---------------------------------------------------------------- validation
 
 
+def digest(s: Scenario) -> str:
+    """A short key for the scenario's content: equal scenarios, equal digests (the dataclasses' repr
+    lists every field in order, and a float's repr is exact)."""
+    return hashlib.sha256(repr(s).encode("utf-8")).hexdigest()[:32]
+
+
+_ESTIMATES: OrderedDict[tuple[str, str, str], Estimate] = OrderedDict()
+_MAX_ESTIMATES = 64
+
+
+def estimate_of(s: Scenario, book: PriceBook) -> Estimate:
+    """`estimate(s, book)`, remembered for the last few scenarios (by digest), so the estimate that
+    validated an edit is the one the pages show."""
+    key = (digest(s), book.as_of, book.path)
+    e = _ESTIMATES.get(key)
+    if e is None:
+        e = _ESTIMATES[key] = estimate(s, book)
+        if len(_ESTIMATES) > _MAX_ESTIMATES:
+            _ESTIMATES.popitem(last=False)
+    else:
+        _ESTIMATES.move_to_end(key)
+    return e
+
+
 def validate(text: str, source: str, book: PriceBook) -> Scenario:
     """A scenario from YAML text, checked against the book: its region has prices and it estimates."""
     s = loads(text, source=source, regions=book.regions)
     try:
-        estimate(s, book)
+        estimate_of(s, book)
     except PriceError as e:
         raise price_error(e, text, source) from None
     return s
 
 
 def rebuild(data: dict, source: str, book: PriceBook) -> Scenario:
-    """A scenario from format-1 data (as `to_dict` gives), validated like a file.
-
-    Errors name the field; the line numbers of the intermediate YAML mean nothing to a person, so
-    they are dropped."""
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    """A scenario from format-1 data (as `to_dict` gives), validated like a file; errors name the field
+    (there is no file line to point at)."""
+    s = from_data(data, source, regions=book.regions)
     try:
-        return validate(text, source, book)
-    except ScenarioError as e:
-        raise ScenarioError(e.message, source=source, field=e.field) from None
+        estimate_of(s, book)
+    except PriceError as e:
+        raise ScenarioError(str(e), source=source, field="region") from None
+    return s
 
 
 def with_settings(

@@ -145,7 +145,15 @@ def load(path: str | Path, regions: Collection[str] | None = None) -> Scenario:
 
 def loads(text: str, source: str = "scenario", regions: Collection[str] | None = None) -> Scenario:
     data, lines = load_with_lines(text, source)
-    reader = _Reader(source, lines)
+    return from_data(data, source, lines, regions)
+
+
+def from_data(
+    data: Any, source: str = "scenario", lines: dict | None = None, regions: Collection[str] | None = None
+) -> Scenario:
+    """A scenario from format-1 data (parsed YAML, or `to_dict`'s), validated like a file; `lines` maps each
+    path to its line when the data came from a file."""
+    reader = _Reader(source, lines or {})
     s = reader.scenario(data)
     if regions is not None and s.region not in regions:
         raise reader.error(

@@ -1,17 +1,17 @@
 """Capacity: how many users fit before a limit throttles, for the current scenario's peak load."""
 
-import pandas as pd
 import streamlit as st
 
 from models.capacity import utilization_curve
-from pages import common
+from pages.shared import compute, state, widgets
+from ui import tables
 from ui.capacity_charts import utilization_vs_users
 from ui.format import md
 
-common.ensure_frame("Capacity")  # first: Streamlit may run this file without app.py
+state.ensure_frame("Capacity")  # first: Streamlit may run this file without app.py
 
-s = common.scenario()
-result = common.current_estimate()
+s = state.scenario()
+result = compute.current_estimate()
 
 st.title("Capacity")
 st.caption(
@@ -31,34 +31,13 @@ if first is not None:
         if result.users
         else "No users today."
     )
-rows = pd.DataFrame(
-    [
-        {
-            "limit": c.limit,
-            "resource": c.resource,
-            "peak": c.peak,
-            "quota": c.quota,
-            "utilization %": None if c.utilization is None else 100 * c.utilization,
-            "users at limit": None if c.users_at_limit is None else round(c.users_at_limit),
-            "unit": c.unit,
-            "note": c.note,
-        }
-        for c in result.capacity
-    ]
-)
-st.dataframe(
+rows = tables.capacity_frame(result)
+widgets.table(
     rows.style.apply(
         lambda r: ["background-color: #fde2e1" if r.name == 0 and first is not None else "" for _ in r], axis=1
     ),
-    hide_index=True,
-    width="stretch",
     key="capacity_table",
-    column_config={
-        "peak": st.column_config.NumberColumn(format="%.4g"),
-        "quota": st.column_config.NumberColumn(format="localized"),
-        "utilization %": st.column_config.NumberColumn(format="%.2f"),
-        "users at limit": st.column_config.NumberColumn(format="localized"),
-    },
+    width="stretch",
 )
 for note in result.capacity_notes:
     st.warning(md(note))

@@ -7,17 +7,17 @@ from models.designs import Design, suggested_capacity
 from models.report import usd
 from models.scenario import ScenarioError
 from models.tiers import MAX_CURVE_EXP, users_range
-from pages import common
+from pages.shared import compute, edits, state, widgets
 from pricing.book import PriceError
 from ui import charts, tables
 from ui.format import md
 
-common.ensure_frame("Compare designs")  # first: Streamlit may run this file without app.py
+state.ensure_frame("Compare designs")  # first: Streamlit may run this file without app.py
 
 ss = st.session_state
-s = common.scenario()
-e = common.estimate_or_stop()
-remember = common.remember
+s = state.scenario()
+e = compute.estimate_or_stop()
+remember = edits.remember
 
 st.title("Compare designs")
 st.caption(
@@ -170,7 +170,7 @@ span = st.select_slider(
     format_func=lambda x: f"{x:,}",
 )
 ss.des_range_saved = span
-common.save_remembered()
+edits.save_remembered()
 
 names = ["current", *(d.name for d in designs)]
 if len(set(names)) != len(names):
@@ -184,7 +184,7 @@ elif span[0] >= span[1]:
     st.error("Pick a range of users with two different ends.")
     st.stop()
 try:
-    cmp = common.comparison(tuple(designs), users_from, users_to)
+    cmp = compute.comparison(tuple(designs), users_from, users_to)
 except ScenarioError as err:
     st.error(md(f"This design does not make a valid scenario: {err}"))
     st.stop()
@@ -230,9 +230,9 @@ frames = tables.comparison_frames(cmp)
 tabs = st.tabs(["By service", "By feature", "By tier", "Crossovers"])
 for tab, (name, df) in zip(tabs, [*frames.items(), ("crossovers", tables.crossovers_frame(cmp))]):
     with tab:
-        common.table(df, key=f"des_table_{name}")
-        common.csv_button(df, f"Download ({name}, CSV)", f"unitcost-designs-{name}.csv", key=f"des_csv_{name}")
-common.csv_button(
+        widgets.table(df, key=f"des_table_{name}")
+        widgets.csv_button(df, f"Download ({name}, CSV)", f"unitcost-designs-{name}.csv", key=f"des_csv_{name}")
+widgets.csv_button(
     tables.comparison_curves_frame(cmp),
     "Download the curves (CSV)",
     "unitcost-designs-curves.csv",
@@ -243,6 +243,6 @@ st.subheader("Adopt a design")
 pick = st.selectbox("Make this variant the current scenario", cmp.names[1:], key="des_adopt")
 if st.button("Adopt", key="des_adopt_go"):
     i = cmp.names.index(pick)
-    common.set_scenario(cmp.scenarios[i], source=f"design {pick} of {ss.scenario_source}")
-    common.flash("success", f"Design {pick} is now the current scenario.")
+    state.set_scenario(cmp.scenarios[i], source=f"design {pick} of {ss.scenario_source}")
+    state.flash("success", f"Design {pick} is now the current scenario.")
     st.rerun()

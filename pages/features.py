@@ -5,14 +5,14 @@ import streamlit as st
 
 from models import editing
 from models.report import usd
-from pages import common
+from pages.shared import compute, edits, state, widgets
 from ui import charts, tables
 from ui.format import md, money
 
-common.ensure_frame("Features")  # first: Streamlit may run this file without app.py
+state.ensure_frame("Features")  # first: Streamlit may run this file without app.py
 
 ss = st.session_state
-s = common.scenario()
+s = state.scenario()
 
 st.title("Features")
 if not s.features:
@@ -20,11 +20,11 @@ if not s.features:
     st.stop()
 
 features = list(s.features)
-costliest = max(common.estimate_or_stop().features, key=lambda f: f.cost).name
+costliest = max(compute.estimate_or_stop().features, key=lambda f: f.cost).name
 top = st.columns([3, 2])
-common.remember("feat_pick", costliest if costliest in features else features[0], features)
+edits.remember("feat_pick", costliest if costliest in features else features[0], features)
 pick = top[0].selectbox("Feature", features, key="feat_pick")
-common.save_remembered()
+edits.save_remembered()
 mode = top[1].radio(
     "Price of one use",
     ["As billed this month", "List price (no free tier)"],
@@ -40,7 +40,7 @@ results = st.container()  # drawn after the footprint editor below has applied i
 # ---------------------------------------------------------------- footprint editor
 st.subheader(f"Footprint of one use of {md(pick)}")
 st.caption("What one use consumes. Changes apply as you make them; an invalid value is reported and not applied.")
-ed = common.edit_session("features", token=pick)
+ed = edits.edit_session("features", token=pick)
 fp = editing.footprint(s, pick)
 gen = ed["gen"]
 if ed["fresh"]:
@@ -72,10 +72,10 @@ with c_api:
     if s.websockets:
         w = fp.get("websocket", {})
         st.markdown("**WebSocket API**")
-        common.seed(ed, "fp_ws_api", w.get("api", next(iter(s.websockets))))
-        common.seed(ed, "fp_ws_messages", float(w.get("messages", 0.0)))
-        common.seed(ed, "fp_ws_kb", float(w.get("message_kb", 1.0)))
-        common.seed(ed, "fp_ws_minutes", float(w.get("connection_minutes", 0.0)))
+        edits.seed(ed, "fp_ws_api", w.get("api", next(iter(s.websockets))))
+        edits.seed(ed, "fp_ws_messages", float(w.get("messages", 0.0)))
+        edits.seed(ed, "fp_ws_kb", float(w.get("message_kb", 1.0)))
+        edits.seed(ed, "fp_ws_minutes", float(w.get("connection_minutes", 0.0)))
         a, b, c = st.columns(3)
         if len(s.websockets) > 1:
             st.selectbox("WebSocket API", list(s.websockets), key="fp_ws_api")
@@ -107,9 +107,9 @@ with c_api:
     if s.http_apis:
         h = fp.get("http", {})
         st.markdown("**HTTP API**")
-        common.seed(ed, "fp_http_api", h.get("api", next(iter(s.http_apis))))
-        common.seed(ed, "fp_http_requests", float(h.get("requests", 0.0)))
-        common.seed(ed, "fp_http_kb", float(h.get("request_kb", 1.0)))
+        edits.seed(ed, "fp_http_api", h.get("api", next(iter(s.http_apis))))
+        edits.seed(ed, "fp_http_requests", float(h.get("requests", 0.0)))
+        edits.seed(ed, "fp_http_kb", float(h.get("request_kb", 1.0)))
         a, b = st.columns(2)
         if len(s.http_apis) > 1:
             st.selectbox("HTTP API", list(s.http_apis), key="fp_http_api")
@@ -178,17 +178,17 @@ candidate = (
     tables.records(svc_df) if svc_df is not None else None,
 )
 with results:
-    common.apply_edit(
+    edits.apply_edit(
         ed,
         candidate,
         lambda: editing.with_footprint(
-            common.scenario(), pick, tables.build_footprint(inv_df, ws, http, ops_df, svc_df), common.book()
+            state.scenario(), pick, tables.build_footprint(inv_df, ws, http, ops_df, svc_df), state.book()
         ),
     )
 
 # ---------------------------------------------------------------- results (drawn above the editor)
-e = common.estimate_or_stop()
-bom = common.current_bom()
+e = compute.estimate_or_stop()
+bom = compute.current_bom()
 lines, drivers = bom.of(pick)
 feature = next((f for f in e.features if f.name == pick), None)
 with results:
@@ -214,7 +214,7 @@ with results:
 
     st.markdown("**Bill of materials of one use**")
     df = tables.bom_frame(bom, pick)
-    common.table(df, key="feat_bom")
+    widgets.table(df, key="feat_bom")
 
     st.markdown("**Hidden drivers**: billing rules that add to what the footprint suggests")
     big = [d for d in drivers if d.significant]
@@ -225,10 +225,10 @@ with results:
             icon=":material/warning:",
         )
     if drivers:
-        common.table(tables.drivers_frame(bom, pick), key="feat_drivers")
+        widgets.table(tables.drivers_frame(bom, pick), key="feat_drivers")
     else:
         st.caption("None for this feature: no message or item-size rounding, GSI writes, INIT billing or logs.")
-    common.csv_button(
+    widgets.csv_button(
         tables.bom_all_frame(bom),
         "Download the bill of materials of every feature (CSV)",
         "unitcost-bill-of-materials.csv",

@@ -6,51 +6,51 @@ from models import editing
 from models.report import usd
 from models.scenario import ScenarioError
 from models.tiers import tier_economics
-from pages import common
+from pages.shared import compute, edits, sources, state, widgets
 from pricing.book import PriceError
 from ui import charts, report, tables
 from ui.format import md, money
 
-common.ensure_frame("Overview")  # first: Streamlit may run this file without app.py
+state.ensure_frame("Overview")  # first: Streamlit may run this file without app.py
 
 ss = st.session_state
-s = common.scenario()
+s = state.scenario()
 
 st.title("Overview")
 st.caption(f"**{md(s.name)}**, from the {md(ss.scenario_source)}. Monthly figures in USD at AWS list prices.")
 
 with st.expander("Load another scenario: demo account, scenarios folder, file or AWS account"):
-    common.source_picker("ov")
+    sources.source_picker("ov")
 if ss.get("import_report"):
     with st.expander("Report of the last AWS import"):
         st.code(ss.import_report, language=None)
 
 # Settings: region, free tier and price book. A pending change is applied before the widgets are drawn,
 # so a change the book cannot price is undone on the spot, with a message.
-ed = common.edit_session("overview")
+ed = edits.edit_session("overview")
 if not ed["fresh"] and "ov_region" in ss:
     if ss.ov_book != ss.book_as_of:
         try:
-            editing.validate(ss.scenario_text, "scenario", editing.book_as_of(ss.ov_book))
+            editing.validate(state.scenario_text(), "scenario", editing.book_as_of(ss.ov_book))
             ss.book_as_of = ss.ov_book
         except (ScenarioError, PriceError) as err:  # PriceError: a book file that cannot be read
             st.error(md(f"Not switched to the prices of {ss.ov_book}: {err}"))
             ss.ov_book = ss.book_as_of
     if ss.ov_region != s.region or ss.ov_free_tier != s.free_tier:
         try:
-            common.set_scenario(editing.with_settings(s, common.book(), region=ss.ov_region, free_tier=ss.ov_free_tier))
+            state.set_scenario(editing.with_settings(s, state.book(), region=ss.ov_region, free_tier=ss.ov_free_tier))
             ed["rev"] = ss.rev
-            s = common.scenario()
+            s = state.scenario()
         except ScenarioError as err:
             st.error(md(f"Not applied, the scenario is unchanged. {err}"))
-common.seed(ed, "ov_region", s.region)
-common.seed(ed, "ov_free_tier", s.free_tier)
-common.seed(ed, "ov_book", ss.book_as_of)
+edits.seed(ed, "ov_region", s.region)
+edits.seed(ed, "ov_free_tier", s.free_tier)
+edits.seed(ed, "ov_book", ss.book_as_of)
 if ss.ov_region != s.region or ss.ov_free_tier != s.free_tier:  # an undone change: show the scenario's values
     ss.ov_region, ss.ov_free_tier = s.region, s.free_tier
 
 c1, c2, c3 = st.columns([2, 2, 3])
-c1.selectbox("Region", common.book().regions, key="ov_region")
+c1.selectbox("Region", state.book().regions, key="ov_region")
 c2.selectbox(
     "Prices as of",
     list(editing.price_books()),
@@ -64,7 +64,7 @@ c3.toggle(
     "applied once across the scenario.",
 )
 
-e = common.estimate_or_stop()
+e = compute.estimate_or_stop()
 
 # Headline figures
 costliest = max((f for f in e.features if f.cost_per_use is not None), key=lambda f: f.cost, default=None)
@@ -122,12 +122,12 @@ shown = st.segmented_control(
     required=True,
 )
 df = frames[shown or "services"]
-common.table(df, key=f"ov_table_{shown}")
+widgets.table(df, key=f"ov_table_{shown}")
 st.subheader("Downloads")
 row = st.columns(6)
 row[0].download_button(
     "Scenario (YAML)",
-    ss.scenario_text.encode("utf-8"),
+    state.scenario_text().encode("utf-8"),
     file_name="scenario.yaml",
     mime="application/x-yaml",
     key="ov_yaml",
@@ -160,4 +160,4 @@ row[1].download_button(
 )
 for col, (name, frame) in zip(row[2:], frames.items()):
     with col:
-        common.csv_button(frame, f"{name.capitalize()} (CSV)", f"unitcost-{name}.csv", key=f"ov_csv_{name}")
+        widgets.csv_button(frame, f"{name.capitalize()} (CSV)", f"unitcost-{name}.csv", key=f"ov_csv_{name}")

@@ -4,21 +4,21 @@ between two books and what that does to the current scenario, and a refresh from
 import pandas as pd
 import streamlit as st
 
+from commands.prices import has_credentials
 from errors import UnitcostError
 from models import editing
 from models.engine import estimate
 from models.scenario import ScenarioError
 from models.scenario import load as load_scenario
-from pages import common
+from pages.shared import state
 from pricing.book import PriceError, book_paths, books_dir, load
 from pricing.diff import UNCHANGED, diff_books, scenario_changes
 from ui.format import md
-from usage.aws import has_credentials
 
-common.ensure_frame("Prices")  # first: Streamlit may run this file without app.py
+state.ensure_frame("Prices")  # first: Streamlit may run this file without app.py
 
-book = common.book()
-s = common.scenario()
+book = state.book()
+s = state.scenario()
 st.title("Prices")
 st.caption(
     f"List prices in USD as of **{md(book.as_of)}**, from {md(book.path.rsplit('/', 1)[-1])} in {md(books_dir())}. "
@@ -73,7 +73,7 @@ else:
             key="prices_diff",
         )
     # The current scenario and every saved one, under each book.
-    saved = sorted(str(p) for p in common.scenarios_dir().glob("*.y*ml"))
+    saved = sorted(str(p) for p in state.scenarios_dir().glob("*.y*ml"))
     current = "(current scenario)"
 
     def total(name: str, b) -> float:
@@ -123,7 +123,7 @@ elif st.button(md(f"Refresh {s.region} prices"), key="prices_refresh"):
             default_book.cache_clear()
             newest = next(iter(editing.price_books()))
             try:  # every page uses the new book, if it prices the scenario
-                editing.validate(st.session_state.scenario_text, "scenario", editing.book_as_of(newest))
+                editing.validate(state.scenario_text(), "scenario", editing.book_as_of(newest))
                 st.session_state.book_as_of = newest
             except (ScenarioError, PriceError) as err:
                 st.warning(md(f"Kept the prices of {book.as_of} for this scenario: {err}"))

@@ -1,7 +1,7 @@
 """Monthly review: for one month, what the model expected, what CloudWatch metered and what AWS billed, the
 likely causes of the difference, unit costs over the saved months, and the report to take to the meeting.
 
-Reads `st.session_state.scenario` (set up by app.py; the demo account's scenario when the page runs alone).
+Reads the session's scenario (set up by app.py, or by a stand-in entry script in the tests).
 Every review is saved to the history database (models/history.py); the arithmetic is in models/review.py and
 the AWS calls in usage/review_run.py.
 """
@@ -10,42 +10,29 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from errors import UnitcostError
 from models.history import History, HistoryError
 from models.report import usd
-from models.review import ReviewError, recent_months
-from models.scenario import Scenario, loads, to_yaml
+from models.review import recent_months
+from models.scenario import Scenario
+from pages.shared import state, widgets
 from ui import review_report as rr
-from ui.format import md
+from ui.format import md, money
 
-try:  # inside the app: its shared frame (state, legacy pages/ mode); harmless when the page runs alone
-    from pages import common as _common
-
-    getattr(_common, "ensure_frame", lambda page: None)("Monthly review")
-except ImportError:
-    pass
+state.ensure_frame("Monthly review")  # first: Streamlit may run this file without app.py
 
 ss = st.session_state
 CHART = {"displaylogo": False}
 
 
-@st.cache_data(show_spinner=False)
-def _demo_text() -> str:
-    from usage.demo import demo_scenario_yaml
-
-    return demo_scenario_yaml()
-
-
 def _scenario() -> tuple[Scenario, str, str]:
-    s = ss.get("scenario")
-    if s is None:
-        text = _demo_text()
-        return loads(text, "demo account"), text, "built-in demo account"
-    return s, ss.get("scenario_text") or to_yaml(s), ss.get("scenario_source", "the app")
+    s = ss.scenario
+    return s, state.scenario_text(), ss.get("scenario_source", "the app")
 
 
 def _book():
-    """The price book the other pages use (chosen on Overview); the newest when the page runs alone."""
-    return _common.book() if "book_as_of" in ss else None
+    """The price book the other pages use (chosen on Overview); the newest without app.py (the tests' stand-in)."""
+    return state.book() if "book_as_of" in ss else None
 
 
 def _history() -> History:
@@ -53,14 +40,13 @@ def _history() -> History:
 
 
 def _run(s: Scenario, text: str, month: str, demo: bool, **kw) -> None:
-    from usage.aws import UsageError
-    from usage.review_run import run_review
+    from commands.review import run_month
 
     try:
         with st.spinner(md(f"Reviewing {month}...")):
-            run = run_review(s, month, scenario_yaml=text, demo=demo, history=_history(), book=_book(), **kw)
-    except (UsageError, ReviewError, HistoryError) as err:
-        st.error(md(f"The review of {month} did not run: {err.message}"))
+            run = run_month(s, month, scenario_yaml=text, demo=demo, history=_history(), book=_book(), **kw)
+    except UnitcostError as err:
+        st.error(md(f"The review of {month} did not run: {err}"))
         return
     ss.review_current = {
         "id": run.review_id,
@@ -99,7 +85,7 @@ with st.container(border=True):
     )
     demo = kind == "Demo account"
     if demo:
-        from usage.review_demo import months as demo_months
+        from commands.review import demo_months
 
         months = demo_months()[::-1]
     else:
@@ -190,7 +176,7 @@ def _show(current: dict, history: History) -> None:
     )
     cols[4].metric(
         "Cost per user (billed)",
-        rr.money(u.get("cost_per_user")),
+        money(u.get("cost_per_user")),
         help=md(f"{u['users']:,.0f} users ({u['users_source']})") if u.get("users") else "no user count",
     )
 
@@ -199,44 +185,20 @@ def _show(current: dict, history: History) -> None:
     right.plotly_chart(rr.variance_figure(r), key="rv_variance", config=CHART)
 
     st.markdown("**Reconciliation** (per service and usage type; variance = billed - modelled)")
-    qty = st.column_config.NumberColumn(format="localized")
-    dollars = st.column_config.NumberColumn(format="dollar")
-    st.dataframe(
-        rr.lines_frame(r),
-        hide_index=True,
-        key="rv_lines",
-        column_config={
-            "modelled qty": qty,
-            "metered qty": qty,
-            "billed qty": qty,
-            "modelled $": dollars,
-            "billed $": dollars,
-            "variance $": dollars,
-        },
-    )
+    widgets.table(rr.lines_frame(r), key="rv_lines")
     with st.expander("Causes, with their amounts"):
-        st.dataframe(rr.causes_frame(r), hide_index=True, key="rv_causes")
+        widgets.table(rr.causes_frame(r), key="rv_causes")
     for n in r.get("notes", []):
         st.caption(md(f"Note: {n}"))
 
     tiers, features = rr.unit_cost_frames(r)
-    per_user = st.column_config.NumberColumn(format="$%.4f")
-    per_use = st.column_config.NumberColumn(format="$%.8f")
     t1, t2 = st.columns(2)
-    t1.markdown("**Cost per user, by tier**")
-    t1.dataframe(
-        tiers,
-        hide_index=True,
-        key="rv_tiers",
-        column_config={"users": qty, "billed $": dollars, "per user $": per_user, "modelled per user $": per_user},
-    )
-    t2.markdown("**Cost per use, by feature**")
-    t2.dataframe(
-        features,
-        hide_index=True,
-        key="rv_features",
-        column_config={"uses": qty, "billed $": dollars, "per use $": per_use, "modelled per use $": per_use},
-    )
+    with t1:
+        st.markdown("**Cost per user, by tier**")
+        widgets.table(tiers, key="rv_tiers")
+    with t2:
+        st.markdown("**Cost per use, by feature**")
+        widgets.table(features, key="rv_features")
 
     try:
         trend = history.compare(r["scenario_name"])
@@ -246,18 +208,7 @@ def _show(current: dict, history: History) -> None:
     st.markdown("**Unit costs across saved months** (the latest review of each month)")
     if trend:
         st.plotly_chart(rr.trend_figure(trend), key="rv_trend", config=CHART)
-        st.dataframe(
-            rr.trend_frame(trend),
-            hide_index=True,
-            key="rv_trend_table",
-            column_config={
-                "users": qty,
-                "modelled $": dollars,
-                "billed $": dollars,
-                "per user $": per_user,
-                "modelled per user $": per_user,
-            },
-        )
+        widgets.table(rr.trend_frame(trend), key="rv_trend_table")
     else:
         st.caption("Save reviews of other months to see the trend.")
 

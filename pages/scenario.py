@@ -7,14 +7,14 @@ import streamlit as st
 
 from models import editing
 from models.scenario import ScenarioError
-from pages import common
+from pages.shared import edits, sources, state
 from ui.format import md
 
-common.ensure_frame("Scenario")  # first: Streamlit may run this file without app.py
+state.ensure_frame("Scenario")  # first: Streamlit may run this file without app.py
 
 
 ss = st.session_state
-s = common.scenario()
+s = state.scenario()
 
 st.title("Scenario")
 st.caption(
@@ -26,8 +26,8 @@ st.html(
     "<style>.st-key-yaml_text textarea { font-family: ui-monospace, Menlo, Consolas, monospace; "
     "font-size: 0.85rem; }</style>"
 )
-ed = common.edit_session("scenario_yaml")
-common.seed(ed, "yaml_text", ss.scenario_text)
+ed = edits.edit_session("scenario_yaml")
+edits.seed(ed, "yaml_text", state.scenario_text())
 with st.form("yaml_form", border=False):
     st.text_area("Scenario (YAML, format 1)", key="yaml_text", height=520)
     buttons = st.container(horizontal=True)
@@ -36,27 +36,27 @@ with st.form("yaml_form", border=False):
 if check or apply:
     text = ss.yaml_text
     try:
-        new = editing.validate(text, "scenario editor", common.book())
+        new = editing.validate(text, "scenario editor", state.book())
     except ScenarioError as err:
-        common.scenario_error(err, text)
+        sources.scenario_error(err, text)
     else:
         if apply:
-            common.set_scenario(new, text=text, source="scenario editor")
+            state.set_scenario(new, text=text, source="scenario editor")
             ed["rev"] = ss.rev  # our own change: keep the text as typed, comments included
             st.success(f"Applied: every page now shows {md(new.name)}.")
         else:
             st.success("Valid: press Apply to use it.")
-elif ss.yaml_text != ss.scenario_text:
+elif ss.yaml_text != state.scenario_text():
     st.caption("The editor holds changes that are not applied yet; downloads and saves use the applied scenario.")
 
-s = common.scenario()
+s = state.scenario()
 slug = re.sub(r"[^A-Za-z0-9._-]+", "-", s.name).strip("-").lower() or "scenario"
 
 st.subheader("Download or save")
 c1, c2 = st.columns([1, 2])
 c1.download_button(
     "Download (YAML)",
-    ss.scenario_text.encode("utf-8"),
+    state.scenario_text().encode("utf-8"),
     file_name=f"{slug}.yaml",
     mime="application/x-yaml",
     key="sc_download",
@@ -64,7 +64,7 @@ c1.download_button(
     icon=":material/download:",
 )
 with c2:
-    common.seed(ed, "sc_folder", ss.scenarios_dir)
+    edits.seed(ed, "sc_folder", ss.scenarios_dir)
     folder = st.text_input("Scenarios folder", key="sc_folder")
     if folder.strip() and folder.strip() != ss.scenarios_dir:
         ss.scenarios_dir = folder.strip()
@@ -75,11 +75,11 @@ with c2:
     overwrite = b.checkbox("Overwrite", key="sc_overwrite")
     if c.button("Save", key="sc_save", icon=":material/save:"):
         try:
-            path = editing.save_scenario(common.scenarios_dir(), name, ss.scenario_text, overwrite=overwrite)
+            path = editing.save_scenario(state.scenarios_dir(), name, state.scenario_text(), overwrite=overwrite)
         except editing.FolderError as err:
             st.error(md(err))
         else:
             st.success(md(f"Saved to {path}."))
 
 st.subheader("Load another")
-common.source_picker("sc")
+sources.source_picker("sc")

@@ -6,15 +6,15 @@ import streamlit as st
 from models import editing
 from models.report import usd
 from models.tiers import MAX_CURVE_EXP, tier_economics, users_range
-from pages import common
+from pages.shared import compute, edits, state, widgets
 from pricing.book import PriceError
 from ui import charts, tables
 from ui.format import md, money
 
-common.ensure_frame("Tiers")  # first: Streamlit may run this file without app.py
+state.ensure_frame("Tiers")  # first: Streamlit may run this file without app.py
 
 ss = st.session_state
-s = common.scenario()
+s = state.scenario()
 features = list(s.features)
 
 st.title("Tiers")
@@ -23,7 +23,7 @@ st.caption(
     "remove one by selecting its row and pressing Delete. Every change is checked before it is applied."
 )
 
-ed = common.edit_session("tiers")
+ed = edits.edit_session("tiers")
 if ed["fresh"]:
     ed["base"] = tables.tier_editor_frame(editing.tier_rows(s), features)
 number = st.column_config.NumberColumn
@@ -49,14 +49,14 @@ edited = st.data_editor(
         },
     },
 )
-common.apply_edit(
+edits.apply_edit(
     ed,
     tables.records(edited),
-    lambda: editing.with_tiers(common.scenario(), tables.tiers_from_editor(edited, features), common.book()),
+    lambda: editing.with_tiers(state.scenario(), tables.tiers_from_editor(edited, features), state.book()),
 )
 
-e = common.estimate_or_stop()
-common.remember("tiers_target", 80.0)
+e = compute.estimate_or_stop()
+edits.remember("tiers_target", 80.0)
 target = st.columns(3)[0].number_input(
     "Target gross margin (%)",
     0.0,
@@ -65,7 +65,7 @@ target = st.columns(3)[0].number_input(
     key="tiers_target",
     help="For the 'price for target margin' column: cost per user / (1 - margin).",
 )
-common.save_remembered()
+edits.save_remembered()
 econ = tier_economics(e, target / 100)
 
 if not econ:
@@ -84,8 +84,8 @@ else:
                 f"{t.users:,.0f} users · cost {usd(t.cost)} · revenue {usd(t.revenue)} · margin {usd(t.margin)} ({pct})"
             )
     df = tables.tiers_frame(econ)
-    common.table(df, key="tiers_table")
-    common.csv_button(df, "Download tiers (CSV)", "unitcost-tiers.csv", key="tiers_csv")
+    widgets.table(df, key="tiers_table")
+    widgets.csv_button(df, "Download tiers (CSV)", "unitcost-tiers.csv", key="tiers_csv")
     st.plotly_chart(charts.tier_share(econ), key="tiers_share", config={"displaylogo": False})
 
 st.subheader("Cost per user as users grow")
@@ -106,12 +106,12 @@ else:
         st.warning("Pick a range of users with two different ends.")
     else:
         try:
-            curve = common.current_curve(float(span[0]), float(span[1]))
+            curve = compute.current_curve(float(span[0]), float(span[1]))
         except PriceError as err:  # e.g. the range grows past the tiers the book has for this region
             st.error(md(f"No curve over this range of users: {err}"))
         else:
             st.plotly_chart(charts.cost_curve(curve), key="tiers_curve", config={"displaylogo": False})
-            common.csv_button(
+            widgets.csv_button(
                 tables.curve_frame(curve),
                 "Download the curve (CSV)",
                 "unitcost-cost-per-user.csv",

@@ -112,6 +112,45 @@ def _tiers_editor_key(at) -> str:
     return next(d.key for d in at.data_editor if d.key and d.key.startswith("tiers_editor_"))
 
 
+def test_an_edit_is_priced_once_and_never_goes_through_yaml(app, demo, monkeypatch):
+    """A change in the tiers table: one full estimate (the one that validates it, shown on the page), no
+    YAML written or read on the way from the table to the scenario."""
+    import models.editing
+    import models.scenario
+    from models import engine
+
+    app.switch_page("pages/tiers.py").run()
+    calls = {"estimate": 0, "yaml": 0}
+
+    def counted(name, f):
+        def wrapper(*a, **kw):
+            calls[name] += 1
+            return f(*a, **kw)
+
+        return wrapper
+
+    monkeypatch.setattr(models.editing, "estimate", counted("estimate", engine.estimate))
+    monkeypatch.setattr(models.scenario, "to_yaml", counted("yaml", models.scenario.to_yaml))
+    monkeypatch.setattr(models.scenario, "loads", counted("yaml", models.scenario.loads))
+    monkeypatch.setattr(models.editing, "loads", counted("yaml", models.editing.loads))
+    import pages.shared.compute
+    import pages.shared.state
+
+    for module in (pages.shared.compute, pages.shared.state):  # their own bindings of the same functions
+        for name, kind in (("estimate", "estimate"), ("to_yaml", "yaml"), ("loads", "yaml")):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, counted(kind, getattr(module, name)))
+    app.session_state[_tiers_editor_key(app)] = {
+        "edited_rows": {0: {"users": 12_345.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    no_problems(app)
+    assert current(app).tiers["observed"].users == 12_345
+    assert calls == {"estimate": 1, "yaml": 0}
+
+
 def test_editing_a_tiers_users_and_price_shows_the_engines_figures(app, demo):
     app.switch_page("pages/tiers.py").run()
     no_problems(app)

@@ -34,7 +34,7 @@ def test_capacity_follows_a_raised_quota(app):
     from dataclasses import replace
 
     edited = replace(s, quotas=raised.quotas)
-    app.session_state["scenario"] = edited  # as pages/common.set_scenario does
+    app.session_state["scenario"] = edited  # as pages/shared/state.set_scenario does
     app.session_state["scenario_text"] = to_yaml(edited)
     app.session_state["rev"] += 1
     app.switch_page("pages/capacity.py").run()
@@ -115,7 +115,7 @@ features: {a: {lambda: {f: 1}}}
 tiers: {x: {users: 1000, price: 5, uses: {a: 500000}}}
 """
     )
-    app.session_state["scenario"] = s  # as pages/common.set_scenario does
+    app.session_state["scenario"] = s  # as pages/shared/state.set_scenario does
     app.session_state["scenario_text"] = to_yaml(s)
     app.session_state["rev"] += 1
     for page in ("pages/tiers.py", "pages/designs.py"):
@@ -125,7 +125,7 @@ tiers: {x: {users: 1000, price: 5, uses: {a: 500000}}}
 
 
 def _use(app, s):
-    app.session_state["scenario"] = s  # as pages/common.set_scenario does
+    app.session_state["scenario"] = s  # as pages/shared/state.set_scenario does
     app.session_state["scenario_text"] = to_yaml(s)
     app.session_state["rev"] += 1
 

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from models.engine import Estimate
 from models.report import usd
+from ui.format import PERCENT, PERCENT_FINE, USD, USD_PER_USE, USD_PER_USER, kinds, money
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px;
@@ -27,27 +28,18 @@ th:first-child, td:first-child { text-align: left; }
 """
 
 
+_SPEC = {PERCENT: ".1f", PERCENT_FINE: ".2f", USD: ",.2f", USD_PER_USER: ".6g", USD_PER_USE: ".6g"}
+
+
 def _formatters(df: pd.DataFrame) -> dict:
-    """Number formats from the column names, as the app shows them: cents for monthly USD, small USD
-    amounts to 6 significant digits, percentages to one decimal."""
+    """Number formats from the kinds the table declares, as the app shows them: cents for monthly USD,
+    small USD amounts to 6 significant digits, percentages to one decimal; other numbers to 6 digits."""
 
     def fmt(spec: str):
         return lambda x: "-" if pd.isna(x) else format(x, spec)
 
-    out = {}
-    for c in df.columns:
-        if not pd.api.types.is_numeric_dtype(df[c]):
-            continue
-        name = str(c)
-        if "(%)" in name:
-            out[c] = fmt(".1f")
-        elif "USD/month" in name:
-            out[c] = fmt(",.2f")
-        elif "(USD" in name:
-            out[c] = fmt(".6g")
-        else:
-            out[c] = fmt(",.6g")
-    return out
+    kind = kinds(df)
+    return {c: fmt(_SPEC.get(kind.get(c), ",.6g")) for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
 
 
 def html_report(
@@ -60,11 +52,11 @@ def html_report(
     headline = [
         ("Monthly total", usd(e.total)),
         ("Users", f"{users:,.0f}"),
-        ("Cost per user", usd(e.total / users if users else None, small=True)),
+        ("Cost per user", money(e.total / users if users else None)),
     ]
     costliest = max((f for f in e.features if f.cost_per_use is not None), key=lambda f: f.cost, default=None)
     if costliest:
-        headline.append((f"Cost per use: {costliest.name}", usd(costliest.cost_per_use, small=True)))
+        headline.append((f"Cost per use: {costliest.name}", money(costliest.cost_per_use)))
     for t in e.tiers:
         pct = "" if t.margin_pct is None else f" ({t.margin_pct:.0%})"
         headline.append((f"Margin: {t.name}", usd(t.margin) + pct))

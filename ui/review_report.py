@@ -11,8 +11,8 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from models.report import quantity, usd
-from ui.format import plot_text
+from models.report import usd
+from ui.format import COUNT, USD, USD_PER_USE, USD_PER_USER, cell, declare, kinds, money, plot_text
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1200px;
@@ -27,11 +27,6 @@ th.num, td.num { text-align: right; white-space: nowrap; }
 ul.notes { color: #444; }
 """
 _UP, _DOWN, _TOTAL = "#e45756", "#54a24b", "#4c78a8"
-
-
-def money(x) -> str:
-    """Cents, or three significant digits below a cent."""
-    return usd(x, small=True) if x is not None and abs(x) < 0.01 and x != 0 else usd(x)
 
 
 def waterfall_figure(review: dict) -> go.Figure:
@@ -120,7 +115,7 @@ def trend_figure(trend: list[dict]) -> go.Figure:
 
 
 def lines_frame(review: dict) -> pd.DataFrame:
-    return pd.DataFrame(
+    df = pd.DataFrame(
         [
             {
                 "service": ln["service"],
@@ -134,12 +129,25 @@ def lines_frame(review: dict) -> pd.DataFrame:
                 "likely cause": ln["cause"],
             }
             for ln in review["lines"]
-        ]
+        ],
+        columns=[
+            "service",
+            "usage type",
+            "modelled qty",
+            "modelled $",
+            "metered qty",
+            "billed qty",
+            "billed $",
+            "variance $",
+            "likely cause",
+        ],
     )
+    qty = {"modelled qty": COUNT, "metered qty": COUNT, "billed qty": COUNT}
+    return declare(df, qty | {"modelled $": USD, "billed $": USD, "variance $": USD})
 
 
 def causes_frame(review: dict) -> pd.DataFrame:
-    return pd.DataFrame(
+    df = pd.DataFrame(
         [
             {
                 "service": ln["service"],
@@ -153,6 +161,7 @@ def causes_frame(review: dict) -> pd.DataFrame:
         ],
         columns=["service", "usage type", "cause", "amount $", "detail"],
     )
+    return declare(df, {"amount $": USD})
 
 
 def unit_cost_frames(review: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -170,6 +179,7 @@ def unit_cost_frames(review: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
         ],
         columns=["tier", "users", "billed $", "per user $", "modelled per user $"],
     )
+    declare(tiers, {"users": COUNT, "billed $": USD, "per user $": USD_PER_USER, "modelled per user $": USD_PER_USER})
     features = pd.DataFrame(
         [
             {
@@ -183,11 +193,12 @@ def unit_cost_frames(review: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
         ],
         columns=["feature", "uses", "billed $", "per use $", "modelled per use $"],
     )
+    declare(features, {"uses": COUNT, "billed $": USD, "per use $": USD_PER_USE, "modelled per use $": USD_PER_USE})
     return tiers, features
 
 
 def trend_frame(trend: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(
+    df = pd.DataFrame(
         [
             {
                 "month": t["month"],
@@ -202,21 +213,14 @@ def trend_frame(trend: list[dict]) -> pd.DataFrame:
         ],
         columns=["month", "review", "users", "modelled $", "billed $", "per user $", "modelled per user $"],
     )
-
-
-def _cell(column: str, value) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "-"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if column.endswith("$"):
-            return money(value) if "per u" in column else usd(value)
-        return quantity(value)
-    return str(value)
+    per_user = {"per user $": USD_PER_USER, "modelled per user $": USD_PER_USER}
+    return declare(df, {"users": COUNT, "modelled $": USD, "billed $": USD} | per_user)
 
 
 def table_html(df: pd.DataFrame) -> str:
     """A plain HTML table: numbers right-aligned with thousands separators, amounts in dollars."""
-    numeric = {c: pd.api.types.is_numeric_dtype(df[c]) or c.endswith("qty") for c in df.columns}
+    kind = kinds(df)
+    numeric = {c: pd.api.types.is_numeric_dtype(df[c]) or c in kind for c in df.columns}
     head = "".join(
         f'<th class="num">{html.escape(c)}</th>' if numeric[c] else f"<th>{html.escape(c)}</th>" for c in df.columns
     )
@@ -224,9 +228,9 @@ def table_html(df: pd.DataFrame) -> str:
     for record in df.to_dict("records"):
         cells = "".join(
             (
-                f'<td class="num">{html.escape(_cell(c, v))}</td>'
+                f'<td class="num">{html.escape(cell(kind.get(c), v))}</td>'
                 if numeric[c]
-                else f"<td>{html.escape(_cell(c, v))}</td>"
+                else f"<td>{html.escape(cell(kind.get(c), v))}</td>"
             )
             for c, v in record.items()
         )

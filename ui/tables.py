@@ -1,7 +1,8 @@
 """Tables of an estimate as pandas DataFrames: what the pages show and what the CSV downloads hold.
 
 Column names carry their units ("cost (USD/month)", "cost per use (USD)", "margin (%)"), so a CSV
-reads on its own; the pages pick a display format from the same names. Percentages are 0..100.
+reads on its own; each table declares the kind of its number columns (ui/format.py), from which the app
+and the HTML report pick a display format. Percentages are 0..100.
 No streamlit here: these are pure functions, tested without a browser.
 """
 
@@ -18,6 +19,7 @@ from models.editing import TierRow, number
 from models.engine import Estimate
 from models.scenario import ScenarioError
 from models.tiers import Curve, TierEconomics
+from ui.format import COUNT, PERCENT, PERCENT_FINE, RATE, USD, USD_PER_USE, USD_PER_USER, declare
 
 COST = "cost (USD/month)"
 PER_USE = "cost per use (USD)"
@@ -30,7 +32,7 @@ def _pct(part: float, whole: float) -> float | None:
 
 
 def lines_frame(e: Estimate) -> pd.DataFrame:
-    return pd.DataFrame(
+    df = pd.DataFrame(
         [
             {
                 "service": x.service,
@@ -44,11 +46,13 @@ def lines_frame(e: Estimate) -> pd.DataFrame:
         ],
         columns=["service", "component", "quantity", "unit", "unit price (USD)", COST],
     )
+    return declare(df, {"quantity": COUNT, "unit price (USD)": USD_PER_USE, COST: USD})
 
 
 def services_frame(e: Estimate) -> pd.DataFrame:
     rows = [{"service": s, COST: c, "share (%)": _pct(c, e.total)} for s, c in e.services.items() if c]
-    return pd.DataFrame(rows, columns=["service", COST, "share (%)"]).sort_values(COST, ascending=False)
+    df = pd.DataFrame(rows, columns=["service", COST, "share (%)"]).sort_values(COST, ascending=False)
+    return declare(df, {COST: USD, "share (%)": PERCENT})
 
 
 def features_frame(e: Estimate) -> pd.DataFrame:
@@ -62,10 +66,22 @@ def features_frame(e: Estimate) -> pd.DataFrame:
         }
         for f in e.features
     ]
-    return pd.DataFrame(rows, columns=["feature", "uses/month", COST, PER_USE, "share (%)"])
+    df = pd.DataFrame(rows, columns=["feature", "uses/month", COST, PER_USE, "share (%)"])
+    return declare(df, {"uses/month": COUNT, COST: USD, PER_USE: USD_PER_USE, "share (%)": PERCENT})
 
 
 def tiers_frame(tiers: list[TierEconomics]) -> pd.DataFrame:
+    kinds = {
+        "users": COUNT,
+        "price (USD/user)": USD_PER_USER,
+        "revenue (USD/month)": USD,
+        COST: USD,
+        PER_USER: USD_PER_USER,
+        "margin (USD/month)": USD,
+        "margin (%)": PERCENT,
+        "break-even price (USD/user)": USD_PER_USER,
+        "price for target margin (USD/user)": USD_PER_USER,
+    }
     rows = [
         {
             "tier": t.name,
@@ -81,27 +97,7 @@ def tiers_frame(tiers: list[TierEconomics]) -> pd.DataFrame:
         }
         for t in tiers
     ]
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "tier",
-            "users",
-            "price (USD/user)",
-            "revenue (USD/month)",
-            COST,
-            PER_USER,
-            "margin (USD/month)",
-            "margin (%)",
-            "break-even price (USD/user)",
-            "price for target margin (USD/user)",
-        ],
-    )
-
-
-def tier_share_frame(tiers: list[TierEconomics]) -> pd.DataFrame:
-    """Share of each tier's cost (%) that each feature drives: tiers as rows, features as columns."""
-    rows = [{"tier": t.name} | {f: 100 * v for f, v in t.feature_share.items()} for t in tiers]
-    return pd.DataFrame(rows)
+    return declare(pd.DataFrame(rows, columns=["tier", *kinds]), kinds)
 
 
 # ---------------------------------------------------------------- tier editor
@@ -153,6 +149,14 @@ def records(df: pd.DataFrame) -> list[tuple]:
 # ---------------------------------------------------------------- features
 
 
+BOM_KINDS = {
+    "unit price (USD)": USD_PER_USE,
+    "list cost per use (USD)": USD_PER_USE,
+    PER_USE: USD_PER_USE,
+    "share (%)": PERCENT,
+}
+
+
 def bom_frame(bom: Bom, feature: str) -> pd.DataFrame:
     lines, _ = bom.of(feature)
     total = sum(b.cost_per_use for b in lines)
@@ -169,7 +173,7 @@ def bom_frame(bom: Bom, feature: str) -> pd.DataFrame:
         }
         for b in lines
     ]
-    return pd.DataFrame(
+    df = pd.DataFrame(
         rows,
         columns=[
             "service",
@@ -182,6 +186,7 @@ def bom_frame(bom: Bom, feature: str) -> pd.DataFrame:
             "share (%)",
         ],
     )
+    return declare(df, BOM_KINDS)
 
 
 def bom_all_frame(bom: Bom) -> pd.DataFrame:
@@ -190,7 +195,7 @@ def bom_all_frame(bom: Bom) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame()
     df = pd.concat(frames, ignore_index=True)
-    return df[["feature", *[c for c in df.columns if c != "feature"]]]
+    return declare(df[["feature", *[c for c in df.columns if c != "feature"]]], BOM_KINDS)
 
 
 def drivers_frame(bom: Bom, feature: str) -> pd.DataFrame:
@@ -207,7 +212,9 @@ def drivers_frame(bom: Bom, feature: str) -> pd.DataFrame:
         }
         for d in drivers
     ]
-    return pd.DataFrame(rows, columns=columns)
+    return declare(
+        pd.DataFrame(rows, columns=columns), {"list cost per use (USD)": USD_PER_USE, "share of list cost (%)": PERCENT}
+    )
 
 
 # ---------------------------------------------------------------- footprint editors
@@ -301,7 +308,8 @@ def ops_from_frame(df: pd.DataFrame) -> list[dict]:
 
 
 def curve_frame(c: Curve) -> pd.DataFrame:
-    return pd.DataFrame({"users": c.users, "total (USD/month)": c.total, PER_USER: c.cost_per_user})
+    df = pd.DataFrame({"users": c.users, "total (USD/month)": c.total, PER_USER: c.cost_per_user})
+    return declare(df, {"users": COUNT, "total (USD/month)": USD, PER_USER: USD_PER_USER})
 
 
 def comparison_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
@@ -310,17 +318,19 @@ def comparison_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
     names = cmp.names
     first = names[0]
 
-    def with_deltas(df: pd.DataFrame, value_cols: list[str]) -> pd.DataFrame:
+    def with_deltas(df: pd.DataFrame, value_kinds: dict[str, str]) -> pd.DataFrame:
+        kinds = {f"{n}: {c}": k for n in names for c, k in value_kinds.items()}
         for n in names[1:]:
-            for c in value_cols:
+            for c, k in value_kinds.items():
                 df[f"{n} - {first}: {c}"] = df[f"{n}: {c}"] - df[f"{first}: {c}"]
-        return df
+                kinds[f"{n} - {first}: {c}"] = k
+        return declare(df, kinds)
 
     services = sorted({s for e in cmp.estimates for s, c in e.services.items() if c})
     sv = pd.DataFrame({"service": [*services, "total"]})
     for n, e in zip(names, cmp.estimates):
         sv[f"{n}: {COST}"] = [*(e.services.get(s, 0.0) for s in services), e.total]
-    sv = with_deltas(sv, [COST])
+    sv = with_deltas(sv, {COST: USD})
 
     feats = list(dict.fromkeys(f.name for e in cmp.estimates for f in e.features))
     fv = pd.DataFrame({"feature": feats})
@@ -328,7 +338,7 @@ def comparison_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
         by = {f.name: f for f in e.features}
         fv[f"{n}: {COST}"] = [by[f].cost if f in by else np.nan for f in feats]
         fv[f"{n}: {PER_USE}"] = [by[f].cost_per_use if f in by else np.nan for f in feats]
-    fv = with_deltas(fv, [COST, PER_USE])
+    fv = with_deltas(fv, {COST: USD, PER_USE: USD_PER_USE})
 
     tiers = list(dict.fromkeys(t.name for e in cmp.estimates for t in e.tiers))
     tv = pd.DataFrame({"tier": tiers})
@@ -336,7 +346,7 @@ def comparison_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
         by = {t.name: t for t in e.tiers}
         tv[f"{n}: {COST}"] = [by[t].cost if t in by else np.nan for t in tiers]
         tv[f"{n}: margin (USD/month)"] = [by[t].margin if t in by else np.nan for t in tiers]
-    tv = with_deltas(tv, [COST, "margin (USD/month)"])
+    tv = with_deltas(tv, {COST: USD, "margin (USD/month)": USD})
     return {"services": sv, "features": fv, "tiers": tv}
 
 
@@ -344,7 +354,7 @@ def comparison_curves_frame(cmp: Comparison) -> pd.DataFrame:
     df = pd.DataFrame({"users": cmp.users})
     for n, t in zip(cmp.names, cmp.totals):
         df[f"{n}: total (USD/month)"] = t
-    return df
+    return declare(df, {"users": COUNT} | {f"{n}: total (USD/month)": USD for n in cmp.names})
 
 
 def crossovers_frame(cmp: Comparison) -> pd.DataFrame:
@@ -358,7 +368,8 @@ def crossovers_frame(cmp: Comparison) -> pd.DataFrame:
         }
         for c in cmp.crossovers
     ]
-    return pd.DataFrame(rows, columns=["variants", "users", "total (USD/month)", "cheaper below", "cheaper above"])
+    df = pd.DataFrame(rows, columns=["variants", "users", "total (USD/month)", "cheaper below", "cheaper above"])
+    return declare(df, {"users": COUNT, "total (USD/month)": USD})
 
 
 def build_footprint(
@@ -387,3 +398,26 @@ def build_footprint(
         if units:
             out["services"] = units
     return out
+
+
+# ---------------------------------------------------------------- capacity
+
+
+def capacity_frame(e: Estimate) -> pd.DataFrame:
+    """Every limit at today's peak: utilization in %, and the users (all tiers) at which it is reached."""
+    rows = [
+        {
+            "limit": c.limit,
+            "resource": c.resource,
+            "peak": c.peak,
+            "quota": c.quota,
+            "utilization %": None if c.utilization is None else 100 * c.utilization,
+            "users at limit": None if c.users_at_limit is None else round(c.users_at_limit),
+            "unit": c.unit,
+            "note": c.note,
+        }
+        for c in e.capacity
+    ]
+    kinds = {"peak": RATE, "quota": COUNT, "utilization %": PERCENT_FINE, "users at limit": COUNT}
+    columns = ["limit", "resource", "peak", "quota", "utilization %", "users at limit", "unit", "note"]
+    return declare(pd.DataFrame(rows, columns=columns), kinds)
