@@ -202,7 +202,7 @@ def _users_at(quota: float, parts: list[_Demand]) -> float | None:
         total_lo = sum(p.at(lo) for p in parts)
         slope = sum(p.per_user for p in parts if p.base + p.per_user * lo >= p.floor and p.per_user > 0)
         if slope > 0:
-            u = lo + (quota - total_lo) / slope
+            u = lo + float(quota - total_lo) / float(slope)  # Python floats: a vanishing slope gives inf, no warning
             if u <= hi:
                 return u
     return None
