@@ -74,6 +74,19 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
         slope = sum(uses_per_user[f] * per_use(f, feat) for f, feat in s.features.items())
         return _Demand(base / seconds * peak, slope / seconds * peak, floor)
 
+    def per_resource(amounts) -> dict[tuple, _Demand]:
+        """Monthly (base, slope) of a quantity per resource key, from (feature, key, amount per use) triples:
+        one pass over the features, however many functions or tables (not one pass per resource)."""
+        sums: dict[tuple, list[float]] = {}
+        for f, key, q in amounts:
+            b = sums.setdefault(key, [0.0, 0.0])
+            b[0] += base_uses[f] * q
+            b[1] += uses_per_user[f] * q
+        return {k: _Demand(b / seconds, m / seconds) for k, (b, m) in sums.items()}
+
+    def scaled(d: _Demand | None, factor: float, floor: float = 0.0) -> _Demand:
+        return _Demand(0.0, 0.0, floor) if d is None else _Demand(d.base * factor, d.per_user * factor, floor)
+
     limits: list[Limit] = []
     notes: list[str] = []
 
@@ -91,11 +104,12 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
 
     # Lambda: Little's law, concurrency = arrival rate x time in the function (INIT of cold starts included).
     account = []
+    invoked = per_resource((f, (n,), q) for f, feat in s.features.items() for n, q in feat.invocations.items())
     for name, fn in s.functions.items():
         busy_s = (fn.duration_ms + fn.cold_start_rate * fn.init_ms) / 1000
         peak = fn.peak_to_average or s.peak_to_average
         pc = fn.provisioned.concurrency if fn.provisioned else 0
-        d = demand(lambda _f, feat, name=name, busy_s=busy_s: feat.invocations.get(name, 0.0) * busy_s, peak, pc)
+        d = scaled(invoked.get((name,)), busy_s * peak, pc)
         if d.at(users_now) > SCALING_ENVIRONMENTS_PER_10S:
             notes.append(
                 f"{name}: peak concurrency {d.at(users_now):,.0f} is above the 1,000 new environments "
@@ -147,14 +161,20 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
                         "unless the client sends heartbeats"
                     )
 
+    ops = [(f, op) for f, feat in s.features.items() for op in feat.dynamodb]
+    units = {"read": _read_units, "write": _write_units}
+    table_units = per_resource((f, (op.table, k), units[k](op)) for f, op in ops for k in units)
+    hot_units = per_resource(
+        (f, (op.table, k), units[k](op) * op.hot_key_share)
+        for f, op in ops
+        for k in units
+        if op.hot_key_share is not None and (op.reads is None) == (k == "write")
+    )
     for name, table in s.tables.items():
         peak = table.peak_to_average or s.peak_to_average
         provisioned = table.capacity == "provisioned"
-        for kind, units in (("read", _read_units), ("write", _write_units)):
-            d = demand(
-                lambda _f, feat, name=name, units=units: sum(units(op) for op in feat.dynamodb if op.table == name),
-                peak,
-            )
+        for kind in units:
+            d = scaled(table_units.get((name, kind)), peak)
             quota = (table.read_capacity if kind == "read" else table.write_capacity) if provisioned else None
             add(
                 f"dynamodb_{kind}_units_per_second",
@@ -163,17 +183,8 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
                 quota,
                 note="provisioned capacity" if provisioned else "",
             )
-            if any(
-                op.table == name and op.hot_key_share is not None and (op.reads is None) == (kind == "write")
-                for feat in s.features.values()
-                for op in feat.dynamodb
-            ):
-                hot = demand(
-                    lambda _f, feat, name=name, units=units: sum(
-                        units(op) * (op.hot_key_share or 0.0) for op in feat.dynamodb if op.table == name
-                    ),
-                    peak,
-                )
+            if (name, kind) in hot_units:
+                hot = scaled(hot_units[(name, kind)], peak)
                 add(f"dynamodb_partition_{kind}_units_per_second", name, [hot], note="hottest partition key")
 
     limits.sort(key=lambda x: (x.users_at_limit is None, x.users_at_limit or 0.0, -(x.utilization or 0.0)))
