@@ -179,10 +179,18 @@ def report(obs: ObservedUsage, users: int | None) -> str:
 def check_writable(path: Path) -> None:
     """That `path` can be written, by creating and removing a temp file beside it (permission bits do not
     tell: root, read-only mounts, ACLs)."""
-    if not path.parent.is_dir():
-        raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
-    if path.is_dir():
-        raise UsageError(f"cannot write {path}: it is a folder")
+    if str(path) == "-":
+        raise UsageError("cannot write -: give a file name (the scenario is written to a file, not stdout)")
+    try:
+        if not path.parent.is_dir():
+            raise UsageError(f"cannot write {path}: folder {path.parent} does not exist")
+        if path.is_dir():
+            raise UsageError(f"cannot write {path}: it is a folder")
+        # The file is replaced by a rename: a device, FIFO or symlink there would be replaced, not written to.
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise UsageError(f"cannot write {path}: it exists and is not a regular file; give another name")
+    except OSError as e:  # a name too long, a loop of links
+        raise UsageError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:
@@ -193,6 +201,7 @@ def check_writable(path: Path) -> None:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write to a temp file in the same folder, then rename over the target: never a half-written file."""
+    check_writable(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:

@@ -211,7 +211,8 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(path, f"must be a number, got {_kind(value)}")
         if isinstance(value, int) and abs(value) > MAX_NUMBER:  # before float(): 10**400 has no float
-            raise self.error(path, f"must be at most {MAX_NUMBER:g}, got a {len(str(abs(value)))}-digit number")
+            digits = int(abs(value).bit_length() * 0.30103) + 1  # str() refuses over 4,300 digits
+            raise self.error(path, f"must be at most {MAX_NUMBER:g}, got a number of about {digits:,} digits")
         if not math.isfinite(value):
             raise self.error(path, f"must be a finite number, got {value}")
         if value < low or value > high:

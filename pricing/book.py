@@ -114,8 +114,8 @@ def _price(key: tuple[str, str, str], rows: list[dict]) -> Price:
     if tiers[0].begin != 0 or any(a.end != b.begin for a, b in zip(tiers, tiers[1:])):
         raise ValueError(f"tiers of {'/'.join(key)} do not run contiguously from 0")
     for t in tiers:
-        if float(t.price) < 0:
-            raise ValueError(f"negative price in {'/'.join(key)}")
+        if not 0 <= float(t.price) < math.inf:  # NaN fails both
+            raise ValueError(f"negative price (or not a finite number) in {'/'.join(key)}: {t.price!r}")
     r = rows[0]
     return Price(*key, unit=r["unit"], usage_type=r["usage_type"], source=r["source"], tiers=tiers)
 
