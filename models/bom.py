@@ -15,20 +15,18 @@ rounding, INIT billing of cold starts, 1 ms duration rounding and CloudWatch Log
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from models.engine import compile_scenario
 from models.scenario import Scenario
-from pricing import METER_MODULES, aws_lambda, dynamodb, websocket
 from pricing.book import PriceBook
-from pricing.lines import Prices, Usage, blocks
+from pricing.lines import Prices, Usage
+from pricing.services import registry
 
 SHARED = "shared"
 SHARED_COMPONENT = "Storage and provisioned capacity (shared)"
-_TIER_SUFFIX = re.compile(r" \((free tier|first [^)]*|next [^)]*|over [^)]*)\)$")
 
 
 @dataclass(frozen=True)
@@ -75,15 +73,10 @@ class Bom:
         return [b for b in self.lines if b.feature == feature], [d for d in self.drivers if d.feature == feature]
 
 
-def component_name(component: str) -> str:
-    """'Duration arm64 (first 7.5B)' -> 'Duration arm64': one component per meter, whatever the tier."""
-    return _TIER_SUFFIX.sub("", component)
-
-
 def _meta(line) -> tuple[str, str, str]:
     """Service, component and unit of a line's meter. A service the user named has one component,
     which carries the service's name (its lines are named after the unit)."""
-    component = line.service if line.meter.startswith("custom.") else component_name(line.component)
+    component = line.service if line.meter.startswith("custom.") else line.component
     return line.service, component, line.unit
 
 
@@ -152,8 +145,8 @@ def marginal_prices(w, q: np.ndarray) -> tuple[dict[str, float], dict[str, tuple
     usage = Usage(1, {m: np.array([max(float(x), tiny)]) for m, x in zip(w.meters, q)})  # one point
     price: dict[str, float] = {}
     meta: dict[str, tuple[str, str, str]] = {}
-    for module in METER_MODULES:
-        for line in module.lines(usage, prices):
+    for service in registry():
+        for line in service.lines(usage, prices):
             if line.meter not in usage:
                 continue
             meta.setdefault(line.meter, _meta(line))
@@ -164,93 +157,7 @@ def marginal_prices(w, q: np.ndarray) -> tuple[dict[str, float], dict[str, tuple
 
 def _drivers(s: Scenario, name: str, price: dict[str, float], list_cost: float) -> list[Driver]:
     f = s.features[name]
-    found: list[tuple[str, str, float, str, float]] = []  # name, explanation, quantity, unit, USD
-
-    def add(title: str, why: str, qty: float, unit: str, usd: float) -> None:
-        if qty > 1e-12:
-            found.append((title, why, qty, unit, usd))
-
-    if f.websocket and f.websocket.messages:
-        ws = f.websocket
-        n = blocks(ws.message_kb, websocket.INCREMENT_KB)
-        add(
-            "32 KB message increments",
-            f"each {ws.message_kb:g} KB message is metered as {n} messages of 32 KB",
-            ws.messages * (n - 1),
-            "message",
-            ws.messages * (n - 1) * price.get("websocket.messages", 0.0),
-        )
-
-    for op in f.dynamodb:
-        table = s.tables[op.table]
-        on_demand = table.capacity == "on_demand"
-        c = table.table_class
-        if op.writes is not None:
-            wru = price.get(f"dynamodb.write_request_units.{c}", 0.0) if on_demand else 0.0
-            units = blocks(op.item_kb, 1)
-            gsis = table.gsis if op.gsis is None else op.gsis
-            gsi_units = dynamodb.gsi_write_units(op.writes, op.item_kb, gsis)
-            add(
-                f"GSI write amplification ({op.table})",
-                f"every write also writes {gsis:g} global secondary index(es)"
-                + ("" if on_demand else "; served by provisioned capacity"),
-                gsi_units,
-                "WRU",
-                gsi_units * wru,
-            )
-            waste = op.writes * (units - op.item_kb) * ((2 if op.transactional else 1) + gsis)
-            add(
-                f"Item-size rounding, writes ({op.table})",
-                f"a {op.item_kb:g} KB item is billed as {units} KB of 1 KB write units",
-                waste,
-                "WRU",
-                waste * wru,
-            )
-        else:
-            rru = price.get(f"dynamodb.read_request_units.{c}", 0.0) if on_demand else 0.0
-            units = blocks(op.item_kb, 4)
-            waste = op.reads * (units - op.item_kb / 4) * dynamodb.CONSISTENCY_FACTOR[op.consistency]
-            add(
-                f"Item-size rounding, reads ({op.table})",
-                f"a {op.item_kb:g} KB read is billed as {units} x 4 KB read units",
-                waste,
-                "RRU",
-                waste * rru,
-            )
-
-    for fn_name, n in f.invocations.items():
-        fn = s.functions[fn_name]
-        gb = aws_lambda.gb(fn.memory_mb)
-        on_demand_share = 1 - (fn.provisioned.share if fn.provisioned else 0.0)
-        gb_s_price = price.get(f"lambda.duration_gb_s.{fn.architecture}", 0.0)
-        init_ms = aws_lambda.billed_ms(fn.duration_ms, fn.cold_start_rate, fn.init_ms) - aws_lambda.billed_ms(
-            fn.duration_ms
-        )
-        init_gb_s = n * on_demand_share * init_ms / 1000 * gb
-        add(
-            f"INIT billing ({fn_name})",
-            f"{fn.cold_start_rate:.1%} of invocations are cold starts that bill {fn.init_ms:g} ms of INIT",
-            init_gb_s,
-            "GB-second",
-            init_gb_s * gb_s_price,
-        )
-        round_ms = aws_lambda.billed_ms(fn.duration_ms) - fn.duration_ms
-        round_gb_s = n * on_demand_share * round_ms / 1000 * gb
-        add(
-            f"1 ms duration rounding ({fn_name})",
-            f"{fn.duration_ms:g} ms is billed as {aws_lambda.billed_ms(fn.duration_ms):g} ms",
-            round_gb_s,
-            "GB-second",
-            round_gb_s * gb_s_price,
-        )
-        log_gb = n * fn.log_kb / 1024**2
-        add(
-            f"CloudWatch Logs ({fn_name})",
-            f"{fn.log_kb:g} KB of logs per invocation",
-            log_gb,
-            "GB",
-            log_gb * price.get("logs.lambda_gb", 0.0),
-        )
+    found = [d for service in registry() for d in service.drivers(f, s, price) if d[2] > 1e-12]
 
     merged: dict[str, list] = {}  # the same driver from several operations on one table: one row
     for title, why, qty, unit, usd in found:

@@ -26,9 +26,9 @@ import numpy as np
 from models.capacity import Limit, capacity
 from models.ratios import ratio
 from models.scenario import Feature, Scenario, ScenarioError
-from pricing import METER_MODULES, aws_lambda, dynamodb, http_api, websocket
 from pricing.book import PriceBook, default_book
 from pricing.lines import Line, Prices, Usage
+from pricing.services import registry
 
 UNALLOCATED = "(shared, no feature used)"
 # A revenue under half a cent rounds to $0.00: a margin % of it would be noise (or -inf), not a figure.
@@ -68,7 +68,7 @@ class Workload:
 
     def lines(self, quantities: np.ndarray) -> list[Line]:
         usage = Usage(quantities.shape[1], dict(zip(self.meters, quantities)))
-        return [line for module in METER_MODULES for line in module.lines(usage, self.prices)]
+        return [line for service in registry() for line in service.lines(usage, self.prices)]
 
 
 def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
@@ -90,21 +90,10 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
         rows.append(row)
 
     fixed_q: dict[str, float] = {}
-    for fn in s.functions.values():
-        if fn.provisioned and fn.provisioned.concurrency:
-            hours = s.hours_per_month if fn.provisioned.hours is None else fn.provisioned.hours
-            key = f"lambda.provisioned_gb_s.{fn.architecture}"
-            fixed_q[key] = fixed_q.get(key, 0.0) + (
-                fn.provisioned.concurrency * aws_lambda.gb(fn.memory_mb) * aws_lambda.provisioned_seconds(hours)
-            )
-    for t in s.tables.values():
-        for key, q in (
-            (f"dynamodb.storage_gb_month.{t.table_class}", t.storage_gb),
-            (f"dynamodb.read_capacity_unit_hours.{t.table_class}", t.read_capacity * s.hours_per_month),
-            (f"dynamodb.write_capacity_unit_hours.{t.table_class}", t.write_capacity * s.hours_per_month),
-        ):
+    for service in registry():
+        for meter, q in service.fixed(s).items():
             if q:
-                fixed_q[key] = fixed_q.get(key, 0.0) + q
+                fixed_q[meter] = fixed_q.get(meter, 0.0) + q
     for key in fixed_q:
         meters.setdefault(key, len(meters))
 
@@ -133,58 +122,13 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
 
 
 def _per_use(s: Scenario, f: Feature) -> dict[str, float]:
-    """What one use of a feature puts on each meter, by the pricing modules' metering rules."""
+    """What one use of a feature puts on each meter, by the services' metering rules."""
     row: dict[str, float] = {}
-
-    def add(meter: str, q: float) -> None:
-        if q:
-            row[meter] = row.get(meter, 0.0) + q
-
-    for name, n in f.invocations.items():
-        _function_use(s, name, n, add)
-    if f.websocket:
-        add("websocket.messages", websocket.metered_messages(f.websocket.messages, f.websocket.message_kb))
-        add("websocket.connection_minutes", f.websocket.connection_minutes)
-    if f.http:
-        add("http.requests", http_api.metered_requests(f.http.requests, f.http.request_kb))
-    for op in f.dynamodb:
-        _dynamodb_use(s, op, add)
-    for name, units in f.services.items():
-        add(f"custom.{name}", units)
+    for service in registry():
+        for meter, q in service.per_use(f, s).items():
+            if q:
+                row[meter] = row.get(meter, 0.0) + q
     return row
-
-
-def _function_use(s: Scenario, name: str, n: float, add) -> None:
-    fn = s.functions[name]
-    a, memory_gb = fn.architecture, aws_lambda.gb(fn.memory_mb)
-    pc = fn.provisioned
-    # Invocations move to the provisioned rate only when some concurrency is provisioned for some time.
-    pc_share = pc.share if pc and pc.concurrency and (pc.hours is None or pc.hours > 0) else 0.0
-    on_demand_ms = aws_lambda.billed_ms(fn.duration_ms, fn.cold_start_rate, fn.init_ms)
-    provisioned_ms = aws_lambda.billed_ms(fn.duration_ms)  # provisioned environments are initialised ahead
-    billed_s = ((1 - pc_share) * on_demand_ms + pc_share * provisioned_ms) / 1000
-    add(f"lambda.requests.{a}", n)
-    add(f"lambda.duration_gb_s.{a}", n * (1 - pc_share) * on_demand_ms / 1000 * memory_gb)
-    add(f"lambda.provisioned_duration_gb_s.{a}", n * pc_share * provisioned_ms / 1000 * memory_gb)
-    extra_storage_gb = aws_lambda.gb(fn.ephemeral_storage_mb - aws_lambda.FREE_EPHEMERAL_MB)
-    add(f"lambda.ephemeral_gb_s.{a}", n * billed_s * extra_storage_gb)
-    add("logs.lambda_gb", n * fn.log_kb / 1024**2)
-
-
-def _dynamodb_use(s: Scenario, op, add) -> None:
-    table = s.tables[op.table]
-    if table.capacity == "provisioned":
-        return  # served by the provisioned capacity, billed per hour as a fixed cost
-    c = table.table_class
-    if op.reads is not None:
-        add(f"dynamodb.read_request_units.{c}", dynamodb.read_units(op.reads, op.item_kb, op.consistency))
-    else:
-        gsis = table.gsis if op.gsis is None else op.gsis
-        add(
-            f"dynamodb.write_request_units.{c}",
-            dynamodb.write_units(op.writes, op.item_kb, op.transactional)
-            + dynamodb.gsi_write_units(op.writes, op.item_kb, gsis),
-        )
 
 
 # ---------------------------------------------------------------- results
@@ -264,7 +208,10 @@ class Estimate:
         }
 
 
-BUILTIN_SERVICES = ("lambda", "websocket", "http", "dynamodb", "logs")
+def builtin_services(s: Scenario) -> list[str]:
+    """The book's services an estimate reports (at $0 when unused): the five of format 1 always, the others
+    when the scenario defines one of their resources."""
+    return [sv.name for sv in registry() if sv.components and (not sv.section or s.resources.get(sv.section))]
 
 
 def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
@@ -339,7 +286,7 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         )
 
     limits, capacity_notes = capacity(s)
-    services = dict.fromkeys(BUILTIN_SERVICES, 0.0) | {n: 0.0 for n in s.services}
+    services = dict.fromkeys(builtin_services(s), 0.0) | {n: 0.0 for n in s.services}
     for line, cost in zip(lines, costs):
         services[line.service] = services.get(line.service, 0.0) + float(cost)
     return Estimate(
@@ -350,7 +297,7 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         total=round(total, 2),
         services={k: round(v, 2) for k, v in services.items()},
         lines=[
-            LineCost(line.service, line.component, float(line.quantity[0]), line.unit, line.unit_price, float(cost))
+            LineCost(line.service, line.label, float(line.quantity[0]), line.unit, line.unit_price, float(cost))
             for line, cost in zip(lines, costs)
             if line.quantity[0] > 0
         ],

@@ -42,59 +42,31 @@ import numpy as np
 from errors import UnitcostError
 from models.engine import compile_scenario, estimate
 from models.scenario import Scenario
-from pricing import METER_MODULES
-from pricing import dynamodb as ddb
 from pricing.book import PriceBook, PriceError
 from pricing.lines import Prices, Usage, round_cents
+from pricing.services import components, registry
+from pricing.services import dynamodb as ddb
 
-# The model's meters and the AWS usage type (without region prefix) each one is billed under.
-USAGE_TYPES: dict[str, str] = {
-    "lambda.requests.x86_64": "Request",
-    "lambda.requests.arm64": "Request-ARM",
-    "lambda.duration_gb_s.x86_64": "Lambda-GB-Second",
-    "lambda.duration_gb_s.arm64": "Lambda-GB-Second-ARM",
-    "lambda.provisioned_gb_s.x86_64": "Lambda-Provisioned-Concurrency",
-    "lambda.provisioned_gb_s.arm64": "Lambda-Provisioned-Concurrency-ARM",
-    "lambda.provisioned_duration_gb_s.x86_64": "Lambda-Provisioned-GB-Second",
-    "lambda.provisioned_duration_gb_s.arm64": "Lambda-Provisioned-GB-Second-ARM",
-    "lambda.ephemeral_gb_s.x86_64": "Lambda-Storage-GB-Second",
-    "lambda.ephemeral_gb_s.arm64": "Lambda-Storage-GB-Second-ARM",
-    "websocket.messages": "ApiGatewayMessage",
-    "websocket.connection_minutes": "ApiGatewayMinute",
-    "http.requests": "ApiGatewayHttpRequest",
-    "dynamodb.read_request_units.standard": "ReadRequestUnits",
-    "dynamodb.read_request_units.standard_ia": "IA-ReadRequestUnits",
-    "dynamodb.write_request_units.standard": "WriteRequestUnits",
-    "dynamodb.write_request_units.standard_ia": "IA-WriteRequestUnits",
-    "dynamodb.read_capacity_unit_hours.standard": "ReadCapacityUnit-Hrs",
-    "dynamodb.read_capacity_unit_hours.standard_ia": "IA-ReadCapacityUnit-Hrs",
-    "dynamodb.write_capacity_unit_hours.standard": "WriteCapacityUnit-Hrs",
-    "dynamodb.write_capacity_unit_hours.standard_ia": "IA-WriteCapacityUnit-Hrs",
-    "dynamodb.storage_gb_month.standard": "TimedStorage-ByteHrs",
-    "dynamodb.storage_gb_month.standard_ia": "IA-TimedStorage-ByteHrs",
-    "logs.lambda_gb": "VendedLog-Bytes",
-}
-# Further usage types billed on a meter: custom log ingestion is priced like the model's Lambda logs.
-ALSO_BILLED_AS: dict[str, str] = {"DataProcessing-Bytes": "logs.lambda_gb"}
-# Meters with an Always Free allowance in the price book.
-FREE_TIER_METERS = frozenset(
-    {
-        "lambda.requests.x86_64",
-        "lambda.requests.arm64",
-        "lambda.duration_gb_s.x86_64",
-        "lambda.duration_gb_s.arm64",
-        "dynamodb.storage_gb_month.standard",
-        "dynamodb.read_capacity_unit_hours.standard",
-        "dynamodb.write_capacity_unit_hours.standard",
-        "logs.lambda_gb",
-    }
-)
-# Quantities billed by the hour: a month longer than the scenario's hours_per_month bills more of them.
-HOURLY_METER_PREFIXES = (
-    "lambda.provisioned_gb_s.",
-    "dynamodb.read_capacity_unit_hours.",
-    "dynamodb.write_capacity_unit_hours.",
-)
+
+def usage_types() -> dict[str, str]:
+    """The model's meters and the AWS usage type (without region prefix) each one is billed under."""
+    return {m: c.usage_type for m, (_, c) in components().items()}
+
+
+def also_billed_as() -> dict[str, str]:
+    """Further usage types billed on a meter (custom log ingestion is priced like the model's Lambda logs)."""
+    return {u: m for m, (_, c) in components().items() for u in c.also_billed_as}
+
+
+def free_tier_meters() -> frozenset[str]:
+    """Meters with an Always Free allowance in the price book."""
+    return frozenset(m for m, (_, c) in components().items() if c.free)
+
+
+def hourly_meters() -> frozenset[str]:
+    """Quantities billed by the hour: a month longer than the scenario's hours_per_month bills more of them."""
+    return frozenset(m for m, (_, c) in components().items() if c.hourly)
+
 
 MONEY_EPS = 0.005  # USD: effects smaller than half a cent are not worth a cause
 QUANTITY_REL = 0.005  # quantities within 0.5% are the same
@@ -310,12 +282,12 @@ def price_meters(prices: Prices, quantities: dict[str, float]) -> _Priced:
 def _price_all(prices: Prices, quantities: dict[str, float]) -> _Priced:
     usage = Usage(1, {m: np.array([float(q)]) for m, q in quantities.items()})
     out = _Priced({m: 0.0 for m in quantities}, set(), {}, set())
-    for module in METER_MODULES:
-        for line in module.lines(usage, prices):
+    for service in registry():
+        for line in service.lines(usage, prices):
             if line.meter not in quantities:
                 continue
             out.cost[line.meter] = out.cost.get(line.meter, 0.0) + float(line.cost[0])
-            if line.unit_price == 0 and line.component.endswith("(free tier)"):
+            if line.free:
                 out.free.add(line.meter)
             elif line.quantity[0] > 0:
                 out.tiers[line.meter] = out.tiers.get(line.meter, 0) + 1
@@ -328,7 +300,7 @@ def service_of(meter: str) -> str:
 
 
 def usage_type_of(meter: str) -> str:
-    return USAGE_TYPES.get(meter, "(all usage types)" if meter.startswith("custom.") else meter)
+    return usage_types().get(meter, "(all usage types)" if meter.startswith("custom.") else meter)
 
 
 # ---------------------------------------------------------------- the reconciliation
@@ -532,15 +504,10 @@ def reconcile(
     )
 
 
-_SERVICE_ORDER = ("lambda", "websocket", "http", "dynamodb", "logs")
-_USAGE_ORDER = list(USAGE_TYPES)
-
-
 def _meter_order(m: str) -> tuple:
-    kind = m.split(".")[0]
-    if kind == "custom":
-        return (len(_SERVICE_ORDER), 0, m)
-    return (_SERVICE_ORDER.index(kind), _USAGE_ORDER.index(m) if m in _USAGE_ORDER else len(_USAGE_ORDER), m)
+    """The registry's order of services, then each service's order of components; user-named services last."""
+    order = list(components())
+    return (0, order.index(m), m) if m in order else (1, 0, m)
 
 
 def _cents(x: float) -> float:
@@ -641,7 +608,7 @@ class _Facts:
                 )
         # billed quantity at list -> billed cost
         if rate is not None and abs(rate) >= MONEY_EPS and on_bill:
-            if m in FREE_TIER_METERS and (m in self.at_billed.free or not self.s.free_tier):
+            if m in free_tier_meters() and (m in self.at_billed.free or not self.s.free_tier):
                 detail = (
                     "the account's Always Free allowance is shared with all its usage (other apps, regions)"
                     if self.s.free_tier
@@ -663,7 +630,7 @@ class _Facts:
         if self.hours == self.s.hours_per_month:
             return False
         expected = q0 * self.hours / self.s.hours_per_month
-        if m.startswith(HOURLY_METER_PREFIXES):
+        if m in hourly_meters():
             return not _differs(q1, expected)
         return abs(q1 / expected - 1) < 0.01
 

@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 
 from models.yamlio import ScenarioError, load_with_lines, read_text
+from pricing.service import spec
+from pricing.services import generic, registry
 
 RESERVED_SERVICES = ("lambda", "websocket", "http", "dynamodb", "logs", "custom")
 MAX_HOURS_PER_MONTH = 744  # 31 days
@@ -97,6 +99,7 @@ class Feature:
     http: HttpUse | None = None
     dynamodb: tuple[DynamoOp, ...] = ()
     services: dict[str, float] = field(default_factory=dict)
+    uses: dict[str, tuple] = field(default_factory=dict)  # the registry's services: use key ("sqs") -> uses
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ class Scenario:
     http_apis: dict[str, dict] = field(default_factory=dict)
     tables: dict[str, Table] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
+    # The registry's services (pricing/services/): section ("queues") -> name -> resource
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
     features: dict[str, Feature] = field(default_factory=dict)
     tiers: dict[str, PricingTier] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
@@ -264,7 +269,7 @@ class _Reader:
     # -- sections
 
     def scenario(self, data: Any) -> Scenario:
-        keys = tuple(f.name for f in fields(Scenario))
+        keys = tuple(f.name for f in fields(Scenario) if f.name != "resources") + tuple(sv.section for sv in generic())
         if data is None:
             raise self.error((), "is empty; a scenario needs at least name and region")
         d = self.mapping(data, (), keys)
@@ -299,6 +304,16 @@ class _Reader:
             http_apis=http_apis,
             tables=tables,
             services=services,
+        )
+        s = replace(
+            s,
+            resources={
+                sv.section: {
+                    n: self.record(r, (sv.section, n), sv.resource, s)
+                    for n, r in self.mapping(d.get(sv.section), (sv.section,)).items()
+                }
+                for sv in generic()
+            },
         )
         features = {
             n: self.feature(f, ("features", n), s) for n, f in self.mapping(d.get("features"), ("features",)).items()
@@ -361,7 +376,7 @@ class _Reader:
         return t
 
     def service(self, value: Any, path: tuple) -> Service:
-        if path[-1] in RESERVED_SERVICES:
+        if path[-1] in RESERVED_SERVICES or path[-1] in {sv.name for sv in registry()}:
             raise self.error(path, f"{path[-1]!r} is a built-in service; name it something else")
         d = self.mapping(value, path, ("unit", "price"))
         for required in ("unit", "price"):
@@ -370,7 +385,9 @@ class _Reader:
         return Service(unit=self.text(d["unit"], path + ("unit",)), price=self.number(d["price"], path + ("price",)))
 
     def feature(self, value: Any, path: tuple, s: Scenario) -> Feature:
-        d = self.mapping(value, path, ("lambda", "websocket", "http", "dynamodb", "services"))
+        d = self.mapping(
+            value, path, ("lambda", "websocket", "http", "dynamodb", "services", *(sv.use_key for sv in generic()))
+        )
         ws = http = None
         if d.get("websocket") is not None:
             wp = path + ("websocket",)
@@ -399,7 +416,37 @@ class _Reader:
             http=http,
             dynamodb=tuple(self.op(op, path + ("dynamodb", i), s) for i, op in enumerate(ops)),
             services=self.counts(d.get("services"), path + ("services",), s.services, "service"),
+            uses={sv.use_key: uses for sv in generic() if (uses := self.uses(d.get(sv.use_key), path, sv, s))},
         )
+
+    def uses(self, value: Any, path: tuple, sv, s: Scenario) -> tuple:
+        """A feature's uses of one of the registry's services: a list of records of its `Use`."""
+        if value is None:
+            return ()
+        path = path + (sv.use_key,)
+        if not isinstance(value, list):
+            raise self.error(path, f"must be a list, got {_kind(value)}")
+        return tuple(self.record(u, path + (i,), sv.use_type, s) for i, u in enumerate(value))
+
+    def record(self, value: Any, path: tuple, cls: type, s: Scenario) -> Any:
+        """A resource or use of the registry's services, read by the ranges declared on its fields."""
+        d = self.mapping(value, path, tuple(f.name for f in fields(cls)))
+        kw: dict[str, Any] = {}
+        for f in fields(cls):
+            m, p = spec(f), path + (f.name,)
+            if m["kind"] == "ref":
+                kw[f.name] = self.api(d.get(f.name), p, s.resources.get(m["section"], {}), m["what"], m["section"])
+            elif f.name not in d:
+                if f.default is MISSING and f.default_factory is MISSING:
+                    raise self.error(path, f"missing required key {f.name!r}")
+            elif m["kind"] == "number":
+                kw[f.name] = self.number(d[f.name], p, m["low"], m["high"], integer=m["integer"])
+            elif m["kind"] == "choice":
+                kw[f.name] = self.choice(d[f.name], p, m["choices"])
+            elif m["kind"] == "counts":
+                given = self.mapping(d[f.name], p, m["keys"])
+                kw[f.name] = {k: self.number(given.get(k, 0), p + (k,)) for k in m["keys"]}
+        return cls(**kw)
 
     def api(self, name: Any, path: tuple, apis: dict, what: str, section: str) -> str:
         if name is None:
@@ -486,6 +533,7 @@ def to_dict(s: Scenario) -> dict:
         "http_apis": {n: dict(h) for n, h in s.http_apis.items()},
         "tables": {n: _changed(t) for n, t in s.tables.items()},
         "services": {n: {"unit": v.unit, "price": v.price} for n, v in s.services.items()},
+        **{sv.section: {n: _record(r) for n, r in s.resources.get(sv.section, {}).items()} for sv in generic()},
         "features": {n: _feature(f) for n, f in s.features.items()},
         "tiers": {n: {"users": t.users, "price": t.price, "uses": dict(t.uses)} for n, t in s.tiers.items()},
         "baseline": dict(s.baseline),
@@ -527,7 +575,20 @@ def _feature(f: Feature) -> dict:
         d["dynamodb"] = [{k: v for k, v in _changed(op).items() if v is not None} for op in f.dynamodb]
     if f.services:
         d["services"] = dict(f.services)
+    for key, uses in f.uses.items():
+        d[key] = [_record(u) for u in uses]
     return d
+
+
+def _record(r: Any) -> dict:
+    """A resource or use of the registry's services: fields that differ from their default, references always."""
+    out = {}
+    for f in fields(r):
+        v = getattr(r, f.name)
+        default = f.default_factory() if f.default_factory is not MISSING else f.default
+        if spec(f)["kind"] == "ref" or v != default:
+            out[f.name] = dict(v) if isinstance(v, dict) else v
+    return out
 
 
 def to_yaml(s: Scenario) -> str:

@@ -1,6 +1,4 @@
-"""What AWS charges: the price book and one meter module per service. No AWS calls, no UI."""
+"""What AWS charges: the price book, the shared tier helper and one module per service (pricing/services/).
+No AWS calls, no UI."""
 
-from pricing import aws_lambda, custom, dynamodb, http_api, logs, websocket
-
-# Every meter module has the same shape: lines(usage, prices) -> list[Line].
-METER_MODULES = (aws_lambda, logs, websocket, http_api, dynamodb, custom)
+from pricing.services import aws_lambda, dynamodb, http_api, websocket  # noqa: F401  (short import paths)

@@ -17,11 +17,19 @@ from pricing.book import Price, PriceBook, PriceError
 @dataclass(frozen=True)
 class Line:
     service: str  # "lambda", "websocket", ... or a user-named service
-    component: str  # as on the AWS pricing pages: "Duration x86_64 (first 6B)"
+    component: str  # as on the AWS pricing pages: "Duration x86_64"
     unit: str  # unit of quantity and unit_price: "GB-second", "request"
     unit_price: float  # USD per unit
     quantity: np.ndarray
     meter: str  # the usage quantity this line bills, "lambda.requests.x86_64"
+    tier: str = ""  # the volume tier, as on the pricing pages: "first 6B"; "" for a single-tier price
+    free: bool = False  # the part an Always Free allowance covers
+
+    @property
+    def label(self) -> str:
+        """ "Duration x86_64 (first 6B)", "Requests x86_64 (free tier)": for display only."""
+        part = "free tier" if self.free else self.tier
+        return f"{self.component} ({part})" if part else self.component
 
     @property
     def cost(self) -> np.ndarray:
@@ -82,8 +90,8 @@ def tiered(price: Price, quantity: np.ndarray, name: str, meter: str) -> list[Li
             if t.begin == 0 and np.isinf(t.end)
             else np.minimum(q if t.begin == 0 else np.maximum(q - t.begin, 0.0), t.end - t.begin)
         )
-        label = name if len(price.tiers) == 1 else f"{name} ({_tier_label(t, price.unit)})"
-        lines.append(Line(price.service, label, price.unit, t.usd, part, meter))
+        tier = "" if len(price.tiers) == 1 else _tier_label(t, price.unit)
+        lines.append(Line(price.service, name, price.unit, t.usd, part, meter, tier))
     return lines
 
 
@@ -109,7 +117,7 @@ def free_then_tiered(
     if used(q):
         price = prices.get(service, component)  # a region without this price is an error, free tier or not
     if used(free_used):
-        lines.append(Line(service, f"{name} (free tier)", unit, 0.0, free_used, meter))
+        lines.append(Line(service, name, unit, 0.0, free_used, meter, free=True))
     if used(q - free_used):
         lines += tiered(price, q - free_used, name, meter)
     return lines, free - free_used

@@ -34,6 +34,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from pricing.book import GLOBAL, PriceError, load
+from pricing.services import registry
 
 INF = Decimal("Infinity")
 ON_DEMAND = "OnDemand"
@@ -73,43 +74,6 @@ class Component:
         return f"{self.service} {self.component}"
 
 
-# The components the models use: exactly the (service, component) pairs of the committed book (a test checks).
-# Per offer and productFamily: service, component, usage type as in us-east-1 without a region prefix
-# (aws-pricing.md section 9.4), the book's unit, and the global allowance a $0 first band stands for
-# ("-": none; "+": the component's name + "_free").
-_TABLE = """
-AWSLambda / Serverless
-    lambda     requests_x86_64                        Request                             request    requests_free
-    lambda     requests_arm64                         Request-ARM                         request    requests_free
-    lambda     duration_x86_64                        Lambda-GB-Second                    GB-second  duration_free
-    lambda     duration_arm64                         Lambda-GB-Second-ARM                GB-second  duration_free
-    lambda     provisioned_x86_64                     Lambda-Provisioned-Concurrency      GB-second  -
-    lambda     provisioned_arm64                      Lambda-Provisioned-Concurrency-ARM  GB-second  -
-    lambda     provisioned_duration_x86_64            Lambda-Provisioned-GB-Second        GB-second  -
-    lambda     provisioned_duration_arm64             Lambda-Provisioned-GB-Second-ARM    GB-second  -
-    lambda     ephemeral_storage_x86_64               Lambda-Storage-GB-Second            GB-second  -
-    lambda     ephemeral_storage_arm64                Lambda-Storage-GB-Second-ARM        GB-second  -
-AmazonCloudWatch / Data Payload
-    logs       lambda_ingestion                       VendedLog-Bytes                     GB         ingestion_free
-AmazonApiGateway / WebSocket
-    websocket  messages                               ApiGatewayMessage                   message    -
-    websocket  connection_minutes                     ApiGatewayMinute                    minute     -
-AmazonApiGateway / API Calls
-    http       requests                               ApiGatewayHttpRequest               request    -
-AmazonDynamoDB / Amazon DynamoDB PayPerRequest Throughput
-    dynamodb   write_request_units_standard           WriteRequestUnits                   WRU        -
-    dynamodb   read_request_units_standard            ReadRequestUnits                    RRU        -
-    dynamodb   write_request_units_standard_ia        IA-WriteRequestUnits                WRU        -
-    dynamodb   read_request_units_standard_ia         IA-ReadRequestUnits                 RRU        -
-AmazonDynamoDB / Database Storage
-    dynamodb   storage_standard                       TimedStorage-ByteHrs                GB-month   +
-    dynamodb   storage_standard_ia                    IA-TimedStorage-ByteHrs             GB-month   -
-AmazonDynamoDB / Provisioned IOPS
-    dynamodb   write_capacity_unit_hours_standard     WriteCapacityUnit-Hrs               WCU-hour   +
-    dynamodb   read_capacity_unit_hours_standard      ReadCapacityUnit-Hrs                RCU-hour   +
-    dynamodb   write_capacity_unit_hours_standard_ia  IA-WriteCapacityUnit-Hrs            WCU-hour   -
-    dynamodb   read_capacity_unit_hours_standard_ia   IA-ReadCapacityUnit-Hrs             RCU-hour   -
-"""
 # Price List units accepted for each unit of the book, compared lowercased without punctuation or a plural s.
 PRICE_LIST_UNITS: dict[str, frozenset[str]] = {
     unit: frozenset(keys.split())
@@ -128,19 +92,23 @@ PRICE_LIST_UNITS: dict[str, frozenset[str]] = {
 }
 
 
-def _components(table: str) -> tuple[Component, ...]:
+def _unit_key(unit: str) -> str:
+    key = re.sub(r"[^a-z0-9]", "", unit.lower())
+    return key[:-1] if key.endswith("s") else key
+
+
+def _components() -> tuple[Component, ...]:
+    """The components the models use, as the service modules declare them (exactly the (service, component)
+    pairs of the committed book: a test checks)."""
     out = []
-    for line in table.strip().splitlines():
-        if not line.startswith(" "):
-            offer, family = (x.strip() for x in line.split("/", 1))
-            continue
-        service, component, suffix, unit, free = line.split()
-        free = None if free == "-" else f"{component}_free" if free == "+" else free
-        out.append(Component(service, component, offer, suffix, unit, PRICE_LIST_UNITS[unit], family, free))
+    for sv in registry():
+        for c in sv.components:
+            units = PRICE_LIST_UNITS.get(c.unit, frozenset({_unit_key(c.unit)})) | frozenset(c.price_list_units)
+            out.append(Component(sv.name, c.price, c.offer, c.usage_type, c.unit, units, c.family, c.free))
     return tuple(out)
 
 
-COMPONENTS: tuple[Component, ...] = _components(_TABLE)
+COMPONENTS: tuple[Component, ...] = _components()
 OFFERS: tuple[str, ...] = tuple(dict.fromkeys(c.offer for c in COMPONENTS))
 SERVICES_OF_OFFER: dict[str, set[str]] = {o: {c.service for c in COMPONENTS if c.offer == o} for o in OFFERS}
 
@@ -469,11 +437,6 @@ def _text(x: Decimal) -> str:
 
 def _list(xs: Iterable[Decimal]) -> str:
     return ", ".join(_text(x) for x in sorted(xs))
-
-
-def _unit_key(unit: str) -> str:
-    key = re.sub(r"[^a-z0-9]", "", unit.lower())
-    return key[:-1] if key.endswith("s") else key
 
 
 # ---------------------------------------------------------------- the new book

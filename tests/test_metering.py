@@ -274,11 +274,12 @@ tables: {{a: {{capacity: provisioned, read_capacity: {rcu}}}}}
 
 def test_lambda_free_tier_shared_between_x86_and_arm64():
     # Two 1 GB functions of 500 ms, 600,000 invocations each: x86 300,000 GB-s, arm64 300,000 GB-s.
-    # One allowance for both (x86_64 takes it first, as pricing/aws_lambda.py documents):
-    #   requests: 1.2M - 1M free = 200,000 paid, all arm64: 200,000 x $0.0000002 = $0.04
-    #   duration: x86 300,000 free; arm64 gets the remaining 100,000 free and pays 200,000 GB-s
-    #             x $0.0000133334 = $2.66668 -> $2.67
-    # Total $2.71 (a per-architecture allowance would give $0; arm64 first would give $3.37).
+    # One allowance for both, shared in proportion to usage (pricing/service.py; issue 12: x86_64 first
+    # biased every mixed estimate low):
+    #   requests: 1M free split 500,000 / 500,000; each pays 100,000 x $0.0000002 = $0.02
+    #   duration: 400,000 free split 200,000 / 200,000; x86 pays 100,000 GB-s x $0.0000166667 = $1.67,
+    #             arm64 pays 100,000 GB-s x $0.0000133334 = $1.33
+    # Total $3.04 (x86_64 first gave $2.71, arm64 first $3.37, a per-architecture allowance $0).
     text = """
 name: shared
 region: us-east-1
@@ -295,9 +296,11 @@ baseline: {fx: 600000, fa: 600000}
     free_gb_s = sum(q for c, (q, _) in got.items() if c.startswith("Duration") and "(free tier)" in c)
     assert free_requests == pytest.approx(1_000_000)
     assert free_gb_s == pytest.approx(400_000)
-    assert got["Requests arm64"] == pytest.approx((200_000, 0.04))
-    assert got["Duration arm64 (first 7.5B)"] == pytest.approx((200_000, 2.67))
-    assert estimate(loads(text)).total == pytest.approx(2.71)
+    assert got["Requests x86_64"] == pytest.approx((100_000, 0.02))
+    assert got["Requests arm64"] == pytest.approx((100_000, 0.02))
+    assert got["Duration x86_64 (first 6B)"] == pytest.approx((100_000, 1.67))
+    assert got["Duration arm64 (first 7.5B)"] == pytest.approx((100_000, 1.33))
+    assert estimate(loads(text)).total == pytest.approx(3.04)
 
 
 def test_logs_first_5_gb_free():

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 
 import botocore.exceptions as bexc
 
-from models.review import ALSO_BILLED_AS, USAGE_TYPES, Bill, BilledLine, parse_month
+from models.review import Bill, BilledLine, also_billed_as, parse_month, usage_types
+from pricing.services import registry
 from usage import aws
 from usage.aws import UsageError
 
@@ -67,27 +68,15 @@ REGION_PREFIXES: dict[str, tuple[str, ...]] = {
 _PREFIX_REGION = {p: r for r, ps in REGION_PREFIXES.items() for p in ps if p}
 _REGION_TOKEN = re.compile(r"^(?:[A-Z]{2,4}\d{0,2}|Global)$")
 
-# Cost Explorer service (normalised name contains) -> the model's meters billed under it
-_GROUPS = {"lambda": "lambda", "apigateway": "apigateway", "dynamodb": "dynamodb", "cloudwatch": "cloudwatch"}
-_METER_GROUP = {
-    "lambda": "lambda",
-    "websocket": "apigateway",
-    "http": "apigateway",
-    "dynamodb": "dynamodb",
-    "logs": "cloudwatch",
-}
 
-
-def _suffixes() -> dict[str, list[tuple[str, str]]]:
-    out: dict[str, list[tuple[str, str]]] = {}
-    for meter, suffix in [*USAGE_TYPES.items(), *((m, s) for s, m in ALSO_BILLED_AS.items())]:
-        out.setdefault(_METER_GROUP[meter.split(".")[0]], []).append((suffix, meter))
-    for pairs in out.values():
-        pairs.sort(key=lambda p: -len(p[0]))  # IA-ReadRequestUnits before ReadRequestUnits
-    return out
-
-
-SUFFIXES = _suffixes()
+def _suffixes(service: str) -> list[tuple[str, str]]:
+    """(usage type suffix, meter) of the registry's services that Cost Explorer's `service` names
+    (each service module's BILL_NAMES: parts of the normalised name, "apigateway"), longest suffix first."""
+    name = _norm(service)
+    meters = {m for sv in registry() if any(k in name for k in sv.bill_names) for c in sv.components for m in [c.meter]}
+    pairs = [(u, m) for m, u in usage_types().items() if m in meters]
+    pairs += [(u, m) for u, m in also_billed_as().items() if m in meters]
+    return sorted(pairs, key=lambda p: -len(p[0]))  # IA-ReadRequestUnits before ReadRequestUnits
 
 
 def _norm(text: str) -> str:
@@ -104,9 +93,9 @@ def _region_ok(prefix: str, region: str) -> tuple[bool, str]:
 def classify(service: str, usage_type: str, region: str, custom: list[str] = ()) -> tuple[str | None, str]:
     """The model's meter a Cost Explorer line is billed on, or (None, why it is outside the model)."""
     name = _norm(service)
-    group = next((g for key, g in _GROUPS.items() if key in name), None)
-    if group:
-        for suffix, meter in SUFFIXES.get(group, []):
+    suffixes = _suffixes(service)
+    if suffixes:
+        for suffix, meter in suffixes:
             if usage_type == suffix or usage_type.endswith("-" + suffix):
                 prefix = usage_type[: -len(suffix)].rstrip("-")
                 if prefix and not _REGION_TOKEN.match(prefix):

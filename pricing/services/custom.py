@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pricing.lines import Line, Prices, Usage, used
 
-SERVICE = "custom"
+NAME = SERVICE = "custom"
+TITLE = "Per-unit services"
+ORDER = 99
+BILL_NAMES = ()  # Cost Explorer lines are matched to the names the user gave
 
 
 def lines(usage: Usage, prices: Prices) -> list[Line]:
@@ -16,3 +19,7 @@ def lines(usage: Usage, prices: Prices) -> list[Line]:
         if used(q):
             out.append(Line(name, unit, unit, usd, q, f"{SERVICE}.{name}"))
     return out
+
+
+def per_use(feature, s) -> dict[str, float]:
+    return {f"{SERVICE}.{name}": units for name, units in feature.services.items()}

@@ -1,0 +1,114 @@
+"""The registry of services: every module in this folder is one AWS service, found by its name here.
+
+A module declares (see pricing/service.py for the types):
+  NAME, TITLE, ORDER       the book's service key (also the meter prefix), its display name, its place in tables
+  COMPONENTS               its price components, in the order its lines are shown
+  SECTION, Resource        the scenario section of its resources (`queues`) and their dataclass   } for services
+  USE, Use, use(u, r, s)   the feature key (`sqs`), one use's dataclass, and its metered quantities } the scenario
+  fixed(r, s)              monthly quantities a resource bills whoever uses it (storage, capacity)   } reads for them
+  QUOTAS                   its throughput limits, for the capacity model
+and may replace the defaults: lines(usage, prices), per_use(feature, s), fixed_all(s), drivers(feature, s, price).
+Adding a service is adding a module here and its rows in the price book; nothing else names it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+from functools import cache
+from types import ModuleType
+
+from pricing.lines import Line, Prices, Usage
+from pricing.service import Component, Quota, bill, spec
+
+
+class Service:
+    """A service module with the defaults filled in."""
+
+    def __init__(self, module: ModuleType):
+        self.module = module
+        self.name: str = module.NAME
+        self.title: str = getattr(module, "TITLE", module.NAME)
+        self.order: int = getattr(module, "ORDER", 50)
+        self.components: tuple[Component, ...] = getattr(module, "COMPONENTS", ())
+        self.section: str | None = getattr(module, "SECTION", None)
+        self.resource = getattr(module, "Resource", None)
+        self.use_key: str | None = getattr(module, "USE", None)
+        self.use_type = getattr(module, "Use", None)
+        self.quotas: tuple[Quota, ...] = getattr(module, "QUOTAS", ())
+        # Parts of the normalised Cost Explorer / bill service name this service's usage types come under
+        self.bill_names: tuple[str, ...] = getattr(module, "BILL_NAMES", (module.NAME,))
+        self.ref_field = (
+            next((f.name for f in dataclasses.fields(self.use_type) if spec(f)["kind"] == "ref"), None)
+            if self.use_type
+            else None
+        )
+
+    def __repr__(self) -> str:
+        return f"Service({self.name})"
+
+    def lines(self, usage: Usage, prices: Prices) -> list[Line]:
+        if hasattr(self.module, "lines"):
+            return self.module.lines(usage, prices)
+        return bill(self.name, self.components, usage, prices)
+
+    def uses_of(self, feature) -> tuple:
+        return feature.uses.get(self.use_key, ()) if self.use_key else ()
+
+    def resource_of(self, use, s):
+        return s.resources[self.section][getattr(use, self.ref_field)] if self.ref_field else None
+
+    def per_use(self, feature, s) -> dict[str, float]:
+        """Quantity one use of `feature` puts on each of this service's meters."""
+        if hasattr(self.module, "per_use"):
+            return self.module.per_use(feature, s)
+        row: dict[str, float] = {}
+        for u in self.uses_of(feature):
+            for meter, q in self.module.use(u, self.resource_of(u, s), s).items():
+                row[meter] = row.get(meter, 0.0) + q
+        return row
+
+    def fixed(self, s) -> dict[str, float]:
+        """Monthly quantities on this service's meters that no feature causes."""
+        if hasattr(self.module, "fixed_all"):
+            return self.module.fixed_all(s)
+        out: dict[str, float] = {}
+        if self.section and hasattr(self.module, "fixed"):
+            for r in s.resources.get(self.section, {}).values():
+                for meter, q in self.module.fixed(r, s).items():
+                    out[meter] = out.get(meter, 0.0) + q
+        return out
+
+    def drivers(self, feature, s, price: dict[str, float]) -> list[tuple[str, str, float, str, float]]:
+        """Hidden cost drivers of one use: (title, why, quantity, unit, USD at list price)."""
+        return self.module.drivers(feature, s, price) if hasattr(self.module, "drivers") else []
+
+
+@cache
+def registry() -> tuple[Service, ...]:
+    """The services, in display order. Cached: call `registry.cache_clear()` after adding a module path."""
+    modules = [
+        importlib.import_module(f"{__name__}.{m.name}")
+        for m in pkgutil.iter_modules(__path__)
+        if not m.name.startswith("_")
+    ]
+    services = sorted((Service(m) for m in modules), key=lambda s: (s.order, s.name))
+    names = [s.name for s in services]
+    if len(set(names)) != len(names):
+        raise RuntimeError(f"two service modules share a NAME: {names}")
+    return tuple(services)
+
+
+def by_name(name: str) -> Service | None:
+    return next((s for s in registry() if s.name == name), None)
+
+
+def components() -> dict[str, tuple[Service, Component]]:
+    """Every priced meter of every service: meter -> (service, component)."""
+    return {c.meter: (s, c) for s in registry() for c in s.components}
+
+
+def generic() -> tuple[Service, ...]:
+    """The services whose scenario keys the registry reads (a resource section and a per-use key)."""
+    return tuple(s for s in registry() if s.section and s.use_key)
