@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from models.ratios import ratio
 from models.scenario import Scenario
 from pricing import dynamodb
+from pricing.services import generic, with_uses
 
 # limit -> (default quota, unit, what it is). Per-second rates, or concurrent executions.
 LIMITS = {
@@ -25,6 +26,13 @@ LIMITS = {
     "dynamodb_partition_read_units_per_second": (3_000, "RRU/s", "read units per partition key"),
     "dynamodb_partition_write_units_per_second": (1_000, "WRU/s", "write units per partition key"),
 }
+
+
+def limits() -> dict[str, tuple[float, str, str]]:
+    """Every limit the model knows: the built-in ones above and the registry services' QUOTAS."""
+    return LIMITS | {q.limit: (q.default, q.unit, q.what) for sv in generic() for q in sv.quotas}
+
+
 # Users at a limit beyond this are reported as not reached: no product has them, and the figure would only
 # say that the load per user is negligible (1e-300 writes per use gives 1e300 users, or an overflow).
 MAX_USERS_AT_LIMIT = 1e15
@@ -87,11 +95,12 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
     def scaled(d: _Demand | None, factor: float, floor: float = 0.0) -> _Demand:
         return _Demand(0.0, 0.0, floor) if d is None else _Demand(d.base * factor, d.per_user * factor, floor)
 
-    limits: list[Limit] = []
+    found: list[Limit] = []
     notes: list[str] = []
+    known = limits()
 
     def add(limit: str, resource: str, parts: list[_Demand], quota: float | None = None, note: str = "") -> None:
-        default, unit, _ = LIMITS.get(limit, (0, "", ""))
+        default, unit, _ = known.get(limit, (0, "", ""))
         q = s.quotas.get(limit, default) if quota is None else quota
         peak = sum(p.at(users_now) for p in parts)
         # A zero quota (a provisioned table with no capacity) is full at any load: utilisation has no number.
@@ -100,7 +109,7 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
         if users_at is not None and not users_at <= MAX_USERS_AT_LIMIT:
             users_at = None
             note = "; ".join(filter(None, [note, "not reached below 1e15 users"]))
-        limits.append(Limit(limit, resource, q, peak, utilization, users_at, unit, note))
+        found.append(Limit(limit, resource, q, peak, utilization, users_at, unit, note))
 
     # Lambda: Little's law, concurrency = arrival rate x time in the function (INIT of cold starts included).
     account = []
@@ -187,8 +196,22 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
                 hot = scaled(hot_units[(name, kind)], peak)
                 add(f"dynamodb_partition_{kind}_units_per_second", name, [hot], note="hottest partition key")
 
-    limits.sort(key=lambda x: (x.users_at_limit is None, x.users_at_limit or 0.0, -(x.utilization or 0.0)))
-    return limits, notes
+    # The registry's services: each quota's per-second peak, over the account or per resource.
+    for sv in with_uses():
+        for qt in sv.quotas:
+            resources = s.resources.get(sv.section, {})
+            amounts = (
+                (f, (getattr(u, sv.ref_field) if qt.scope == "resource" else "account",), qt.per_use(u, r))
+                for f, feat in s.features.items()
+                for u in sv.uses_of(feat)
+                for r in [resources[getattr(u, sv.ref_field)]]
+                if qt.applies is None or qt.applies(r)
+            )
+            for (resource,), d in per_resource(amounts).items():
+                add(qt.limit, resource, [scaled(d, s.peak_to_average)])
+
+    found.sort(key=lambda x: (x.users_at_limit is None, x.users_at_limit or 0.0, -(x.utilization or 0.0)))
+    return found, notes
 
 
 def _read_units(op) -> float:

@@ -14,7 +14,9 @@ Allocation (how the bill is shared out):
   has a usage-driven cost);
 - a tier's cost is its uses of each feature times that feature's cost per use; `baseline` uses
   are costed the same way, so tiers + baseline = total. Fixed costs when no feature is used at
-  all fall on the users, an equal part each.
+  all fall on the users, an equal part each;
+- quantities every tier user brings whatever they do (a Cognito monthly active user) are the
+  users' own: an equal part each, shown as the pseudo-feature PER_USER.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pricing.lines import Line, Prices, Usage
 from pricing.services import registry
 
 UNALLOCATED = "(shared, no feature used)"
+PER_USER = "(every user)"
 # A revenue under half a cent rounds to $0.00: a margin % of it would be noise (or -inf), not a figure.
 MIN_REVENUE_FOR_MARGIN_PCT = 0.005
 
@@ -43,6 +46,7 @@ class Workload:
     meters: list[str]
     per_use: np.ndarray  # features x meters: quantity one use puts on each meter
     fixed: np.ndarray  # meters: quantity per month no feature causes
+    per_user: np.ndarray  # meters: quantity per month of each tier user, whatever they do
     tier_names: list[str]
     tier_users: np.ndarray  # tiers
     tier_uses: np.ndarray  # tiers x features: uses per user per month
@@ -58,12 +62,12 @@ class Workload:
         Usage is affine in users (every tier keeps its share), so each meter is base + slope x users:
         one broadcast however many points, with no matrix product over the points."""
         if users is None:
-            return (self.uses() @ self.per_use + self.fixed)[:, None]
+            return (self.uses() @ self.per_use + self.fixed + self.tier_users.sum() * self.per_user)[:, None]
         total = self.tier_users.sum()
         if total <= 0:
             raise ScenarioError("has no users to scale; give a tier some users", field="tiers")
         base = self.baseline @ self.per_use + self.fixed
-        slope = (self.tier_users / total) @ self.tier_uses @ self.per_use
+        slope = (self.tier_users / total) @ self.tier_uses @ self.per_use + self.per_user
         return base[:, None] + slope[:, None] * np.asarray(users, dtype=float)[None, :]
 
     def lines(self, quantities: np.ndarray) -> list[Line]:
@@ -94,7 +98,12 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
         for meter, q in service.fixed(s).items():
             if q:
                 fixed_q[meter] = fixed_q.get(meter, 0.0) + q
-    for key in fixed_q:
+    user_q: dict[str, float] = {}
+    for service in registry():
+        for meter, q in service.per_user(s).items():
+            if q:
+                user_q[meter] = user_q.get(meter, 0.0) + q
+    for key in (*fixed_q, *user_q):
         meters.setdefault(key, len(meters))
 
     per_use = np.zeros((len(features), len(meters)))
@@ -104,6 +113,9 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
     fixed = np.zeros(len(meters))
     for meter, q in fixed_q.items():
         fixed[meters[meter]] = q
+    per_user = np.zeros(len(meters))
+    for meter, q in user_q.items():
+        per_user[meters[meter]] = q
     tier_uses = np.array([[t.uses.get(f, 0.0) for f in features] for t in s.tiers.values()]).reshape(
         len(s.tiers), len(features)
     )
@@ -114,6 +126,7 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
         meters=list(meters),
         per_use=per_use,
         fixed=fixed,
+        per_user=per_user,
         tier_names=list(s.tiers),
         tier_users=np.array([t.users for t in s.tiers.values()], dtype=float),
         tier_uses=tier_uses,
@@ -225,7 +238,8 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
 
     # Share each line's cost by the quantity each feature puts on its meter; the fixed part is shared later.
     feature_cost = np.zeros(len(w.features))
-    shared = 0.0
+    shared = user_cost = 0.0
+    total_users = float(w.tier_users.sum())
     index = {m: i for i, m in enumerate(w.meters)}
     for line, cost in zip(lines, costs):
         m = index[line.meter]
@@ -234,6 +248,7 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
             continue
         feature_cost += cost * uses * w.per_use[:, m] / q
         shared += cost * w.fixed[m] / q
+        user_cost += cost * total_users * w.per_user[m] / q
     weights = feature_cost if feature_cost.sum() > 0 else uses
     unallocated = 0.0
     if shared:
@@ -255,7 +270,8 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         features.append(FeatureCost(n, float(u), float(c), p))
     if unallocated:
         features.append(FeatureCost(UNALLOCATED, 0.0, unallocated, None))
-    total_users = float(w.tier_users.sum())
+    if user_cost:
+        features.append(FeatureCost(PER_USER, total_users, user_cost, ratio(user_cost, total_users)))
 
     tiers = []
     for i, name in enumerate(w.tier_names):
@@ -263,7 +279,8 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         by_feature = cost_of(t.users * w.tier_uses[i])
         # Fixed costs with no feature use to share them by fall on the users, each an equal part.
         idle_share = unallocated * t.users / total_users if total_users else 0.0
-        cost = float(by_feature.sum()) + idle_share
+        user_share = user_cost * t.users / total_users if total_users else 0.0
+        cost = float(by_feature.sum()) + idle_share + user_share
         revenue = t.users * t.price
         cost_per_user = ratio(cost, t.users)
         if cost_per_user is None and t.users:
@@ -281,7 +298,8 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
                 cost_per_user=cost_per_user,
                 margin=revenue - cost,
                 margin_pct=margin_pct,
-                feature_costs={f: float(c) for f, c in zip(w.features, by_feature)},
+                feature_costs={f: float(c) for f, c in zip(w.features, by_feature)}
+                | ({PER_USER: user_share} if user_cost else {}),
             )
         )
 

@@ -18,7 +18,7 @@ import yaml
 
 from models.yamlio import ScenarioError, load_with_lines, read_text
 from pricing.service import spec
-from pricing.services import generic, registry
+from pricing.services import generic, registry, with_uses
 
 RESERVED_SERVICES = ("lambda", "websocket", "http", "dynamodb", "logs", "custom")
 MAX_HOURS_PER_MONTH = 744  # 31 days
@@ -235,11 +235,11 @@ class _Reader:
         return None if d.get(key) is None else self.number(d[key], path + (key,), low, high, integer)
 
     def quotas(self, value: Any) -> dict[str, float]:
-        from models.capacity import LIMITS  # the limit names live with the capacity model
+        from models.capacity import limits  # the limit names live with the capacity model
 
         path = ("quotas",)
         return {
-            name: self.number(q, path + (name,), 1e-9) for name, q in self.mapping(value, path, tuple(LIMITS)).items()
+            name: self.number(q, path + (name,), 1e-9) for name, q in self.mapping(value, path, tuple(limits())).items()
         }
 
     def text(self, value: Any, path: tuple) -> str:
@@ -386,7 +386,7 @@ class _Reader:
 
     def feature(self, value: Any, path: tuple, s: Scenario) -> Feature:
         d = self.mapping(
-            value, path, ("lambda", "websocket", "http", "dynamodb", "services", *(sv.use_key for sv in generic()))
+            value, path, ("lambda", "websocket", "http", "dynamodb", "services", *(sv.use_key for sv in with_uses()))
         )
         ws = http = None
         if d.get("websocket") is not None:
@@ -416,7 +416,7 @@ class _Reader:
             http=http,
             dynamodb=tuple(self.op(op, path + ("dynamodb", i), s) for i, op in enumerate(ops)),
             services=self.counts(d.get("services"), path + ("services",), s.services, "service"),
-            uses={sv.use_key: uses for sv in generic() if (uses := self.uses(d.get(sv.use_key), path, sv, s))},
+            uses={sv.use_key: uses for sv in with_uses() if (uses := self.uses(d.get(sv.use_key), path, sv, s))},
         )
 
     def uses(self, value: Any, path: tuple, sv, s: Scenario) -> tuple:
@@ -454,7 +454,7 @@ class _Reader:
                 return next(iter(apis))
             if not apis:
                 raise self.error(path[:-1], f"uses a {what} but the scenario defines none under {section}")
-            raise self.error(path[:-1], f"needs 'api': the scenario defines {len(apis)} under {section}")
+            raise self.error(path[:-1], f"needs {path[-1]!r}: the scenario defines {len(apis)} under {section}")
         if not isinstance(name, str):
             raise self.error(path, f"must be the name of a {what}, got {_kind(name)}")
         if name not in apis:

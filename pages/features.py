@@ -6,6 +6,7 @@ import streamlit as st
 from models import editing
 from models.report import usd
 from pages.shared import compute, edits, state, widgets
+from pricing.services import with_uses
 from ui import charts, tables
 from ui.format import md, money
 
@@ -170,8 +171,48 @@ if s.services:
         },
     )
 
+# The registry's services (SQS, SNS, ...): one table of uses each, for those the scenario has resources of.
+use_dfs = {}
+for sv in with_uses():
+    names = list(s.resources.get(sv.section, {}))
+    if not names:
+        continue
+    st.markdown(f"**{md(sv.title)} per use**")
+    config = {}
+    for col, m in tables.use_columns(sv):
+        if m["kind"] == "ref":
+            config[col] = select(col, options=names, help=f"Blank: the only {m['what']}" if len(names) == 1 else None)
+        elif m["kind"] == "choice":
+            config[col] = select(col, options=list(m["choices"]), help=m["help"] or None)
+        else:
+            config[col] = number(col, min_value=m["low"], max_value=m["high"], format="%g", help=m["help"] or None)
+    use_dfs[sv.use_key] = st.data_editor(
+        ed["base"].setdefault(sv.use_key, tables.uses_frame(sv, fp.get(sv.use_key, []))),
+        key=f"fp_{sv.use_key}_{gen}",
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+    )
+
+
+def edited_footprint() -> dict:
+    """The edited footprint; keys no editor here shows are kept as they were, never dropped."""
+    out = tables.build_footprint(inv_df, ws, http, ops_df, svc_df)
+    for key, df in use_dfs.items():
+        if uses := tables.uses_from_frame(by_use_key[key], df):
+            out[key] = uses
+    shown = {"lambda", "dynamodb", *use_dfs}
+    shown |= {"websocket"} if s.websockets else set()
+    shown |= {"http"} if s.http_apis else set()
+    shown |= {"services"} if s.services else set()
+    return {k: v for k, v in fp.items() if k not in shown} | out
+
+
+by_use_key = {sv.use_key: sv for sv in with_uses()}
 candidate = (
     tables.records(inv_df),
+    *(tables.records(df) for df in use_dfs.values()),
     tuple(sorted(ws.items())) if ws else None,
     tuple(sorted(http.items())) if http else None,
     tables.records(ops_df) if ops_df is not None else None,
@@ -181,9 +222,7 @@ with results:
     edits.apply_edit(
         ed,
         candidate,
-        lambda: editing.with_footprint(
-            state.scenario(), pick, tables.build_footprint(inv_df, ws, http, ops_df, svc_df), state.book()
-        ),
+        lambda: editing.with_footprint(state.scenario(), pick, edited_footprint(), state.book()),
     )
 
 # ---------------------------------------------------------------- results (drawn above the editor)

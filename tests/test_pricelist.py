@@ -526,7 +526,10 @@ def test_cli_refresh_all_regions_reports_what_a_region_lacks(monkeypatch, tmp_pa
     book = load(next((tmp_path / "out").glob("*.json")))
     assert book.regions == ["eu-west-1", "us-east-1"]
     assert ("eu-west-1", "logs", "lambda_ingestion") not in book.prices
-    assert "1 components not in the Price List" in out
+    usage_types = {(o, i["product"]["attributes"]["usagetype"]) for o, items in eu.items() for i in items}
+    found = {c for offer, usage_type in usage_types for c in pl.components_for(usage_type, offer)}
+    missing = [c for c in pl.COMPONENTS if c not in found]
+    assert f"{len(missing)} components not in the Price List" in out
 
 
 def test_cli_refresh_api_error_exits_2(monkeypatch, tmp_path, capsys):

@@ -8,6 +8,7 @@ No streamlit here: these are pure functions, tested without a browser.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -19,6 +20,7 @@ from models.editing import TierRow, number
 from models.engine import Estimate
 from models.scenario import ScenarioError
 from models.tiers import Curve, TierEconomics
+from pricing.service import spec
 from ui.format import COUNT, PERCENT, PERCENT_FINE, RATE, USD, USD_PER_USE, USD_PER_USER, declare
 
 COST = "cost (USD/month)"
@@ -397,6 +399,60 @@ def build_footprint(
         units = counts_from_frame(services, "service", "units", "service")
         if units:
             out["services"] = units
+    return out
+
+
+def use_columns(sv) -> list[tuple[str, dict]]:
+    """The editable columns of a registry service's uses: (column, field spec); a counts field gives one
+    column per key ("deliveries.sqs")."""
+    out = []
+    for f in dataclasses.fields(sv.use_type):
+        m = spec(f)
+        if m["kind"] == "counts":
+            out += [(f"{f.name}.{k}", {**m, "kind": "number", "low": 0.0, "high": None}) for k in m["keys"]]
+        else:
+            out.append((f.name, m))
+    return out
+
+
+def uses_frame(sv, uses: list[dict]) -> pd.DataFrame:
+    """One feature's uses of a registry service (format-1 dicts) as an editable table, defaults filled in."""
+    defaults = {
+        f.name: (f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default)
+        for f in dataclasses.fields(sv.use_type)
+    }
+    rows = []
+    for u in uses:
+        row = {}
+        for col, m in use_columns(sv):
+            name, _, key = col.partition(".")
+            v = u.get(name, defaults[name])
+            v = (v or {}).get(key, 0.0) if key else v
+            row[col] = float(v) if m["kind"] == "number" and v is not None else v
+        rows.append(row)
+    columns = [c for c, _ in use_columns(sv)]
+    df = pd.DataFrame(rows, columns=columns)
+    return df.astype({c: ("float64" if m["kind"] == "number" else object) for c, m in use_columns(sv)})
+
+
+def uses_from_frame(sv, df: pd.DataFrame) -> list[dict]:
+    """The uses of an edited table, as format-1 dicts; blank rows are dropped, blank cells take the defaults."""
+    out = []
+    for rec in df.to_dict("records"):
+        if all(_blank(v) for v in rec.values()):
+            continue
+        use: dict = {}
+        for col, m in use_columns(sv):
+            v = rec.get(col)
+            if _blank(v):
+                continue
+            name, _, key = col.partition(".")
+            v = number(v) if m["kind"] == "number" else str(v)
+            if key:
+                use.setdefault(name, {})[key] = v
+            else:
+                use[name] = v
+        out.append(use)
     return out
 
 

@@ -6,6 +6,7 @@ A module declares (see pricing/service.py for the types):
   SECTION, Resource        the scenario section of its resources (`queues`) and their dataclass   } for services
   USE, Use, use(u, r, s)   the feature key (`sqs`), one use's dataclass, and its metered quantities } the scenario
   fixed(r, s)              monthly quantities a resource bills whoever uses it (storage, capacity)   } reads for them
+  per_user(r, s)           monthly quantities on it of each tier user (Cognito MAUs)                 }
   QUOTAS                   its throughput limits, for the capacity model
 and may replace the defaults: lines(usage, prices), per_use(feature, s), fixed_all(s), drivers(feature, s, price).
 Adding a service is adding a module here and its rows in the price book; nothing else names it.
@@ -80,6 +81,15 @@ class Service:
                     out[meter] = out.get(meter, 0.0) + q
         return out
 
+    def per_user(self, s) -> dict[str, float]:
+        """Monthly quantities on this service's meters of each tier user, whatever the user does."""
+        out: dict[str, float] = {}
+        if self.section and hasattr(self.module, "per_user"):
+            for r in s.resources.get(self.section, {}).values():
+                for meter, q in self.module.per_user(r, s).items():
+                    out[meter] = out.get(meter, 0.0) + q
+        return out
+
     def drivers(self, feature, s, price: dict[str, float]) -> list[tuple[str, str, float, str, float]]:
         """Hidden cost drivers of one use: (title, why, quantity, unit, USD at list price)."""
         return self.module.drivers(feature, s, price) if hasattr(self.module, "drivers") else []
@@ -110,5 +120,10 @@ def components() -> dict[str, tuple[Service, Component]]:
 
 
 def generic() -> tuple[Service, ...]:
-    """The services whose scenario keys the registry reads (a resource section and a per-use key)."""
-    return tuple(s for s in registry() if s.section and s.use_key)
+    """The services whose scenario keys the registry reads: a resource section, and most a per-use key."""
+    return tuple(s for s in registry() if s.section)
+
+
+def with_uses() -> tuple[Service, ...]:
+    """The generic services a feature can use (a Cognito user pool has users, not uses)."""
+    return tuple(s for s in generic() if s.use_key)
