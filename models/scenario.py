@@ -446,7 +446,11 @@ class _Reader:
             elif m["kind"] == "counts":
                 given = self.mapping(d[f.name], p, m["keys"])
                 kw[f.name] = {k: self.number(given.get(k, 0), p + (k,)) for k in m["keys"]}
-        return cls(**kw)
+        record = cls(**kw)
+        # A rule across fields (an Express-only memory_mb): the record's own check, as (field, message).
+        if hasattr(record, "problem") and (found := record.problem(set(d))):
+            raise self.error(path + (found[0],), found[1])
+        return record
 
     def api(self, name: Any, path: tuple, apis: dict, what: str, section: str) -> str:
         if name is None:

@@ -8,6 +8,7 @@ A module declares (see pricing/service.py for the types):
   fixed(r, s)              monthly quantities a resource bills whoever uses it (storage, capacity)   } reads for them
   per_user(r, s)           monthly quantities on it of each tier user (Cognito MAUs)                 }
   QUOTAS                   its throughput limits, for the capacity model
+A Resource or Use may define problem(given_keys) -> (field, message) | None for a rule across fields.
 and may replace the defaults: lines(usage, prices), per_use(feature, s), fixed_all(s), drivers(feature, s, price).
 Adding a service is adding a module here and its rows in the price book; nothing else names it.
 """
