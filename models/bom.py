@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.engine import compile_scenario
+from models.engine import compile_scenario, share
 from models.scenario import Scenario
 from pricing.book import PriceBook
 from pricing.lines import Prices, Usage
@@ -88,22 +88,18 @@ def bill_of_materials(s: Scenario, book: PriceBook | None = None) -> Bom:
     q = quantities[:, 0]
     index = {m: i for i, m in enumerate(w.meters)}
 
-    # Allocation as the engine does it: each line's cost by quantity on its meter; fixed parts shared.
+    # Allocation by the engine's one rule: each line's cost by quantity on its meter; fixed parts shared.
     meter_cost = np.zeros(len(w.meters))
     meta: dict[str, tuple[str, str, str]] = {}  # meter -> service, component, unit
     for line in lines:
         meter_cost[index[line.meter]] += float(line.cost[0])
         meta.setdefault(line.meter, _meta(line))
-    safe_q = np.where(q > 0, q, 1.0)
-    per_use_alloc = w.per_use * np.where(q > 0, meter_cost / safe_q, 0.0)[None, :]  # features x meters
-    shared = float((meter_cost * w.fixed / safe_q)[q > 0].sum())
-    weights = (per_use_alloc * uses[:, None]).sum(axis=1)
-    if weights.sum() <= 0:
-        weights = uses.copy()
+    sh = share(w, meter_cost, q, uses)
+    per_use_alloc = sh.per_use  # features x meters
+    direct = uses * per_use_alloc.sum(axis=1)
     shared_per_use = np.zeros(len(w.features))
-    if shared and weights.sum() > 0:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shared_per_use = np.where(uses > 0, shared * weights / weights.sum() / uses, 0.0)
+    if sh.shared and not sh.unallocated:
+        shared_per_use = np.divide(sh.feature - direct, uses, out=shared_per_use, where=uses > 0)
 
     price, price_meta = marginal_prices(w, q)
     meta = price_meta | meta

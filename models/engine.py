@@ -134,6 +134,35 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
     )
 
 
+@dataclass(frozen=True)
+class Shares:
+    """A month's cost shared out by the allocation rule above (the engine, the bill of materials and the
+    review all share by this one function)."""
+
+    per_use: np.ndarray  # features x meters: USD one use bears of each meter's usage-driven cost
+    feature: np.ndarray  # features: USD each feature bears in all, its part of the fixed costs included
+    shared: float  # USD no feature causes (fixed quantities, bill lines with no meter), shared over features
+    unallocated: float  # the part of `shared` with no feature use to bear it: it falls on the users
+    per_user: float  # USD of the quantities every tier user brings whatever they do
+
+
+def share(w: Workload, meter_cost: np.ndarray, quantities: np.ndarray, uses: np.ndarray, also_shared: float = 0.0):
+    """Share `meter_cost` (USD per meter at `quantities`, the month's uses being `uses`) over features and users."""
+    unit = np.divide(meter_cost, quantities, out=np.zeros(len(meter_cost)), where=quantities > 0)
+    per_use = w.per_use * unit[None, :]
+    feature = uses * per_use.sum(axis=1)
+    shared = float(w.fixed @ unit) + float(meter_cost[quantities <= 0].sum()) + also_shared
+    per_user = float(w.tier_users.sum() * (w.per_user @ unit))
+    weights = feature if feature.sum() > 0 else uses
+    unallocated = 0.0
+    if shared:
+        if weights.sum() > 0:
+            feature = feature + shared * weights / weights.sum()
+        else:
+            unallocated = shared
+    return Shares(per_use, feature, shared, unallocated, per_user)
+
+
 def _per_use(s: Scenario, f: Feature) -> dict[str, float]:
     """What one use of a feature puts on each meter, by the services' metering rules."""
     row: dict[str, float] = {}
@@ -236,26 +265,13 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
     costs = np.array([float(line.cost[0]) for line in lines])
     total = float(costs.sum())
 
-    # Share each line's cost by the quantity each feature puts on its meter; the fixed part is shared later.
-    feature_cost = np.zeros(len(w.features))
-    shared = user_cost = 0.0
-    total_users = float(w.tier_users.sum())
+    meter_cost = np.zeros(len(w.meters))
     index = {m: i for i, m in enumerate(w.meters)}
     for line, cost in zip(lines, costs):
-        m = index[line.meter]
-        q = quantities[m]
-        if cost == 0 or q <= 0:
-            continue
-        feature_cost += cost * uses * w.per_use[:, m] / q
-        shared += cost * w.fixed[m] / q
-        user_cost += cost * total_users * w.per_user[m] / q
-    weights = feature_cost if feature_cost.sum() > 0 else uses
-    unallocated = 0.0
-    if shared:
-        if weights.sum() > 0:
-            feature_cost = feature_cost + shared * weights / weights.sum()
-        else:
-            unallocated = shared
+        meter_cost[index[line.meter]] += cost
+    sh = share(w, meter_cost, quantities, uses)
+    feature_cost, shared, unallocated, user_cost = sh.feature, sh.shared, sh.unallocated, sh.per_user
+    total_users = float(w.tier_users.sum())
 
     def cost_of(some_uses: np.ndarray) -> np.ndarray:
         """Cost of part of each feature's uses: its share of the feature's cost (no overflow on tiny counts)."""

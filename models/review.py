@@ -40,7 +40,7 @@ from datetime import date
 import numpy as np
 
 from errors import UnitcostError
-from models.engine import compile_scenario, estimate
+from models.engine import PER_USER, compile_scenario, estimate, share
 from models.scenario import Scenario
 from pricing.book import PriceBook, PriceError
 from pricing.lines import Prices, Usage, round_cents
@@ -704,22 +704,17 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source) -> di
     uses_model = w.uses()
     index = {m: i for i, m in enumerate(w.meters)}
 
-    feature = np.zeros(len(w.features))
-    shared = 0.0
+    meter_cost, quantities, unmapped = np.zeros(len(w.meters)), np.zeros(len(w.meters)), 0.0
+    for m, i in index.items():
+        quantities[i] = model_q.get(m, 0.0)
     for r in rows:
         i = index.get(r.meter) if r.meter else None
-        q = model_q.get(r.meter, 0.0) if r.meter else 0.0
-        if i is None or q <= 0:
-            shared += r.billed_cost
-            continue
-        feature += r.billed_cost * uses_model * w.per_use[:, i] / q
-        shared += r.billed_cost * w.fixed[i] / q
-    weights = feature if feature.sum() > 0 else uses_model
-    unallocated = 0.0
-    if weights.sum() > 0:
-        feature = feature + shared * weights / weights.sum()
-    else:
-        unallocated = shared
+        if i is None:
+            unmapped += r.billed_cost
+        else:
+            meter_cost[i] += r.billed_cost
+    sh = share(w, meter_cost, quantities, uses_model, also_shared=unmapped)
+    feature, unallocated = sh.feature, sh.unallocated
 
     tier_part = w.tier_users @ w.tier_uses if len(w.tier_names) else np.zeros(len(w.features))
     uses_month = w.baseline + scale * tier_part
@@ -735,13 +730,23 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source) -> di
         }
         for n, u, c, p in zip(w.features, uses_month, feature, per_use)
     ]
+    if sh.per_user:  # what every user brings (Cognito MAUs): an equal part each, as in the estimate
+        features.append(
+            {
+                "name": PER_USER,
+                "uses": month_users,
+                "billed_cost": round(sh.per_user, 2),
+                "cost_per_use": sh.per_user / month_users if month_users else None,
+                "modelled_cost_per_use": modelled_per_use.get(PER_USER),
+            }
+        )
     modelled_tier = {t.name: t.cost_per_user for t in e.tiers}
     tiers = []
     for i, name in enumerate(w.tier_names):
         t_users = float(w.tier_users[i] * scale)
         cost = float(np.nansum(t_users * w.tier_uses[i] * np.nan_to_num(per_use)))
-        if unallocated and month_users:
-            cost += unallocated * t_users / month_users
+        if month_users:
+            cost += (unallocated + sh.per_user) * t_users / month_users
         tiers.append(
             {
                 "name": name,
