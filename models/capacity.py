@@ -208,7 +208,8 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
                 if qt.applies is None or qt.applies(r)
             )
             for (resource,), d in per_resource(amounts).items():
-                add(qt.limit, resource, [scaled(d, s.peak_to_average)])
+                quota = s.quotas.get(qt.limit, qt.default_in(s.region))
+                add(qt.limit, resource, [scaled(d, s.peak_to_average)], quota)
 
     found.sort(key=lambda x: (x.users_at_limit is None, x.users_at_limit or 0.0, -(x.utilization or 0.0)))
     return found, notes

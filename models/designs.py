@@ -2,10 +2,12 @@
 
 A `Design` is a set of changes an architect considers: Lambda architecture, memory and duration;
 DynamoDB capacity mode, provisioned units and table class; WebSocket message batching and fan-out;
-or replacing WebSocket push with HTTP polling at some interval. `apply` turns the current scenario
-into the variant (validated like a file), `compare` estimates every variant and sweeps them over a
-range of users, and `crossovers` finds the user counts where one variant becomes cheaper than
-another (located on the sweep grid, then refined on a fine grid inside the bracket).
+or replacing WebSocket push with HTTP polling at some interval; and the event-driven choices: SNS or
+EventBridge fan-out, Step Functions Standard or Express, the SQS batch size, and a Lambda function as
+glue or a direct integration (API Gateway or EventBridge Pipes to the target, no function). `apply`
+turns the current scenario into the variant (validated like a file), `compare` estimates every
+variant and sweeps them over a range of users, and `crossovers` finds the user counts where one
+variant becomes cheaper than another (on the sweep grid, then refined on a fine grid inside the bracket).
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ class Design:
     poll_duration_ms: float = 20.0
     poll_memory_mb: int = 128
     poll_table: str | None = None  # a 1 KB eventually consistent read per poll; None: no read
+    # Event-driven choices
+    fan_out_via: str | None = None  # "sns" | "eventbridge": every fan-out use moved to that service
+    targets: float = 1.0  # EventBridge -> SNS: Lambda deliveries per publish (an event's rule targets)
+    machine_type: str | None = None  # "standard" | "express": every state machine
+    transitions: float | None = None  # -> Standard: state transitions per execution (None: keep / 0)
+    sqs_batch: float | None = None  # messages per SQS call, 1..10, on every queue use
+    glue: str | None = None  # a function replaced by a direct integration: its invocations go
 
     def changes(self) -> list[str]:
         """What this design changes, in words."""
@@ -77,6 +86,14 @@ class Design:
             out.append(f"fan-out x{self.fan_out:g}")
         if self.transport == "http_polling":
             out.append(f"HTTP polling every {self.poll_interval_s:g} s")
+        if self.fan_out_via:
+            out.append(f"fan-out via {'SNS' if self.fan_out_via == 'sns' else 'EventBridge'}")
+        if self.machine_type:
+            out.append(f"state machines: {self.machine_type.capitalize()}")
+        if self.sqs_batch:
+            out.append(f"SQS batches of {self.sqs_batch:g}")
+        if self.glue:
+            out.append(f"{self.glue}: a direct integration instead of a function")
         return out or ["no change"]
 
 
@@ -117,7 +134,57 @@ def apply(s: Scenario, d: Design, book: PriceBook) -> Scenario:
                 ws["message_kb"] = ws.get("message_kb", 1) * d.batch
     if d.transport == "http_polling":
         _to_polling(data, d)
+    if d.fan_out_via:
+        _fan_out_via(data, d)
+    if d.machine_type:
+        for m in data.get("state_machines", {}).values():
+            m["type"] = d.machine_type
+            if d.machine_type == "standard":
+                m.pop("memory_mb", None)
+        if d.transitions is not None:
+            for f in features.values():
+                for u in f.get("stepfunctions", []):
+                    u["transitions"] = d.transitions
+    if d.sqs_batch:
+        for f in features.values():
+            for u in f.get("sqs", []):
+                u["batch_size"] = d.sqs_batch
+    if d.glue:
+        for f in features.values():
+            f.get("lambda", {}).pop(d.glue, None)
     return rebuild(data, f"design {d.name}", book)
+
+
+def _fan_out_via(data: dict, d: Design) -> None:
+    """SNS topics <-> an EventBridge bus. Each publish becomes one event of the same size (the bus's rules
+    deliver to SQS, Lambda and HTTPS targets at no charge per target: API destinations are not modelled);
+    each event becomes one publish with `targets` Lambda deliveries."""
+    features = data.get("features", {})
+    if d.fan_out_via == "eventbridge" and data.get("topics"):
+        buses = data.setdefault("event_buses", {})
+        bus = next(iter(buses), None) or _unique("events", buses)
+        buses.setdefault(bus, {})
+        for f in features.values():
+            uses = f.pop("sns", [])
+            if uses:
+                f.setdefault("eventbridge", []).extend(
+                    {"bus": bus, "events": u.get("publishes", 1), "event_kb": min(u.get("message_kb", 1), 256)}
+                    for u in uses
+                )
+        data.pop("topics")
+    elif d.fan_out_via == "sns" and data.get("event_buses"):
+        topics = data.setdefault("topics", {})
+        topic = next(iter(topics), None) or _unique("fanout", topics)
+        topics.setdefault(topic, {})
+        for f in features.values():
+            uses = f.pop("eventbridge", [])
+            if uses:
+                f.setdefault("sns", []).extend(
+                    {"topic": topic, "publishes": u.get("events", 1), "message_kb": u.get("event_kb", 1),
+                     "deliveries": {"lambda": d.targets}}
+                    for u in uses
+                )  # fmt: skip
+        data.pop("event_buses")
 
 
 def _unique(name: str, taken) -> str:

@@ -133,6 +133,7 @@ def design_form(i: int) -> Design:
             fan_out = b.number_input(
                 "Fan-out x", min_value=0.0, max_value=1000.0, step=0.5, format="%g", key=k + "fanout"
             )
+    event = event_choices(k, name)
     return Design(
         name=name,
         function=None if fn == functions[0] else fn,
@@ -150,7 +151,55 @@ def design_form(i: int) -> Design:
         transport=transport,
         poll_interval_s=interval,
         poll_table=poll_table,
+        **event,
     )
+
+
+def event_choices(k: str, name: str) -> dict:
+    """The event-driven choices the scenario has resources for (SNS or EventBridge, Standard or Express,
+    SQS batch size, a function as glue or a direct integration)."""
+    out: dict = {}
+    r = s.resources
+    if r.get("topics") or r.get("event_buses") or r.get("state_machines") or r.get("queues"):
+        st.markdown("**Event-driven**")
+    a, b = st.columns(2)
+    if r.get("topics") or r.get("event_buses"):
+        via = [KEEP, "sns", "eventbridge"]
+        remember(k + "via", KEEP, via)
+        names = {"sns": "SNS", "eventbridge": "EventBridge"}
+        choice = a.selectbox("Fan-out via", via, key=k + "via", format_func=lambda v: names.get(v, v))
+        out["fan_out_via"] = None if choice == KEEP else choice
+        if choice == "sns" and r.get("event_buses"):
+            remember(k + "targets", 1.0)
+            out["targets"] = b.number_input("Lambda deliveries per publish", 0.0, 100.0, step=1.0, key=k + "targets")
+    if r.get("state_machines"):
+        types = [KEEP, "standard", "express"]
+        remember(k + "sfn", KEEP, types)
+        choice = a.selectbox("Step Functions", types, key=k + "sfn")
+        out["machine_type"] = None if choice == KEEP else choice
+        if choice == "standard":
+            remember(k + "transitions", 0.0)
+            out["transitions"] = (
+                b.number_input(
+                    "Transitions per execution", 0.0, 10_000.0, step=1.0, key=k + "transitions", help="0: keep"
+                )
+                or None
+            )
+    if r.get("queues"):
+        remember(k + "batch_sqs", 0.0)
+        out["sqs_batch"] = (
+            a.number_input("SQS messages per call", 0.0, 10.0, step=1.0, key=k + "batch_sqs", help="1 to 10; 0: keep")
+            or None
+        )
+    if s.functions:
+        glue = ["none", *s.functions]
+        remember(k + "glue", "none", glue)
+        choice = b.selectbox(
+            "Direct integration instead of", glue, key=k + "glue",
+            help="API Gateway or EventBridge Pipes straight to the target: this function's invocations go",
+        )  # fmt: skip
+        out["glue"] = None if choice == "none" else choice
+    return out
 
 
 cols = st.columns(3)

@@ -109,3 +109,7 @@ class Quota:
     per_use: Any  # (use, resource) -> amount per use of a feature
     scope: str = "account"
     applies: Any = None  # (resource) -> bool: a quota of only some resources (FIFO queues)
+    by_region: tuple[tuple[str, float], ...] = ()  # defaults that differ by region: (("us-east-2", 2400), ...)
+
+    def default_in(self, region: str) -> float:
+        return dict(self.by_region).get(region, self.default)

@@ -51,7 +51,7 @@ def test_standard_queue_one_million_messages():
 
 def test_large_messages_bill_a_request_per_64_kb():
     # 256 KB: (4 + 4 + 1) = 9 requests per message; 1M messages -> 9M x $0.40/M = $3.60
-    (q, cost), = sqs_lines(scenario("{jobs: {}}", "[{messages: 1, message_kb: 256}]")).values()
+    ((q, cost),) = sqs_lines(scenario("{jobs: {}}", "[{messages: 1, message_kb: 256}]")).values()
     assert (q, round(cost, 2)) == (9_000_000, 3.60)
 
 

@@ -11,7 +11,7 @@ from pricing.service import Component
 NAME = SERVICE = "logs"
 TITLE = "CloudWatch Logs"
 ORDER = 60
-BILL_NAMES = ("cloudwatch",)  # Cost Explorer's "AmazonCloudWatch"
+BILL_NAMES = ("amazoncloudwatch",)  # Cost Explorer's "AmazonCloudWatch", not "CloudWatch Events"
 
 
 # Custom log ingestion (DataProcessing-Bytes) is priced like the model's Lambda logs.
