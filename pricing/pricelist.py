@@ -311,7 +311,8 @@ def _tiers(c: Component, region: str, products: list[dict]) -> tuple[list[_Dim],
         dims = _dims(c, where, p)
         if not dims:
             continue
-        if all(Decimal(d.price) == 0 for d in dims):  # a free-tier product: only its size matters
+        free_service = c.free is None and dims[-1].end == INF  # $0 at any volume (SNS deliveries to SQS)
+        if all(Decimal(d.price) == 0 for d in dims) and not free_service:  # a free-tier band: only its size matters
             free_ends.add(max(d.end for d in dims))
             continue
         if dims[0].begin == 0 and Decimal(dims[0].price) == 0 and dims[0].end != INF and len(dims) > 1:
