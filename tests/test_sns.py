@@ -2,7 +2,7 @@
 
 Prices (us-east-1, book 2026-11-27): requests (publishes to standard topics) $0.50 per million, HTTP/S
 deliveries $0.60 per million, email deliveries $2.00 per 100,000 ($0.00002 each); Always Free 1M requests,
-100,000 HTTP/S and 1,000 email deliveries a month. SQS and Lambda deliveries are free. No FIFO price.
+100,000 HTTP/S and 1,000 email deliveries a month. SQS and Lambda deliveries are free ($0 lines). No FIFO price.
 """
 
 import pytest
@@ -53,17 +53,22 @@ def test_chunks_per_publish_and_per_delivery(kb, expected):
     "use, expected",
     [
         # 1 publish of 1 KB, no subscriptions: 1 request
-        (sns.Use("t"), {"requests.standard": 1, "deliveries.https": 0, "deliveries.email": 0}),
+        (
+            sns.Use("t"),
+            {"requests.standard": 1, "deliveries.sqs": 0, "deliveries.lambda": 0, "deliveries.https": 0,
+             "deliveries.email": 0},
+        ),
         # 2 publishes of 100 KB (2 chunks): 4 requests; per protocol 4 x deliveries per publish
-        # (SQS and Lambda deliveries are free and not metered)
         (
             sns.Use("t", 2, 100, {"sqs": 3, "lambda": 1, "https": 1, "email": 2}),
-            {"requests.standard": 4, "deliveries.https": 4, "deliveries.email": 8},
+            {"requests.standard": 4, "deliveries.sqs": 12, "deliveries.lambda": 4, "deliveries.https": 4,
+             "deliveries.email": 8},
         ),
         # 10 publishes of 256 KB to 0.5 HTTPS endpoints each (a filter matches half): 40 requests, 20 deliveries
         (
             sns.Use("t", 10, 256, {"sqs": 0, "lambda": 0, "https": 0.5, "email": 0}),
-            {"requests.standard": 40, "deliveries.https": 20, "deliveries.email": 0},
+            {"requests.standard": 40, "deliveries.sqs": 0, "deliveries.lambda": 0, "deliveries.https": 20,
+             "deliveries.email": 0},
         ),
     ],
 )  # fmt: skip
@@ -91,13 +96,15 @@ def test_published_examples_256_kb_publish_and_notification():
 def test_each_protocol_at_list_price_without_the_free_tier():
     # 1M publishes of 1 KB; per publish 2 SQS, 1 Lambda, 1 HTTPS and 0.01 email deliveries:
     #   requests 1M x $0.50/M = $0.50; HTTP/S 1M x $0.60/M = $0.60; email 10,000 x $0.00002 = $0.20;
-    #   SQS and Lambda deliveries are free and bill no line
+    #   SQS deliveries 2M and Lambda deliveries 1M at $0
     uses = "[{deliveries: {sqs: 2, lambda: 1, https: 1, email: 0.01}}]"
     lines = sns_lines(scenario("{events: {}}", uses))
     assert lines == {
         "Requests": (1_000_000, 0.50),
         "HTTP/S deliveries": (1_000_000, 0.60),
         "Email deliveries": (pytest.approx(10_000), 0.20),
+        "SQS deliveries": (2_000_000, 0.0),
+        "Lambda deliveries": (1_000_000, 0.0),
     }
 
 
@@ -113,6 +120,8 @@ def test_the_free_tier_takes_1m_requests_100k_https_and_1k_email_deliveries():
         "HTTP/S deliveries": (900_000, 0.54),
         "Email deliveries (free tier)": (1_000, 0.0),
         "Email deliveries": (pytest.approx(9_000), 0.18),
+        "SQS deliveries": (2_000_000, 0.0),
+        "Lambda deliveries": (1_000_000, 0.0),
     }
     assert estimate(loads(scenario("{events: {}}", uses, free_tier=True))).services["sns"] == pytest.approx(0.72)
 
@@ -254,13 +263,11 @@ def test_cost_explorer_usage_types_map_to_the_sns_meters(usage_type, region, met
     assert classify(SNS, usage_type, region, [])[0] == meter
 
 
-def test_sqs_and_lambda_deliveries_are_not_yet_in_the_model():
+def test_sqs_and_lambda_deliveries_map_to_their_free_meters():
     from usage.costexplorer import classify
 
-    # Free, and without a $0 component (see the module docstring): outside the model, said so
-    not_in_model = (None, f"{SNS} DeliveryAttempts-SQS is not in the model")
-    assert classify(SNS, "DeliveryAttempts-SQS", "us-east-1", []) == not_in_model
-    assert classify(SNS, "DeliveryAttempts-LAMBDA", "us-east-1", [])[0] is None
+    assert classify(SNS, "DeliveryAttempts-SQS", "us-east-1", [])[0] == "sns.deliveries.sqs"
+    assert classify(SNS, "EU-DeliveryAttempts-LAMBDA", "eu-west-1", [])[0] == "sns.deliveries.lambda"
     # S3's Requests-Tier1 is another service's
     assert classify("Amazon Simple Storage Service", "Requests-Tier1", "us-east-1", [])[0] != "sns.requests.standard"
 

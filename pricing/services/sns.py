@@ -22,11 +22,8 @@ million (usage type Requests-Tier1) after 1M free a month; HTTP/S deliveries $0.
 (DeliveryAttempts-HTTP) after 100,000 free; email deliveries $2.00 per 100,000 (DeliveryAttempts-SMTP) after
 1,000 free. The free parts are Always Free: the Price List states them as $0 first bands of the regional
 products, and AWS's free-tier reference lists SNS among the Always Free offers (book source sns-free).
-Deliveries to SQS and Lambda (DeliveryAttempts-SQS, -LAMBDA) are free (PL-events). The scenario takes
-them, but they are not metered yet: a $0 component would need the Price List refresh to read a product that
-is $0 from 0 to Inf as a $0 price, where pricing/pricelist.py `_tiers` now reads it as a free-tier band and
-reports the component missing; until that generic change the review lists their usage types as not in
-the model (and a meter without a component is not allowed: the bill of materials needs its price).
+Deliveries to SQS and Lambda (DeliveryAttempts-SQS, -LAMBDA) are free (PL-events): $0 components, so that
+the review maps their usage types.
 FIFO topics: no published FIFO price was found (only a third party's "$0.30 per million" publishes, and no
 payload-per-GB rate), so the book has none and a scenario with a FIFO topic stops with the book's
 "no price for sns requests_fifo" error rather than bill it as standard.
@@ -55,7 +52,6 @@ ORDER = 75
 BILL_NAMES = ("simplenotificationservice", "sns")  # Cost Explorer's "Amazon Simple Notification Service"
 CHUNK_KB = 64
 PROTOCOLS = ("sqs", "lambda", "https", "email")
-PRICED = ("https", "email")  # SQS and Lambda deliveries are free and not metered yet (see above)
 
 SECTION = "topics"
 
@@ -85,7 +81,7 @@ def use(u: Use, topic: Resource, s) -> dict[str, float]:
     n = u.publishes * chunks(u.message_kb)
     if topic.type == "fifo":
         return {f"{NAME}.requests.fifo": n}  # unpriced: lines() stops on it
-    return {f"{NAME}.requests.standard": n} | {f"{NAME}.deliveries.{p}": n * u.deliveries[p] for p in PRICED}
+    return {f"{NAME}.requests.standard": n} | {f"{NAME}.deliveries.{p}": n * u.deliveries[p] for p in PROTOCOLS}
 
 
 OFFER = "AmazonSNS"
@@ -121,6 +117,26 @@ COMPONENTS = (
         "DeliveryAttempts-SMTP",
         DELIVERY,
         free="deliveries_email_free",
+        price_list_units=("notification",),
+    ),
+    Component(
+        f"{NAME}.deliveries.sqs",
+        "deliveries_sqs",
+        "SQS deliveries",
+        "delivery",
+        OFFER,
+        "DeliveryAttempts-SQS",
+        DELIVERY,
+        price_list_units=("notification",),
+    ),
+    Component(
+        f"{NAME}.deliveries.lambda",
+        "deliveries_lambda",
+        "Lambda deliveries",
+        "delivery",
+        OFFER,
+        "DeliveryAttempts-LAMBDA",
+        DELIVERY,
         price_list_units=("notification",),
     ),
 )
@@ -164,7 +180,7 @@ def drivers(feature, s, price: dict[str, float]) -> list[tuple[str, str, float, 
         why = f"a {u.message_kb:g} KB message is billed as {n} requests, and {n} deliveries per subscription"
         extra = u.publishes * (n - 1)
         meters = [(f"{NAME}.requests.standard", "request", extra)]
-        meters += [(f"{NAME}.deliveries.{p}", "delivery", extra * u.deliveries[p]) for p in PRICED]
+        meters += [(f"{NAME}.deliveries.{p}", "delivery", extra * u.deliveries[p]) for p in PROTOCOLS]
         for meter, unit, q in meters:
             if q > 0 and price.get(meter, 0.0) > 0:
                 what = "requests" if unit == "request" else meter.rsplit(".", 1)[1] + " deliveries"
