@@ -381,6 +381,26 @@ def test_compare_designs_shows_each_variants_total(app, demo):
     assert current(app) == arm
 
 
+def test_compare_designs_offers_the_event_driven_choices(app, tmp_path):
+    from tests.test_designs_events import BASE
+
+    editing.save_scenario(tmp_path / "scenarios", "events", BASE)
+    app.radio(key="ov_source").set_value("Scenarios folder").run()
+    app.button(key="ov_load_file").click().run()
+    assert current(app).name == "events"
+    app.switch_page("pages/designs.py").run()
+    no_problems(app)
+    app.selectbox(key="des0_arch").set_value("keep").run()
+    app.selectbox(key="des0_via").set_value("eventbridge").run()
+    app.selectbox(key="des0_sfn").set_value("express").run()
+    app.number_input(key="des0_batch_sqs").set_value(10.0).run()
+    app.selectbox(key="des0_glue").set_value("glue").run()
+    no_problems(app)
+    book = editing.book_as_of(app.session_state["book_as_of"])
+    d = Design("A", fan_out_via="eventbridge", machine_type="express", sqs_batch=10, glue="glue")
+    assert metrics(app)["A: monthly total"] == usd(estimate(apply(current(app), d, book)).total)
+
+
 def test_design_settings_survive_a_page_switch(app):
     app.switch_page("pages/designs.py").run()
     app.text_input(key="des0_name").input("polling").run()
