@@ -81,7 +81,7 @@ def row(review: Review, usage_type: str, service: str | None = None):
         ),
         ("Amazon DynamoDB", "TimedStorage-ByteHrs", "us-east-1", (), "dynamodb.storage_gb_month.standard"),
         ("Amazon DynamoDB", "USE1-TimedPITRStorage-ByteHrs", "us-east-1", (), None),
-        ("Amazon Simple Storage Service", "TimedStorage-ByteHrs", "us-east-1", (), None),
+        ("Amazon Simple Storage Service", "TimedStorage-ByteHrs", "us-east-1", (), "s3.storage_gb_month.standard"),
         ("AmazonCloudWatch", "USE1-VendedLog-Bytes", "us-east-1", (), "logs.lambda_gb"),
         ("AmazonCloudWatch", "EUC1-DataProcessing-Bytes", "eu-central-1", (), "logs.lambda_gb"),
         ("AmazonCloudWatch", "USE1-TimedStorage-ByteHrs", "us-east-1", (), None),  # log storage: not modelled
@@ -174,7 +174,7 @@ def test_rows_the_model_lacks(scenario):
     http = row(r, "ApiGatewayHttpRequest")
     assert (http.service, http.modelled_cost, http.billed_cost, http.cause) == ("http", 0.0, 1.0, "not in the scenario")
     s3 = row(r, "Requests-Tier1")
-    assert (s3.kind, s3.billed_cost, s3.cause) == ("outside", 0.01, "services outside the model")  # half up
+    assert (s3.kind, s3.service, s3.billed_cost, s3.cause) == ("model", "s3", 0.01, "not in the scenario")  # half up
     assert [(ln.service, ln.billed_cost, ln.cause) for ln in r.lines if ln.kind == "record"] == [
         ("Credit", -100.0, "credits"),
         ("Refund", -2.5, "refund"),
