@@ -238,3 +238,17 @@ def test_the_features_editor_table_round_trips_uses():
     back = tables.uses_from_frame(sv, df)
     assert back[0] == {"bus": "orders", "events": 2.0, "event_kb": 100.0, "entries_per_call": 1.0}
     assert back[1]["entries_per_call"] == 10.0
+
+
+@pytest.mark.parametrize("region, tps", [("us-east-1", 10_000), ("eu-central-1", 2_400), ("ap-northeast-1", 1_200),
+                                         ("me-south-1", 400)])  # fmt: skip
+def test_putevents_quota_default_by_region(region, tps):
+    from pricing.services import eventbridge
+
+    (quota,) = eventbridge.QUOTAS
+    assert quota.default_in(region) == tps
+    text = "name: e\nregion: REGION\nevent_buses: {b: {}}\nfeatures: {x: {eventbridge: [{}]}}\n"
+    text += "tiers: {all: {users: 100, uses: {x: 1}}}\n"
+    if region in ("us-east-1", "eu-central-1", "ap-northeast-1"):  # regions the book prices
+        (limit,) = [x for x in capacity(loads(text.replace("REGION", region)))[0] if x.limit.startswith("eventbridge")]
+        assert limit.quota == tps

@@ -329,3 +329,13 @@ def test_express_rounding_driver_shows_billed_beyond_actual():
     # exact 100 ms and 64 MB multiples round nothing: no driver
     exact = scenario("{fast: {type: express, memory_mb: 128}}", "[{executions: 2, duration_ms: 1300}]", users=1000)
     assert not [x for x in bill_of_materials(loads(exact)).of("job")[1] if x.name.startswith("Express")]
+
+
+@pytest.mark.parametrize("region, transitions, starts", [("us-east-1", 1500, 300), ("eu-west-1", 1500, 300),
+                                                         ("ap-southeast-1", 500, 150)])  # fmt: skip
+def test_standard_quotas_are_lower_outside_the_three_large_regions(region, transitions, starts):
+    from pricing.services import stepfunctions
+
+    by_name = {q.limit: q for q in stepfunctions.QUOTAS}
+    assert by_name["stepfunctions_state_transitions_per_second"].default_in(region) == transitions
+    assert by_name["stepfunctions_standard_executions_per_second"].default_in(region) == starts

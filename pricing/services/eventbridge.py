@@ -35,8 +35,8 @@ us-west-2, eu-west-1; 2,400 in us-east-2, eu-central-1, eu-south-2; 1,200 in us-
 ap-southeast-1, ap-southeast-2, eu-west-2; 600 in ap-east-1, ap-northeast-2, ap-south-1, ca-central-1,
 eu-north-1, eu-west-3, sa-east-1; 400 in every other Region (https://docs.aws.amazon.com/eventbridge/
 latest/userguide/eb-quota.html; the five levels as in awsdocs/amazon-eventbridge-user-guide eb-quota.md,
-the Regions of each as in a markdown copy of the page). The Quota below has one default, us-east-1's
-10,000: a scenario in another Region should set `quotas: {eventbridge_putevents_calls_per_second: N}`.
+the Regions of each as in a markdown copy of the page). The Quota below carries them all
+(PUTEVENTS_BY_REGION); `quotas: {eventbridge_putevents_calls_per_second: N}` sets a raised one.
 """
 
 from __future__ import annotations
@@ -109,13 +109,26 @@ COMPONENTS = (
     ),
 )
 
+# PutEvents transactions per second by Region (the quotas page; 400 in every Region not listed)
+PUTEVENTS_BY_REGION = tuple(
+    (region, tps)
+    for tps, regions in (
+        (10_000, "us-east-1 us-west-2 eu-west-1"),
+        (2_400, "us-east-2 eu-central-1 eu-south-2"),
+        (1_200, "us-west-1 ap-northeast-1 ap-southeast-1 ap-southeast-2 eu-west-2"),
+        (600, "ap-east-1 ap-northeast-2 ap-south-1 ca-central-1 eu-north-1 eu-west-3 sa-east-1"),
+    )
+    for region in regions.split()
+)
+
 QUOTAS = (
     Quota(
         "eventbridge_putevents_calls_per_second",
-        10_000,
+        400,
         "calls/s",
-        "PutEvents calls per account and Region, all buses together (us-east-1's default; lower elsewhere)",
+        "PutEvents calls per account and Region, all buses together",
         per_use=lambda u, bus: u.events / u.entries_per_call,
+        by_region=PUTEVENTS_BY_REGION,
     ),
 )
 

@@ -153,22 +153,26 @@ def _express(m: Resource) -> bool:
     return m.type == "express"
 
 
+BIG_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")  # the higher refill rates (see the docstring)
+
 QUOTAS = (
     Quota(
         "stepfunctions_state_transitions_per_second",
-        1500,
+        500,
         "transitions/s",
-        "State transitions of all Standard state machines of the account (refill rate, us-east-1)",
+        "State transitions of all Standard state machines of the account (refill rate)",
         per_use=lambda u, m: u.executions * u.transitions,
         applies=_standard,
+        by_region=tuple((r, 1500) for r in BIG_REGIONS),
     ),
     Quota(
         "stepfunctions_standard_executions_per_second",
-        300,
+        150,
         "calls/s",
-        "StartExecution calls of all Standard state machines of the account (refill rate, us-east-1)",
+        "StartExecution calls of all Standard state machines of the account (refill rate)",
         per_use=lambda u, m: u.executions,
         applies=_standard,
+        by_region=tuple((r, 300) for r in BIG_REGIONS),
     ),
     Quota(
         "stepfunctions_express_executions_per_second",
