@@ -117,6 +117,10 @@ def _prices(sub) -> None:
     d.add_argument("--json", action="store_true", help="one JSON object on stdout")
     d.set_defaults(run="commands.prices:diff")
 
+    c = what.add_parser("coverage", help="which components the book prices in each region, and what it lacks")
+    c.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    c.set_defaults(run="commands.prices:coverage")
+
 
 def _import(sub) -> None:
     p = sub.add_parser("import", help="write a scenario from the usage of an AWS account (or the demo account)")

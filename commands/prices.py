@@ -3,6 +3,7 @@
     prices refresh [--region R ...] [--all-regions] [--from-file PATH ...] [--out-dir DIR] [--base BOOK]
                    [--allow-missing] [--profile P] [--endpoint-region R]
     prices diff OLD NEW [--scenarios DIR_OR_FILE ...] [--all] [--json]
+    prices coverage [--json]
 
 `refresh` reads every component the pricing models use (pricing/pricelist.py COMPONENTS) for the regions asked
 (default: the regions of the base book), from the Price List Query API or from downloaded offer files
@@ -10,6 +11,9 @@
 with those regions replaced and everything else carried over. Regions named with `--region` must have every
 component (else exit 2 naming the missing ones, unless `--allow-missing`); with `--all-regions` or the
 default, what a region lacks is left out of the new book and reported. Progress goes to stderr.
+
+`coverage` lists, for every priced component of every service and every region of the book, whether the
+book has its price: what it lacks is missing (an estimate there stops naming it), never guessed.
 
 Exit codes: 0 done, 2 one message on stderr (bad arguments, no credentials, access denied, a component
 missing or matching more than one price, an unreadable file).
@@ -218,6 +222,45 @@ def diff(args) -> int:
         print()
     else:
         print(diff_text(old, new, changes, scenarios, show_unchanged=args.all))
+    return 0
+
+
+def coverage_of(book) -> dict:
+    """Which components of the registry's services the book prices in each of its regions."""
+    from pricing.services import registry
+
+    regions = [r for r in book.regions if r != "global"]
+    rows = [
+        {"service": sv.name, "component": c.price, "name": c.name, "regions": {r: (r, sv.name, c.price) in book.prices
+                                                                              for r in regions}}
+        for sv in registry()
+        for c in sv.components
+    ]  # fmt: skip
+    missing = [{"region": r, "service": x["service"], "component": x["component"]}
+               for r in regions for x in rows if not x["regions"][r]]  # fmt: skip
+    return {"as_of": book.as_of, "regions": regions, "components": rows, "missing": missing}
+
+
+def coverage(args) -> int:
+    from pricing.book import default_book
+
+    c = coverage_of(default_book())
+    if args.json:
+        json.dump(c, sys.stdout, indent=2)
+        print()
+        return 0
+    regions = c["regions"]
+    total = len(c["components"]) * len(regions)
+    print(f"Price book as of {c['as_of']}: {total - len(c['missing'])} of {total} component prices present")
+    print("(missing: not found in published pricing yet; an estimate in that region stops and names it)\n")
+    header = ["service", "component", *regions]
+    table = [header] + [
+        [x["service"], x["component"], *("yes" if x["regions"][r] else "missing" for r in regions)]
+        for x in c["components"]
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
     return 0
 
 

@@ -611,3 +611,21 @@ def test_refresh_into_the_books_folder_says_when_the_app_would_not_pick_it(monke
         assert f"note: the app and CLI use pricing.book.newest_path(), which picks {TODAY}.json" in err
     else:
         assert "note:" not in err
+
+
+def test_cli_prices_coverage_lists_what_each_region_lacks(capsys):
+    assert cli.main(["prices", "coverage", "--json"]) == 0
+    c = json.loads(capsys.readouterr().out)
+    book = load(COMMITTED)
+    assert c["regions"] == [r for r in book.regions if r != "global"]
+    listed = {(x["service"], x["component"]) for x in c["components"]}
+    assert listed == {(k.service, k.component) for k in pl.COMPONENTS}
+    missing = {(m["region"], m["service"], m["component"]) for m in c["missing"]}
+    for x in c["components"]:
+        for region, present in x["regions"].items():
+            assert present == ((region, x["service"], x["component"]) in book.prices)
+            assert present != ((region, x["service"], x["component"]) in missing)
+    assert not [m for m in c["missing"] if m["region"] == "us-east-1"]  # every component is priced there
+    assert ("eu-west-1", "sqs", "requests_standard") in missing  # not sourced yet: shown, never guessed
+    assert cli.main(["prices", "coverage"]) == 0
+    assert "missing" in capsys.readouterr().out
