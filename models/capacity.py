@@ -171,7 +171,11 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
                     )
 
     ops = [(f, op) for f, feat in s.features.items() for op in feat.dynamodb]
-    units = {"read": _read_units, "write": _write_units}
+    # The table's own limits: GSIs have limits of their own and never carry more than the table.
+    units = {
+        "read": lambda op: dynamodb.units_of(s.tables[op.table], op).read,
+        "write": lambda op: dynamodb.units_of(s.tables[op.table], op).write,
+    }
     table_units = per_resource((f, (op.table, k), units[k](op)) for f, op in ops for k in units)
     hot_units = per_resource(
         (f, (op.table, k), units[k](op) * op.hot_key_share)
@@ -213,15 +217,6 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
 
     found.sort(key=lambda x: (x.users_at_limit is None, x.users_at_limit or 0.0, -(x.utilization or 0.0)))
     return found, notes
-
-
-def _read_units(op) -> float:
-    return dynamodb.read_units(op.reads, op.item_kb, op.consistency) if op.reads is not None else 0.0
-
-
-def _write_units(op) -> float:
-    # The table's own limit: GSIs have limits of their own and never carry more than the table.
-    return dynamodb.write_units(op.writes, op.item_kb, op.transactional) if op.writes is not None else 0.0
 
 
 def _users_at(quota: float, parts: list[_Demand]) -> float | None:

@@ -230,17 +230,7 @@ def table_units(s: Scenario) -> dict[str, tuple[float, float]]:
     """On-demand read and write request units per month, by table, from the features' footprints."""
     w = compile_scenario(s)
     uses = dict(zip(w.features, np.asarray(w.uses(), dtype=float).reshape(-1)))
-    out = {name: [0.0, 0.0] for name in s.tables}
-    for fname, f in s.features.items():
-        for op in f.dynamodb:
-            t = s.tables[op.table]
-            if op.reads is not None:
-                out[op.table][0] += uses[fname] * ddb.read_units(op.reads, op.item_kb, op.consistency)
-            else:
-                gsis = t.gsis if op.gsis is None else op.gsis
-                units = ddb.write_units(op.writes, op.item_kb, op.transactional)
-                out[op.table][1] += uses[fname] * (units + ddb.gsi_write_units(op.writes, op.item_kb, gsis))
-    return {name: (r, w_) for name, (r, w_) in out.items()}
+    return {name: (u.read, u.write + u.gsi) for name, u in ddb.monthly_units(s, uses).items()}
 
 
 def suggested_capacity(s: Scenario, table: str | None = ALL, headroom: float = 2.0) -> tuple[int, int]:

@@ -656,9 +656,8 @@ class _Facts:
         for u, f in zip(uses, self.s.features.values()):
             for op in f.dynamodb:
                 t = self.s.tables[op.table]
-                if op.writes is None or t.capacity == "provisioned" or t.table_class != table_class:
-                    continue
-                total += u * ddb.gsi_write_units(op.writes, op.item_kb, t.gsis if op.gsis is None else op.gsis)
+                if t.capacity == "on_demand" and t.table_class == table_class:
+                    total += u * ddb.units_of(t, op).gsi
         return total
 
     def _gsi_explains(self, m: str, q0: float, q1: float) -> bool:

@@ -16,6 +16,8 @@ Standard storage and the first 18,600 RCU-hours and WCU-hours of Standard provis
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pricing.lines import blocks
 from pricing.service import Component
 
@@ -104,14 +106,44 @@ COMPONENTS = tuple(
 # ---------------------------------------------------------------- metering
 
 
+@dataclass(frozen=True)
+class Units:
+    """Request units of one operation per use: the one place they are worked out (billing, capacity,
+    designs and the review all read them from here)."""
+
+    read: float  # RRU
+    write: float  # WRU on the table itself
+    gsi: float  # WRU on its global secondary indexes
+
+
+def units_of(table, op) -> Units:
+    if op.reads is not None:
+        return Units(read_units(op.reads, op.item_kb, op.consistency), 0.0, 0.0)
+    gsis = table.gsis if op.gsis is None else op.gsis
+    return Units(
+        0.0, write_units(op.writes, op.item_kb, op.transactional), gsi_write_units(op.writes, op.item_kb, gsis)
+    )
+
+
+def monthly_units(s, uses: dict[str, float]) -> dict[str, Units]:
+    """Request units per month by table, at `uses` per feature."""
+    out = {name: [0.0, 0.0, 0.0] for name in s.tables}
+    for fname, f in s.features.items():
+        for op in f.dynamodb:
+            u = units_of(s.tables[op.table], op)
+            acc = out[op.table]
+            acc[0] += uses[fname] * u.read
+            acc[1] += uses[fname] * u.write
+            acc[2] += uses[fname] * u.gsi
+    return {name: Units(*acc) for name, acc in out.items()}
+
+
 def op_units(table, op) -> tuple[str, float]:
     """The meter and request units of one operation per use on an on-demand table, GSI writes included."""
-    c = table.table_class
+    u = units_of(table, op)
     if op.reads is not None:
-        return f"{SERVICE}.read_request_units.{c}", read_units(op.reads, op.item_kb, op.consistency)
-    gsis = table.gsis if op.gsis is None else op.gsis
-    units = write_units(op.writes, op.item_kb, op.transactional) + gsi_write_units(op.writes, op.item_kb, gsis)
-    return f"{SERVICE}.write_request_units.{c}", units
+        return f"{SERVICE}.read_request_units.{table.table_class}", u.read
+    return f"{SERVICE}.write_request_units.{table.table_class}", u.write + u.gsi
 
 
 def per_use(feature, s) -> dict[str, float]:
@@ -150,7 +182,7 @@ def drivers(feature, s, price: dict[str, float]) -> list[tuple[str, str, float, 
             wru = price.get(f"{SERVICE}.write_request_units.{c}", 0.0) if on_demand else 0.0
             units = blocks(op.item_kb, 1)
             gsis = table.gsis if op.gsis is None else op.gsis
-            gsi_units = gsi_write_units(op.writes, op.item_kb, gsis)
+            gsi_units = units_of(table, op).gsi
             out.append(
                 (
                     f"GSI write amplification ({op.table})",
