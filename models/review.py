@@ -55,7 +55,7 @@ def usage_types() -> dict[str, str]:
 
 def also_billed_as() -> dict[str, str]:
     """Further usage types billed on a meter (custom log ingestion is priced like the model's Lambda logs)."""
-    return {u: m for m, (_, c) in components().items() for u in c.also_billed_as}
+    return {u: m for m, (_, c) in components().items() for u in (*c.also_billed_as, *c.aliases)}
 
 
 def free_tier_meters() -> frozenset[str]:

@@ -68,6 +68,11 @@ class Component:
     units: frozenset[str]  # Price List units accepted, normalised by _unit_key: {"lambdagbsecond", ...}
     family: str | None = None  # productFamily preferred when products of several families match
     free: str | None = None  # the book's global allowance a $0 first band stands for
+    aliases: tuple[str, ...] = ()  # the usage type's other names in some regions
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        return (self.suffix, *self.aliases)
 
     @property
     def label(self) -> str:
@@ -104,7 +109,7 @@ def _components() -> tuple[Component, ...]:
     for sv in registry():
         for c in sv.components:
             units = PRICE_LIST_UNITS.get(c.unit, frozenset({_unit_key(c.unit)})) | frozenset(c.price_list_units)
-            out.append(Component(sv.name, c.price, c.offer, c.usage_type, c.unit, units, c.family, c.free))
+            out.append(Component(sv.name, c.price, c.offer, c.usage_type, c.unit, units, c.family, c.free, c.aliases))
     return tuple(out)
 
 
@@ -198,9 +203,10 @@ def fits(usage_type: str, suffix: str) -> bool:
 
 
 def components_for(usage_type: str, offer: str) -> list[Component]:
-    hits = [c for c in COMPONENTS if c.offer == offer and fits(usage_type, c.suffix)]
-    longest = max((len(c.suffix) for c in hits), default=0)
-    return [c for c in hits if len(c.suffix) == longest]
+    hits = {c: max(len(s) for s in c.suffixes if fits(usage_type, s))
+            for c in COMPONENTS if c.offer == offer and any(fits(usage_type, s) for s in c.suffixes)}  # fmt: skip
+    longest = max(hits.values(), default=0)
+    return [c for c, n in hits.items() if n == longest]
 
 
 @dataclass(frozen=True)

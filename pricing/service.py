@@ -36,6 +36,7 @@ class Component:
     free: str | None = None  # the book's Always Free allowance (region "global"); components naming one share it
     hourly: bool = False  # billed per hour: a longer month bills more of it
     also_billed_as: tuple[str, ...] = ()  # further usage types priced like this meter
+    aliases: tuple[str, ...] = ()  # the same usage type's name in some regions (SQS: Requests-Tier1 outside us-east-1)
     price_list_units: tuple[str, ...] = ()  # Price List units accepted besides `unit`, lowercase, no punctuation
 
 

@@ -50,14 +50,22 @@ def test_every_tier_user_is_one_mau_of_every_pool():
     assert sum(t.cost for t in e.tiers) == pytest.approx(e.total)
 
 
-def test_baseline_maus_and_the_free_allowance_shared_in_proportion():
+def test_baseline_maus_and_each_plans_own_free_allowance():
     # Lite pool: 30,000 users + 10,000 baseline = 40,000 MAUs; Essentials pool: 30,000 MAUs.
-    # The free 10,000 split 40:30 -> 5,714.29 Lite, 4,285.71 Essentials.
-    # Lite (40,000 - 5,714.29) x $0.0055 = $188.57; Essentials (30,000 - 4,285.71) x $0.015 = $385.71.
+    # Each plan has its own 10,000 free: Lite (40,000 - 10,000) x $0.0055 = $165.00;
+    # Essentials (30,000 - 10,000) x $0.015 = $300.00.
     e = estimate(loads(scenario("{a: {plan: lite, mau: 10000}, b: {}}", free_users=30_000)))
     lines = {ln.component: ln.cost for ln in e.lines if ln.service == "cognito"}
-    assert lines["MAUs (Lite) (first 90,000 MAU)"] == 188.57
-    assert lines["MAUs (Essentials)"] == 385.71
+    assert lines["MAUs (Lite) (first 90,000 MAU)"] == 165.00
+    assert lines["MAUs (Essentials)"] == 300.00
+
+
+def test_lite_bands_are_the_published_ones_after_its_free_maus():
+    # 100,000 Lite MAUs beside 100,000 Essentials: Lite's 90,000 paid all fall in 10,001-100,000:
+    # 90,000 x $0.0055 = $495.00, whatever the other plan does.
+    e = estimate(loads(scenario("{a: {plan: lite}, b: {}}", free_users=100_000)))
+    lite = sum(ln.cost for ln in e.lines if ln.component.startswith("MAUs (Lite)"))
+    assert lite == 495.00
 
 
 def test_maus_grow_with_users_in_a_sweep():
@@ -99,7 +107,9 @@ def test_cost_explorer_usage_types_map_to_the_plan_meters():
     from usage.costexplorer import classify
 
     assert classify("Amazon Cognito", "USE1-CognitoEssentialsMAU", "us-east-1", [])[0] == "cognito.mau.essentials"
-    assert classify("Amazon Cognito", "EU-CognitoUserPoolsMAU", "eu-west-1", [])[0] == "cognito.mau.lite"
+    assert classify("Amazon Cognito", "EU-CognitoLiteMAU", "eu-west-1", [])[0] == "cognito.mau.lite"
+    assert classify("Amazon Cognito", "EU-CognitoUserPoolsMAU", "eu-west-1", [])[0] == "cognito.mau.lite"  # classic
+    assert classify("Amazon Cognito", "Global-CognitoFreeTierMAU", "eu-west-1", [])[0] == "cognito.mau.essentials"
 
 
 def test_the_review_shares_billed_maus_over_users():

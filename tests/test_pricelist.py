@@ -626,6 +626,6 @@ def test_cli_prices_coverage_lists_what_each_region_lacks(capsys):
             assert present == ((region, x["service"], x["component"]) in book.prices)
             assert present != ((region, x["service"], x["component"]) in missing)
     assert not [m for m in c["missing"] if m["region"] == "us-east-1"]  # every component is priced there
-    assert ("eu-west-1", "sqs", "requests_standard") in missing  # not sourced yet: shown, never guessed
+    assert ("eu-west-1", "websocket", "messages") in missing  # not sourced yet: shown, never guessed
     assert cli.main(["prices", "coverage"]) == 0
     assert "missing" in capsys.readouterr().out

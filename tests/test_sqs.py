@@ -68,7 +68,7 @@ def test_fifo_and_standard_share_the_free_million_in_proportion():
         "Requests (Standard) (free tier)": (750_000, 0.0),
         "Requests (Standard) (first 100B)": (8_250_000, 3.30),
         "Requests (FIFO) (free tier)": (250_000, 0.0),
-        "Requests (FIFO)": (2_750_000, 1.38),
+        "Requests (FIFO) (first 100B)": (2_750_000, 1.38),
     }
 
 
@@ -138,6 +138,21 @@ def test_cost_explorer_usage_types_map_to_the_queue_meters():
     assert classify("Amazon Simple Queue Service", "Requests-RBP", "us-east-1", [])[0] == "sqs.requests.standard"
     assert classify("Amazon Simple Queue Service", "EU-Requests-FIFO-RBP", "eu-west-1", [])[0] == "sqs.requests.fifo"
     assert classify("Amazon Simple Queue Service", "EU-Requests-RBP", "us-east-1", [])[0] is None  # another region
+    # Outside us-east-1 the Price List and the bill name them Requests-Tier1 / Requests-FIFO-Tier1
+    assert classify("Amazon Simple Queue Service", "EU-Requests-Tier1", "eu-west-1", [])[0] == "sqs.requests.standard"
+    assert classify("Amazon Simple Queue Service", "EU-Requests-FIFO-Tier1", "eu-west-1", [])[0] == "sqs.requests.fifo"
+
+
+def test_fifo_volume_tiers():
+    # 50B FIFO messages x 3 = 150B requests: 100B x $0.50/M + 50B x $0.40/M = $50,000 + $20,000
+    e = estimate(loads(scenario("{q: {type: fifo}}", "[{messages: 50000}]")))
+    assert e.services["sqs"] == pytest.approx(70_000.00)
+
+
+def test_eu_west_1_is_priced():
+    # 1M users x 1 message = 3M requests x $0.40/M (Ireland's Price List: the same as us-east-1) = $1.20
+    text = scenario("{jobs: {}}", "[{messages: 1}]").replace("us-east-1", "eu-west-1")
+    assert estimate(loads(text)).services["sqs"] == 1.20
 
 
 def test_the_review_reconciles_a_queue_bill():

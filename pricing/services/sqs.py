@@ -12,7 +12,9 @@ Empty receives of idle pollers are not modelled (give them as extra messages of 
 Source: https://aws.amazon.com/sqs/pricing/ (64 KB chunks; "API actions ... are billed as requests").
 
 Prices: Standard $0.40 per million (first 100B a month, then $0.30, then $0.24 over 200B), FIFO $0.50
-per million; the Always Free 1M requests a month is shared by both (split in proportion to use).
+(then $0.40, $0.35 at the same breakpoints); the Always Free 1M requests a month is shared by both (split
+in proportion to use). The Price List names the usage types Requests-RBP / Requests-FIFO-RBP in us-east-1
+and <prefix>-Requests-Tier1 / -Requests-FIFO-Tier1 in other regions: both map to these meters.
 Quota: a FIFO queue (without high throughput mode) takes 300 calls per second per API action; a
 standard queue is "nearly unlimited". Source: SQS Developer Guide, "Quotas related to messages".
 """
@@ -71,6 +73,7 @@ COMPONENTS = (
         "Requests-RBP",
         FAMILY,
         free="requests_free",
+        aliases=("Requests-Tier1",),
     ),
     Component(
         f"{NAME}.requests.fifo",
@@ -81,6 +84,7 @@ COMPONENTS = (
         "Requests-FIFO-RBP",
         FAMILY,
         free="requests_free",
+        aliases=("Requests-FIFO-Tier1",),
     ),
 )
 
