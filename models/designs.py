@@ -20,9 +20,10 @@ import numpy as np
 
 from models.editing import rebuild
 from models.engine import Estimate, compile_scenario, estimate, sweep
-from models.scenario import Scenario, to_dict
+from models.scenario import Scenario, ScenarioError, to_dict
 from pricing import dynamodb as ddb
 from pricing.book import PriceBook
+from pricing.services import eventbridge
 
 ALL = None  # a design setting that applies to every function / table
 TIE_USD = 0.005  # totals closer than half a cent are a tie (line costs are rounded to the cent)
@@ -58,7 +59,8 @@ class Design:
     fan_out_via: str | None = None  # "sns" | "eventbridge": every fan-out use moved to that service
     targets: float = 1.0  # EventBridge -> SNS: Lambda deliveries per publish (an event's rule targets)
     machine_type: str | None = None  # "standard" | "express": every state machine
-    transitions: float | None = None  # -> Standard: state transitions per execution (None: keep / 0)
+    transitions: float | None = None  # -> Standard: state transitions per execution (None: keep)
+    sfn_duration_ms: float | None = None  # -> Express: time per execution (None: keep)
     sqs_batch: float | None = None  # messages per SQS call, 1..10, on every queue use
     glue: str | None = None  # a function replaced by a direct integration: its invocations go
 
@@ -92,8 +94,8 @@ class Design:
             out.append(f"state machines: {self.machine_type.capitalize()}")
         if self.sqs_batch:
             out.append(f"SQS batches of {self.sqs_batch:g}")
-        if self.glue:
-            out.append(f"{self.glue}: a direct integration instead of a function")
+        if self.glue:  # an EventBridge Pipe bills $0.40 per million requests, which is not modelled
+            out.append(f"{self.glue}: a direct integration instead of a function (Pipes charges not modelled)")
         return out or ["no change"]
 
 
@@ -137,14 +139,7 @@ def apply(s: Scenario, d: Design, book: PriceBook) -> Scenario:
     if d.fan_out_via:
         _fan_out_via(data, d)
     if d.machine_type:
-        for m in data.get("state_machines", {}).values():
-            m["type"] = d.machine_type
-            if d.machine_type == "standard":
-                m.pop("memory_mb", None)
-        if d.transitions is not None:
-            for f in features.values():
-                for u in f.get("stepfunctions", []):
-                    u["transitions"] = d.transitions
+        _machine_type(data, d)
     if d.sqs_batch:
         for f in features.values():
             for u in f.get("sqs", []):
@@ -153,6 +148,31 @@ def apply(s: Scenario, d: Design, book: PriceBook) -> Scenario:
         for f in features.values():
             f.get("lambda", {}).pop(d.glue, None)
     return rebuild(data, f"design {d.name}", book)
+
+
+def _machine_type(data: dict, d: Design) -> None:
+    """Every state machine to Standard or Express. Standard bills transitions and Express duration, so a use
+    without the one its new type bills is refused rather than priced at nothing."""
+    for m in data.get("state_machines", {}).values():
+        m["type"] = d.machine_type
+        if d.machine_type == "standard":
+            m.pop("memory_mb", None)
+    key, value, what = (
+        ("transitions", d.transitions, "state transitions per execution")
+        if d.machine_type == "standard"
+        else ("duration_ms", d.sfn_duration_ms, "the duration of an execution")
+    )
+    for name, f in data.get("features", {}).items():
+        for u in f.get("stepfunctions", []):
+            if value is not None:
+                u[key] = value
+            if not u.get(key) and u.get("executions", 1):
+                raise ScenarioError(
+                    f"{d.machine_type.capitalize()} bills {what}, which feature {name!r} does not give: "
+                    f"set it in the design",
+                    source=f"design {d.name}",
+                    field=f"features.{name}.stepfunctions",
+                )
 
 
 def _fan_out_via(data: dict, d: Design) -> None:
@@ -167,9 +187,16 @@ def _fan_out_via(data: dict, d: Design) -> None:
         for f in features.values():
             uses = f.pop("sns", [])
             if uses:
+                too_big = [u for u in uses if u.get("message_kb", 1) > eventbridge.MAX_EVENT_KB]
+                if too_big:
+                    raise ScenarioError(
+                        f"a {too_big[0]['message_kb']:g} KB message cannot be an EventBridge event "
+                        f"(at most {eventbridge.MAX_EVENT_KB} KB)",
+                        source=f"design {d.name}",
+                        field="features.sns.message_kb",
+                    )
                 f.setdefault("eventbridge", []).extend(
-                    {"bus": bus, "events": u.get("publishes", 1), "event_kb": min(u.get("message_kb", 1), 256)}
-                    for u in uses
+                    {"bus": bus, "events": u.get("publishes", 1), "event_kb": u.get("message_kb", 1)} for u in uses
                 )
         data.pop("topics")
     elif d.fan_out_via == "sns" and data.get("event_buses"):

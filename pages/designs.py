@@ -185,6 +185,14 @@ def event_choices(k: str, name: str) -> dict:
                 )
                 or None
             )
+        elif choice == "express":
+            remember(k + "sfn_ms", 0.0)
+            out["sfn_duration_ms"] = (
+                b.number_input(
+                    "Duration per execution (ms)", 0.0, 300_000.0, step=100.0, key=k + "sfn_ms", help="0: keep"
+                )
+                or None
+            )
     if r.get("queues"):
         remember(k + "batch_sqs", 0.0)
         out["sqs_batch"] = (

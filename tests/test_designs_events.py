@@ -106,5 +106,25 @@ def test_changes_say_what_a_design_does():
         "fan-out via EventBridge",
         "state machines: Express",
         "SQS batches of 10",
-        "glue: a direct integration instead of a function",
+        "glue: a direct integration instead of a function (Pipes charges not modelled)",
     ]
+
+
+def test_a_type_change_needs_what_the_new_type_bills():
+    # Express uses give no transitions (Express does not bill them): Standard would price them at $0.
+    express = loads(BASE.replace("checkout: {}", "checkout: {type: express}").replace("transitions: 10, ", ""))
+    with pytest.raises(ScenarioError, match=r"Standard bills state transitions.*'order'"):
+        apply(express, Design("std", machine_type="standard"), default_book())
+    # Standard uses without a duration would bill Express's 100 ms minimum.
+    standard = loads(BASE.replace(", duration_ms: 450", ""))
+    with pytest.raises(ScenarioError, match=r"Express bills the duration"):
+        apply(standard, Design("x", machine_type="express"), default_book())
+    # Given in the design: 1M x 2 s x 64 MB = 125,000 GB-s x $0.0000166667 = $2.08, + $1.00 requests = $3.08
+    fixed = apply(standard, Design("x", machine_type="express", sfn_duration_ms=2000), default_book())
+    assert services(fixed)["stepfunctions"] == 3.08
+
+
+def test_a_message_too_large_for_eventbridge_is_refused(base):
+    big = loads(BASE.replace("message_kb: 1,", "message_kb: 512,"))
+    with pytest.raises(ScenarioError, match="512 KB message cannot be an EventBridge event"):
+        apply(big, Design("eb", fan_out_via="eventbridge"), default_book())

@@ -95,6 +95,7 @@ def test_a_queue_defaults_to_standard_and_the_only_queue_may_be_left_out():
         ("{jobs: {}}", "[{message_kb: 2048}]", "features.job.sqs[0].message_kb", "1024"),
         ("{jobs: {}}", "[{batch_size: 11}]", "features.job.sqs[0].batch_size", "10"),
         ("{jobs: {}}", "[{batch_size: 2.5}]", "features.job.sqs[0].batch_size", "whole"),
+        ("{jobs: {}}", "[{batch_size: 10, message_kb: 200}]", "features.job.sqs[0].batch_size", "2000 KB call"),
         ("{jobs: {}}", "[{messages: -1}]", "features.job.sqs[0].messages", ""),
         ("{jobs: {}}", "[{mesages: 1}]", "features.job.sqs[0]", "mesages"),
         ("{jobs: {}}", "{messages: 1}", "features.job.sqs", "list"),

@@ -378,3 +378,13 @@ def test_money_format():
 def test_scenario_yaml_round_trips_through_the_editor(demo):
     assert loads(to_yaml(demo), "x") == demo
     assert json.dumps(editing.footprint(demo, "positive-chat-message"))  # plain data
+
+
+def test_a_websocket_use_with_only_connects_survives_an_edit():
+    # connects drive the new-connections capacity limit: an edit must not drop the use (issue 12 review)
+    ws = {"api": "ws", "messages": 0.0, "message_kb": 1.0, "connection_minutes": 0.0, "connects": 1.0}
+    import pandas as pd
+
+    inv = pd.DataFrame({"function": ["connect"], "invocations": [1.0]})
+    fp = tables.build_footprint(inv, ws, None, None, None)
+    assert fp["websocket"]["connects"] == 1.0

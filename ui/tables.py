@@ -387,7 +387,7 @@ def build_footprint(
     inv = counts_from_frame(invocations, "function", "invocations", "function")
     if inv:
         out["lambda"] = inv
-    if websocket and (websocket.get("messages") or websocket.get("connection_minutes")):
+    if websocket and any(websocket.get(k) for k in ("messages", "connection_minutes", "connects")):
         out["websocket"] = {k: v for k, v in websocket.items() if v is not None}
     if http and http.get("requests"):
         out["http"] = {k: v for k, v in http.items() if v is not None}

@@ -74,7 +74,7 @@ def use(u: Use, bucket: Resource, s) -> dict[str, float]:
 
 
 def fixed(bucket: Resource, s) -> dict[str, float]:
-    """The bucket's storage, a monthly quantity no feature causes (shared over the features using S3)."""
+    """The bucket's storage, a monthly quantity no feature causes (the engine shares it over all features)."""
     return {f"{NAME}.storage_gb_month.standard": bucket.storage_gb} if bucket.storage_gb else {}
 
 

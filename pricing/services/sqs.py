@@ -32,6 +32,7 @@ ORDER = 70
 BILL_NAMES = ("simplequeueservice", "sqs")  # Cost Explorer's "Amazon Simple Queue Service"
 CHUNK_KB = 64
 MAX_BATCH = 10
+MAX_CALL_KB = 1024  # a message, and a batch's messages together, at most 1 MiB (SQS quotas: "Message size")
 
 SECTION = "queues"
 
@@ -48,8 +49,18 @@ USE = "sqs"
 class Use:
     queue: str = ref("queues", "queue")
     messages: float = amount(1.0, help="Messages sent per use (each is received and deleted once)")
-    message_kb: float = amount(1.0, high=1024, help="Payload per message; every 64 KB of a call is one request")
+    message_kb: float = amount(1.0, high=MAX_CALL_KB, help="Payload per message; every 64 KB of a call is one request")
     batch_size: float = amount(1.0, low=1, high=MAX_BATCH, integer=True, help="Messages per send/receive/delete call")
+
+    def problem(self, given: set[str]) -> tuple[str, str] | None:
+        batch_kb = self.batch_size * self.message_kb
+        if batch_kb > MAX_CALL_KB + 1e-9:
+            return (
+                "batch_size",
+                f"{self.batch_size:g} messages of {self.message_kb:g} KB make a {batch_kb:g} KB call; "
+                f"a batch carries at most {MAX_CALL_KB} KB",
+            )
+        return None
 
 
 def requests_per_message(message_kb: float, batch_size: float = 1) -> float:
