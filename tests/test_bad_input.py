@@ -310,33 +310,33 @@ tiers: {free: {users: 1000, uses: {stay: 100}}}
 """,
         ["eu-west-1", "websocket", "connection_minutes"],
     ),
-    "HTTP requests in eu-west-1": (
+    "HTTP requests in eu-central-1": (
         """
 name: http
-region: eu-west-1
+region: eu-central-1
 http_apis: {poll: {}}
 features: {poll: {http: {requests: 1}}}
 baseline: {poll: 1000}
 """,
-        ["eu-west-1", "http", "requests"],
+        ["eu-central-1", "http", "requests"],
     ),
-    "Lambda logs in eu-west-1, free tier off": (
+    "SNS HTTP/S deliveries in eu-west-1, free tier off": (
         """
-name: logs
+name: sns
 region: eu-west-1
 free_tier: false
-functions: {f: {memory_mb: 128, duration_ms: 10, log_kb: 1}}
-features: {call: {lambda: {f: 1}}}
+topics: {t: {}}
+features: {call: {sns: [{deliveries: {https: 1}}]}}
 baseline: {call: 1000}
 """,
-        ["eu-west-1", "logs"],
+        ["eu-west-1", "sns", "deliveries_http"],
     ),
-    "provisioned RCU in eu-west-1, free tier off": (
+    "provisioned Standard-IA RCU in eu-west-1, free tier off": (
         """
 name: rcu
 region: eu-west-1
 free_tier: false
-tables: {t: {capacity: provisioned, read_capacity: 5}}
+tables: {t: {capacity: provisioned, read_capacity: 5, table_class: standard_ia}}
 """,
         ["eu-west-1", "dynamodb", "read_capacity"],
     ),
@@ -570,11 +570,11 @@ def test_yaml_aliases_cannot_expand_without_limit():
 
 
 def test_a_region_without_a_price_is_an_error_even_inside_the_free_tier():
-    # 10 GB fits the 25 GB free allowance, but the book has no DynamoDB storage price for ap-northeast-1:
+    # 10 GB fits the 25 GB free allowance, but the book has no DynamoDB storage price for ap-southeast-1:
     # the region is not priced, which must not show as $0.
     with pytest.raises(PriceError) as e:
-        estimate(loads("name: t\nregion: ap-northeast-1\ntables: {t: {storage_gb: 10}}\n"))
-    assert "ap-northeast-1" in str(e.value) and "storage_standard" in str(e.value)
+        estimate(loads("name: t\nregion: ap-southeast-1\ntables: {t: {storage_gb: 10}}\n"))
+    assert "ap-southeast-1" in str(e.value) and "storage_standard" in str(e.value)
 
 
 def test_review_refuses_a_user_count_that_is_not_a_number(repo_root):
