@@ -65,6 +65,20 @@ def parser() -> Parser:
     s.add_argument("--json", action="store_true", help="a JSON list of {users, total, cost_per_user}")
     s.set_defaults(run="commands.estimate:sweep")
 
+    d = sub.add_parser("designs", help="variants of a scenario priced as users grow, and where one overtakes another")
+    d.add_argument("file", help="scenario file (YAML, format 1): the design 'current'")
+    d.add_argument(
+        "--variant",
+        action="append",
+        metavar="NAME:PATH=VALUE[,PATH=VALUE...]",
+        help="a variant: the scenario with these keys set (functions.chat.architecture=arm64); repeatable",
+    )
+    d.add_argument("--users-from", type=users, required=True, metavar="A")
+    d.add_argument("--users-to", type=users, required=True, metavar="B")
+    d.add_argument("--points", type=number(2, 10_000, whole=True), default=300, metavar="N")
+    d.add_argument("--json", action="store_true", help='{"designs": [{"name", "curve"}], "crossovers": [...]}')
+    d.set_defaults(run="commands.designs:designs")
+
     _prices(sub)
     _import(sub)
     _review(sub)

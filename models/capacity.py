@@ -188,14 +188,14 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
         provisioned = table.capacity == "provisioned"
         for kind in units:
             d = scaled(table_units.get((name, kind)), peak)
-            quota = (table.read_capacity if kind == "read" else table.write_capacity) if provisioned else None
-            add(
-                f"dynamodb_{kind}_units_per_second",
-                name,
-                [d],
-                quota,
-                note="provisioned capacity" if provisioned else "",
+            fixed = provisioned and not table.auto(kind)  # auto capacity grows with the load, up to the table quota
+            quota = (table.read_capacity if kind == "read" else table.write_capacity) if fixed else None
+            note = (
+                ("provisioned capacity" if fixed else "auto-scaled capacity, up to the table quota")
+                if provisioned
+                else ""
             )
+            add(f"dynamodb_{kind}_units_per_second", name, [d], quota, note=note)
             if (name, kind) in hot_units:
                 hot = scaled(hot_units[(name, kind)], peak)
                 add(f"dynamodb_partition_{kind}_units_per_second", name, [hot], note="hottest partition key")

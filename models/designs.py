@@ -20,13 +20,13 @@ import numpy as np
 
 from models.editing import rebuild
 from models.engine import Estimate, compile_scenario, estimate, sweep
-from models.scenario import Scenario, ScenarioError, to_dict
+from models.scenario import AUTO, Scenario, ScenarioError, to_dict
 from pricing import dynamodb as ddb
 from pricing.book import PriceBook
 from pricing.services import eventbridge
 
 ALL = None  # a design setting that applies to every function / table
-TIE_USD = 0.005  # totals closer than half a cent are a tie (line costs are rounded to the cent)
+TIE_USD = 0.01 + 1e-9  # totals within a cent are a tie (line costs are rounded to the cent): no crossing
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,8 @@ class Design:
     # DynamoDB: one table or all (table=None)
     table: str | None = ALL
     capacity: str | None = None  # on_demand | provisioned
-    read_capacity: float | None = None  # provisioned RCU
-    write_capacity: float | None = None  # provisioned WCU
+    read_capacity: float | str | None = None  # provisioned RCU, or "auto": sized to the load at every user count
+    write_capacity: float | str | None = None  # provisioned WCU, or "auto"
     table_class: str | None = None  # standard | standard_ia
     # WebSocket messages
     batch: float = 1.0  # messages combined into one frame: messages / batch, message_kb x batch
@@ -78,7 +78,7 @@ class Design:
         if self.capacity:
             cap = self.capacity.replace("_", "-")
             if self.capacity == "provisioned":
-                cap += f" {self.read_capacity or 0:g} RCU / {self.write_capacity or 0:g} WCU"
+                cap += f" {_units(self.read_capacity)} RCU / {_units(self.write_capacity)} WCU"
             out.append(f"{tb}: {cap}")
         if self.table_class:
             out.append(f"{tb}: {self.table_class.replace('_', '-')}")
@@ -125,6 +125,9 @@ def apply(s: Scenario, d: Design, book: PriceBook) -> Scenario:
             t["capacity"] = "provisioned"
             t["read_capacity"] = d.read_capacity or 0
             t["write_capacity"] = d.write_capacity or 0
+            if AUTO not in (d.read_capacity, d.write_capacity):
+                t.pop("target_utilization", None)
+                t.pop("minimum", None)
         if d.table_class:
             t["table_class"] = d.table_class
     features = data.get("features", {})
@@ -214,6 +217,10 @@ def _fan_out_via(data: dict, d: Design) -> None:
         data.pop("event_buses")
 
 
+def _units(capacity: float | str | None) -> str:
+    return AUTO if capacity == AUTO else f"{capacity or 0:g}"
+
+
 def _unique(name: str, taken) -> str:
     if name not in taken:
         return name
@@ -275,9 +282,10 @@ def suggested_capacity(s: Scenario, table: str | None = ALL, headroom: float = 2
 class Crossover:
     a: str
     b: str
-    users: float
-    total: float  # USD per month at the crossing
+    users: float  # the first whole number of users at which the other variant is the cheaper
+    total: float  # USD per month at the crossing (the two totals' mean, to the cent)
     cheaper_below: str  # the variant that is cheaper below `users`
+    note: str = ""  # a side that cannot serve the load there (a capacity limit reached) says so
 
 
 @dataclass
@@ -288,6 +296,15 @@ class Comparison:
     users: np.ndarray  # the sweep grid
     totals: np.ndarray  # variants x points, USD per month
     crossovers: list[Crossover] = field(default_factory=list)
+    limit_users: list[float | None] = field(default_factory=list)  # per variant: users at its first limit
+    limit_names: list[str | None] = field(default_factory=list)  # per variant: that limit (resource)
+
+    @property
+    def over_limit(self) -> np.ndarray:
+        """variants x points: the design cannot serve that many users (a capacity limit is passed)."""
+        limits = self.limit_users or [None] * len(self.names)
+        at = np.array([np.inf if u is None else u for u in limits], dtype=float)
+        return self.users[None, :] > at[:, None]
 
     @property
     def cost_per_user(self) -> np.ndarray:
@@ -309,38 +326,61 @@ def compare(
     estimates = [estimate(s, book) for s in scenarios]
     if users_from is None or users_to is None:
         return Comparison(names, scenarios, estimates, np.zeros(0), np.zeros((len(names), 0)))
-    grid = np.geomspace(users_from, users_to, points)
+    grid = np.geomspace(users_from, users_to, points) if users_from > 0 else np.linspace(0, users_to, points)
     totals = np.vstack([sweep(s, grid, book).total for s in scenarios])
-    cmp = Comparison(names, scenarios, estimates, grid, totals)
+    first = [_first_limit(e) for e in estimates]
+    cmp = Comparison(names, scenarios, estimates, grid, totals, [], [u for u, _ in first], [n for _, n in first])
     cmp.crossovers = crossovers(cmp, book)
     return cmp
 
 
+def _first_limit(e: Estimate) -> tuple[float | None, str | None]:
+    """Users at which the design's first capacity limit is reached (every tier keeping its share)."""
+    reached = [lim for lim in e.capacity if lim.users_at_limit is not None]
+    if not reached:
+        return None, None
+    lim = min(reached, key=lambda x: x.users_at_limit)
+    return lim.users_at_limit, f"{lim.limit} ({lim.resource})"
+
+
 def _signs(diff: np.ndarray) -> np.ndarray:
-    """Sign of a difference, where a tie (|d| < half a cent) carries the sign before it."""
-    s = np.where(np.abs(diff) < TIE_USD, 0.0, np.sign(diff))
+    """Sign of a difference, where a tie (within a cent) carries the sign before it."""
+    s = np.where(np.abs(diff) <= TIE_USD, 0.0, np.sign(diff))
     last = np.maximum.accumulate(np.where(s != 0, np.arange(len(s)), 0))
     return s[last]
 
 
-def crossovers(cmp: Comparison, book: PriceBook | None = None, fine_points: int = 400) -> list[Crossover]:
-    """Where the total of one variant crosses another's on the sweep grid, refined inside each bracket."""
+DETECT_POINTS = 20_000  # whole user counts the order is checked at: finer than any step of sized capacity seen
+
+
+def crossovers(cmp: Comparison, book: PriceBook | None = None) -> list[Crossover]:
+    """Where one variant's total crosses another's: the order is checked at DETECT_POINTS whole user counts over
+    the range (log-spaced), then every whole count inside each bracket where it changes. A tie (within a cent)
+    carries the order before it, so touching or running level is no crossing."""
+    if len(cmp.users) < 2:
+        return []
+    lo, hi = float(cmp.users[0]), float(cmp.users[-1])
+    spaced = np.geomspace(max(lo, 1.0), hi, DETECT_POINTS) if lo > 0 else np.linspace(lo, hi, DETECT_POINTS)
+    grid = np.unique(np.round(spaced))
+    totals = [sweep(s, grid, book).total for s in cmp.scenarios]
     found = []
     for i, j in itertools.combinations(range(len(cmp.names)), 2):
-        sign = _signs(cmp.totals[i] - cmp.totals[j])
+        sign = _signs(totals[i] - totals[j])
         for k in np.nonzero((sign[1:] * sign[:-1]) < 0)[0]:
-            lo, hi = cmp.users[k], cmp.users[k + 1]
-            fine = np.linspace(lo, hi, fine_points)
-            ti = sweep(cmp.scenarios[i], fine, book).total
-            tj = sweep(cmp.scenarios[j], fine, book).total
-            fs = _signs(np.concatenate([[cmp.totals[i][k] - cmp.totals[j][k]], ti - tj]))[1:]
-            change = np.nonzero(fs != sign[k])[0]
-            m = int(change[0]) if len(change) else fine_points - 1
-            users = float(fine[m])
-            if m > 0:  # linear interpolation between the last point before and the first after
-                d0, d1 = ti[m - 1] - tj[m - 1], ti[m] - tj[m]
-                if d1 != d0:
-                    users = float(fine[m - 1] + (fine[m] - fine[m - 1]) * (-d0) / (d1 - d0))
+            whole = np.arange(grid[k], grid[k + 1] + 1)
+            if len(whole) > 200_000:  # a bracket this wide only at the far end of a huge range: sample it
+                whole = np.unique(np.round(np.linspace(grid[k], grid[k + 1], 200_000)))
+            ti, tj = sweep(cmp.scenarios[i], whole, book).total, sweep(cmp.scenarios[j], whole, book).total
+            fs = _signs(np.concatenate([[totals[i][k] - totals[j][k]], ti - tj]))[1:]
+            m = int(np.nonzero(fs != sign[k])[0][0])  # the first whole count at which the other is cheaper
+            users = float(whole[m])
             below = cmp.names[i] if sign[k] < 0 else cmp.names[j]
-            found.append(Crossover(cmp.names[i], cmp.names[j], users, float((ti[m] + tj[m]) / 2), below))
+            note = "; ".join(
+                f"{cmp.names[v]} cannot serve {users:,.0f} users ({cmp.limit_names[v]} is reached at "
+                f"{cmp.limit_users[v]:,.0f})"
+                for v in (i, j)
+                if v < len(cmp.limit_users) and cmp.limit_users[v] is not None and users > cmp.limit_users[v]
+            )
+            total = round(float((ti[m] + tj[m]) / 2), 2)
+            found.append(Crossover(cmp.names[i], cmp.names[j], users, total, below, note))
     return sorted(found, key=lambda c: c.users)

@@ -30,6 +30,7 @@ from models.ratios import ratio
 from models.scenario import Feature, Scenario, ScenarioError
 from pricing.book import PriceBook, default_book
 from pricing.lines import Line, Prices, Usage
+from pricing.service import Sized
 from pricing.services import registry
 
 UNALLOCATED = "(shared, no feature used)"
@@ -51,6 +52,8 @@ class Workload:
     tier_users: np.ndarray  # tiers
     tier_uses: np.ndarray  # tiers x features: uses per user per month
     baseline: np.ndarray  # features: uses per month not tied to users
+    # capacity sized to the load at each user count: (meter index, load per use by feature, its Sized rule)
+    sized: tuple[tuple[int, np.ndarray, Sized], ...] = ()
 
     def uses(self) -> np.ndarray:
         """Uses per month of each feature at the scenario's users."""
@@ -62,13 +65,35 @@ class Workload:
         Usage is affine in users (every tier keeps its share), so each meter is base + slope x users:
         one broadcast however many points, with no matrix product over the points."""
         if users is None:
-            return (self.uses() @ self.per_use + self.fixed + self.tier_users.sum() * self.per_user)[:, None]
+            q = (self.uses() @ self.per_use + self.fixed + self.tier_users.sum() * self.per_user)[:, None]
+            for m, load, rule in self.sized:
+                q[m] += rule.units(self.uses() @ load) * rule.hours
+            return q
         total = self.tier_users.sum()
         if total <= 0:
             raise ScenarioError("has no users to scale; give a tier some users", field="tiers")
+        users = np.asarray(users, dtype=float)
         base = self.baseline @ self.per_use + self.fixed
         slope = (self.tier_users / total) @ self.tier_uses @ self.per_use + self.per_user
-        return base[:, None] + slope[:, None] * np.asarray(users, dtype=float)[None, :]
+        q = base[:, None] + slope[:, None] * users[None, :]
+        for m, load, rule in self.sized:  # the capacity steps with the load: one vector operation per rule
+            monthly = self.baseline @ load + ((self.tier_users / total) @ self.tier_uses @ load) * users
+            q[m] += rule.units(monthly) * rule.hours
+        return q
+
+    def per_use_now(self) -> tuple[np.ndarray, np.ndarray]:
+        """Quantity one use puts on each meter at the scenario's users (features x meters), sized capacity
+        included by each feature's share of its load; and the sized capacity no use loads (meters)."""
+        per_use, idle = self.per_use.copy(), np.zeros(len(self.meters))
+        uses = self.uses()
+        for m, load, rule in self.sized:
+            total = float(uses @ load)
+            q = float(rule.units(total)) * rule.hours
+            if total > 0:
+                per_use[:, m] += q * load / total
+            else:
+                idle[m] += q  # the minimum capacity of a table nobody uses: a fixed cost
+        return per_use, idle
 
     def lines(self, quantities: np.ndarray) -> list[Line]:
         usage = Usage(quantities.shape[1], dict(zip(self.meters, quantities)))
@@ -103,7 +128,8 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
         for meter, q in service.per_user(s).items():
             if q:
                 user_q[meter] = user_q.get(meter, 0.0) + q
-    for key in (*fixed_q, *user_q):
+    rules = [rule for service in registry() for rule in service.sized(s)]
+    for key in (*fixed_q, *user_q, *(r.meter for r in rules)):
         meters.setdefault(key, len(meters))
 
     per_use = np.zeros((len(features), len(meters)))
@@ -127,6 +153,9 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
         per_use=per_use,
         fixed=fixed,
         per_user=per_user,
+        sized=tuple(
+            (meters[r.meter], np.array([r.per_use.get(f, 0.0) for f in features], dtype=float), r) for r in rules
+        ),
         tier_names=list(s.tiers),
         tier_users=np.array([t.users for t in s.tiers.values()], dtype=float),
         tier_uses=tier_uses,
@@ -149,9 +178,10 @@ class Shares:
 def share(w: Workload, meter_cost: np.ndarray, quantities: np.ndarray, uses: np.ndarray, also_shared: float = 0.0):
     """Share `meter_cost` (USD per meter at `quantities`, the month's uses being `uses`) over features and users."""
     unit = np.divide(meter_cost, quantities, out=np.zeros(len(meter_cost)), where=quantities > 0)
-    per_use = w.per_use * unit[None, :]
+    use_q, idle = w.per_use_now()
+    per_use = use_q * unit[None, :]
     feature = uses * per_use.sum(axis=1)
-    shared = float(w.fixed @ unit) + float(meter_cost[quantities <= 0].sum()) + also_shared
+    shared = float((w.fixed + idle) @ unit) + float(meter_cost[quantities <= 0].sum()) + also_shared
     per_user = float(w.tier_users.sum() * (w.per_user @ unit))
     weights = feature if feature.sum() > 0 else uses
     unallocated = 0.0

@@ -56,6 +56,20 @@ class Table:
     read_capacity: float = 0.0
     write_capacity: float = 0.0
     peak_to_average: float | None = None  # capacity: overrides the scenario's
+    # `read_capacity: auto` / `write_capacity: auto`: sized to the load at every user count, as DynamoDB auto
+    # scaling does: max(minimum, ceil(peak units per second / target_utilization))
+    auto_read: bool = False
+    auto_write: bool = False
+    target_utilization: float = 0.7  # DynamoDB auto scaling's default target
+    minimum: float = 1.0  # the smallest capacity auto sizing sets
+
+    def auto(self, kind: str) -> bool:
+        return self.auto_read if kind == "read" else self.auto_write
+
+
+TABLE_KEYS = ("capacity", "table_class", "storage_gb", "gsis", "read_capacity", "write_capacity",
+              "peak_to_average", "target_utilization", "minimum")  # fmt: skip
+AUTO = "auto"
 
 
 @dataclass(frozen=True)
@@ -357,8 +371,9 @@ class _Reader:
         )
 
     def table(self, value: Any, path: tuple) -> Table:
-        d = self.mapping(value, path, tuple(f.name for f in fields(Table)))
+        d = self.mapping(value, path, TABLE_KEYS)
         capacity = self.choice(d.get("capacity", "on_demand"), path + ("capacity",), ("on_demand", "provisioned"))
+        auto = {k: d.get(k) == AUTO for k in ("read_capacity", "write_capacity")}
         t = Table(
             capacity=capacity,
             table_class=self.choice(
@@ -366,13 +381,24 @@ class _Reader:
             ),
             storage_gb=self.number(d.get("storage_gb", 0), path + ("storage_gb",)),
             gsis=self.number(d.get("gsis", 0), path + ("gsis",), 0, 20, integer=True),
-            read_capacity=self.number(d.get("read_capacity", 0), path + ("read_capacity",)),
-            write_capacity=self.number(d.get("write_capacity", 0), path + ("write_capacity",)),
+            read_capacity=0.0 if auto["read_capacity"] else self.number(d.get("read_capacity", 0),
+                                                                         path + ("read_capacity",)),
+            write_capacity=0.0 if auto["write_capacity"] else self.number(d.get("write_capacity", 0),
+                                                                           path + ("write_capacity",)),
             peak_to_average=self.optional(d, "peak_to_average", path, low=1, high=1000),
-        )
+            auto_read=auto["read_capacity"],
+            auto_write=auto["write_capacity"],
+            target_utilization=self.number(d.get("target_utilization", 0.7), path + ("target_utilization",), 0.2, 0.9),
+            minimum=self.number(d.get("minimum", 1), path + ("minimum",), 1, 40_000, integer=True),
+        )  # fmt: skip
         for key in ("read_capacity", "write_capacity"):
-            if capacity == "on_demand" and getattr(t, key):
+            if capacity == "on_demand" and (getattr(t, key) or auto[key]):
                 raise self.error(path + (key,), "applies to provisioned tables only (capacity: provisioned)")
+        for key in ("target_utilization", "minimum"):
+            if key in d and not (auto["read_capacity"] or auto["write_capacity"]):
+                raise self.error(
+                    path + (key,), "applies to auto capacity only (read_capacity: auto or write_capacity: auto)"
+                )
         return t
 
     def service(self, value: Any, path: tuple) -> Service:
@@ -535,7 +561,7 @@ def to_dict(s: Scenario) -> dict:
         "functions": {n: _function(f) for n, f in s.functions.items()},
         "websockets": {n: dict(w) for n, w in s.websockets.items()},
         "http_apis": {n: dict(h) for n, h in s.http_apis.items()},
-        "tables": {n: _changed(t) for n, t in s.tables.items()},
+        "tables": {n: _table(t) for n, t in s.tables.items()},
         "services": {n: {"unit": v.unit, "price": v.price} for n, v in s.services.items()},
         **{sv.section: {n: _record(r) for n, r in s.resources.get(sv.section, {}).items()} for sv in generic()},
         "features": {n: _feature(f) for n, f in s.features.items()},
@@ -553,6 +579,14 @@ def _changed(obj: Any, names: tuple[str, ...] | None = None) -> dict:
         for f in fields(obj)
         if (names is None or f.name in names) and (f.default is MISSING or getattr(obj, f.name) != f.default)
     }
+
+
+def _table(t: Table) -> dict:
+    d = _changed(t)
+    for key, auto in (("read_capacity", d.pop("auto_read", False)), ("write_capacity", d.pop("auto_write", False))):
+        if auto:
+            d[key] = AUTO
+    return d
 
 
 def _function(f: Function) -> dict:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from models.designs import Design, suggested_capacity
 from models.report import usd
-from models.scenario import ScenarioError
+from models.scenario import AUTO, ScenarioError
 from models.tiers import MAX_CURVE_EXP, users_range
 from pages.shared import compute, edits, state, widgets
 from pricing.book import PriceError
@@ -77,26 +77,37 @@ def design_form(i: int) -> Design:
         remember(k + "class", KEEP, classes)
         table_class = b.selectbox("Table class", classes, key=k + "class")
         if capacity == "provisioned":
-            r, w = suggested_capacity(s, table)
-            remember(k + "rcu", float(r))
-            remember(k + "wcu", float(w))
-            rcu = a.number_input(
-                "Read capacity (RCU)",
-                min_value=0.0,
-                step=1.0,
-                format="%g",
-                key=k + "rcu",
-                help=f"Suggested: {r} (this month's reads per second on average, x2)",
+            remember(k + "auto", True)
+            auto = st.toggle(
+                "Auto scaling (sized to the load)",
+                key=k + "auto",
+                help="At every user count: max(1, ceil(peak units per second / 0.7)), as DynamoDB auto scaling "
+                "with its default 70% target",
             )
-            wcu = b.number_input(
-                "Write capacity (WCU)",
-                min_value=0.0,
-                step=1.0,
-                format="%g",
-                key=k + "wcu",
-                help=f"Suggested: {w} (this month's writes per second on average, x2)",
-            )
-            st.caption("Provisioned capacity is a fixed cost in the curves below: it does not grow with users.")
+            if auto:
+                rcu = wcu = AUTO
+                st.caption("The capacity follows the load in the curves below, in whole units.")
+            else:
+                r, w = suggested_capacity(s, table)
+                remember(k + "rcu", float(r))
+                remember(k + "wcu", float(w))
+                rcu = a.number_input(
+                    "Read capacity (RCU)",
+                    min_value=0.0,
+                    step=1.0,
+                    format="%g",
+                    key=k + "rcu",
+                    help=f"Suggested: {r} (this month's reads per second on average, x2)",
+                )
+                wcu = b.number_input(
+                    "Write capacity (WCU)",
+                    min_value=0.0,
+                    step=1.0,
+                    format="%g",
+                    key=k + "wcu",
+                    help=f"Suggested: {w} (this month's writes per second on average, x2)",
+                )
+                st.caption("Fixed provisioned capacity does not grow with users: past its limit the curve is dotted.")
 
     transport, interval, poll_table, batch, fan_out = "websocket", 10.0, None, 1.0, 1.0
     if s.websockets:
@@ -260,17 +271,28 @@ for col, name, est, d in zip(m, cmp.names, cmp.estimates, [None, *designs]):
 if not cmp.users.size:
     pass
 elif cmp.crossovers:
-    for c in cmp.crossovers:
+    shown = cmp.crossovers if len(cmp.crossovers) <= 4 else [*cmp.crossovers[:2], cmp.crossovers[-1]]
+    for c in shown:
         other = c.b if c.cheaper_below == c.a else c.a
         st.info(
             f"**{md(c.a)}** and **{md(c.b)}** cross at **{c.users:,.0f} users** ({md(usd(c.total))} a month): "
             f"below that {md(c.cheaper_below)} is cheaper, above it {md(other)}."
+            + (f" Note: {md(c.note)}." if c.note else "")
+        )
+    if len(shown) < len(cmp.crossovers):
+        st.caption(
+            f"{len(cmp.crossovers)} crossings in all (capacity that steps with the load crosses a smooth curve "
+            "again and again): every one is in the Crossovers table below."
         )
 else:
     st.caption(
         f"No crossover between {span[0]:,} and {span[1]:,} users: the order of the variants does not "
         "change in that range."
     )
+
+for name, at, limit in zip(cmp.names, cmp.limit_users or [], cmp.limit_names or []):
+    if at is not None and cmp.users.size and at < cmp.users[-1]:
+        st.warning(f"**{md(name)}** cannot serve more than **{at:,.0f} users**: {md(limit)} is reached there.")
 
 plotly = {"displaylogo": False}
 if cmp.users.size:

@@ -98,6 +98,24 @@ def spec(f: dataclasses.Field) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class Sized:
+    """Capacity sized to the load at every user count and billed per hour (DynamoDB auto scaling):
+    max(minimum, ceil(peak units per second / target)) units, for `hours` a month."""
+
+    meter: str
+    per_use: dict[str, float]  # feature -> units of load per use
+    minimum: float
+    target: float  # the utilisation the capacity is sized for
+    peak: float  # peak-to-average of the load
+    hours: float  # hours a month the capacity is billed
+
+    def units(self, load_per_month):
+        """Capacity units for a month's load (a number or an array of them)."""
+        rate = np.asarray(load_per_month, dtype=float) * self.peak / (self.hours * 3600)
+        return np.maximum(self.minimum, np.ceil(rate / self.target - 1e-9))
+
+
+@dataclass(frozen=True)
 class Quota:
     """A throughput limit: per-second peak of `per_use(use, resource)` against `default` (raised by `quotas:`).
 

@@ -401,6 +401,29 @@ def test_compare_designs_offers_the_event_driven_choices(app, tmp_path):
     assert metrics(app)["A: monthly total"] == usd(estimate(apply(current(app), d, book)).total)
 
 
+def test_compare_designs_sizes_provisioned_capacity_to_the_load(app, tmp_path):
+    from tests.test_designs_cli import TABLE
+
+    editing.save_scenario(tmp_path / "scenarios", "table", TABLE)
+    app.radio(key="ov_source").set_value("Scenarios folder").run()
+    app.button(key="ov_load_file").click().run()
+    app.switch_page("pages/designs.py").run()
+    app.selectbox(key="des0_cap").set_value("provisioned").run()
+    no_problems(app)
+    assert app.toggle(key="des0_auto").value  # auto scaling by default
+    book = editing.book_as_of(app.session_state["book_as_of"])
+    auto = apply(current(app), Design("A", capacity="provisioned", read_capacity="auto", write_capacity="auto"), book)
+    assert metrics(app)["A: monthly total"] == usd(estimate(auto).total)
+    assert not any("cannot serve" in w.value for w in app.warning)
+    # Fixed 1 RCU / 1 WCU: the page says where that design stops serving the load (13,140 users, see
+    # tests/test_designs_cli.py), inside the curves' range.
+    app.toggle(key="des0_auto").set_value(False).run()
+    app.number_input(key="des0_rcu").set_value(1.0).run()
+    app.number_input(key="des0_wcu").set_value(1.0).run()
+    no_problems(app)
+    assert any("cannot serve more than **13,140 users**" in w.value for w in app.warning)
+
+
 def test_design_settings_survive_a_page_switch(app):
     app.switch_page("pages/designs.py").run()
     app.text_input(key="des0_name").input("polling").run()

@@ -150,15 +150,28 @@ def bom_components(bom: Bom, feature: str, list_price: bool = False) -> go.Figur
 def design_curves(cmp: Comparison, per_user: bool = False, today_users: float | None = None) -> go.Figure:
     """Cost (or cost per user) against users for every variant, with their crossover points."""
     y = cmp.cost_per_user if per_user else cmp.totals
+    over = cmp.over_limit
     fig = go.Figure()
-    for name, values in zip(cmp.names, y):
+    for v, (name, values) in enumerate(zip(cmp.names, y)):
         fig.add_scatter(
             x=cmp.users,
-            y=values,
+            y=np.where(over[v], np.nan, values),
             mode="lines",
             name=plot_text(name),
+            legendgroup=str(v),
             hovertemplate="%{x:,.0f} users: $%{y:,.4g}<extra>%{fullData.name}</extra>",
         )
+        if over[v].any():  # past a capacity limit: the design cannot serve that load, drawn dotted
+            start = max(int(np.argmax(over[v])) - 1, 0)
+            fig.add_scatter(
+                x=cmp.users[start:],
+                y=values[start:],
+                mode="lines",
+                line=dict(dash="dot"),
+                name=plot_text(f"{name}: over {cmp.limit_names[v]}"),
+                legendgroup=str(v),
+                hovertemplate="%{x:,.0f} users: $%{y:,.4g} (over a limit)<extra>%{fullData.name}</extra>",
+            )
     if cmp.crossovers:
         xs = np.array([c.users for c in cmp.crossovers])
         ys = np.array([c.total / c.users if per_user else c.total for c in cmp.crossovers])

@@ -354,8 +354,10 @@ def comparison_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
 
 def comparison_curves_frame(cmp: Comparison) -> pd.DataFrame:
     df = pd.DataFrame({"users": cmp.users})
-    for n, t in zip(cmp.names, cmp.totals):
+    over = cmp.over_limit
+    for v, (n, t) in enumerate(zip(cmp.names, cmp.totals)):
         df[f"{n}: total (USD/month)"] = t
+        df[f"{n}: over a limit"] = over[v]  # the design cannot serve that many users
     return declare(df, {"users": COUNT} | {f"{n}: total (USD/month)": USD for n in cmp.names})
 
 
@@ -367,10 +369,12 @@ def crossovers_frame(cmp: Comparison) -> pd.DataFrame:
             "total (USD/month)": c.total,
             "cheaper below": c.cheaper_below,
             "cheaper above": c.b if c.cheaper_below == c.a else c.a,
+            "note": c.note,
         }
         for c in cmp.crossovers
     ]
-    df = pd.DataFrame(rows, columns=["variants", "users", "total (USD/month)", "cheaper below", "cheaper above"])
+    columns = ["variants", "users", "total (USD/month)", "cheaper below", "cheaper above", "note"]
+    df = pd.DataFrame(rows, columns=columns)
     return declare(df, {"users": COUNT, "total (USD/month)": USD})
 
 

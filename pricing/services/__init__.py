@@ -7,6 +7,7 @@ A module declares (see pricing/service.py for the types):
   USE, Use, use(u, r, s)   the feature key (`sqs`), one use's dataclass, and its metered quantities } the scenario
   fixed(r, s)              monthly quantities a resource bills whoever uses it (storage, capacity)   } reads for them
   per_user(r, s)           monthly quantities on it of each tier user (Cognito MAUs)                 }
+  sized(s)                 capacity sized to the load at every user count (auto-scaled DynamoDB)      }
   QUOTAS                   its throughput limits, for the capacity model
 A Resource or Use may define problem(given_keys) -> (field, message) | None for a rule across fields.
 and may replace the defaults: lines(usage, prices), per_use(feature, s), fixed_all(s), drivers(feature, s, price).
@@ -81,6 +82,10 @@ class Service:
                 for meter, q in self.module.fixed(r, s).items():
                     out[meter] = out.get(meter, 0.0) + q
         return out
+
+    def sized(self, s) -> list:
+        """Capacity sized to the load at every user count (pricing.service.Sized), if the module declares it."""
+        return self.module.sized(s) if hasattr(self.module, "sized") else []
 
     def per_user(self, s) -> dict[str, float]:
         """Monthly quantities on this service's meters of each tier user, whatever the user does."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pricing.lines import blocks
-from pricing.service import Component
+from pricing.service import Component, Sized
 
 NAME = SERVICE = "dynamodb"
 TITLE = "Amazon DynamoDB"
@@ -158,16 +158,40 @@ def per_use(feature, s) -> dict[str, float]:
 
 
 def fixed_all(s) -> dict[str, float]:
-    """Storage and provisioned capacity of every table, whoever uses it."""
+    """Storage and the fixed provisioned capacity of every table, whoever uses it."""
     out: dict[str, float] = {}
     for t in s.tables.values():
         for key, q in (
             (f"{SERVICE}.storage_gb_month.{t.table_class}", t.storage_gb),
-            (f"{SERVICE}.read_capacity_unit_hours.{t.table_class}", t.read_capacity * s.hours_per_month),
-            (f"{SERVICE}.write_capacity_unit_hours.{t.table_class}", t.write_capacity * s.hours_per_month),
+            (
+                f"{SERVICE}.read_capacity_unit_hours.{t.table_class}",
+                0 if t.auto_read else t.read_capacity * s.hours_per_month,
+            ),
+            (
+                f"{SERVICE}.write_capacity_unit_hours.{t.table_class}",
+                0 if t.auto_write else t.write_capacity * s.hours_per_month,
+            ),
         ):
             if q:
                 out[key] = out.get(key, 0.0) + q
+    return out
+
+
+def sized(s) -> list[Sized]:
+    """Auto-scaled provisioned capacity (`read_capacity: auto`): RCU sized to the table's reads, WCU to its own
+    writes (a GSI's capacity is not modelled apart from its table's, as for fixed provisioned capacity)."""
+    out = []
+    for name, t in s.tables.items():
+        for kind in ("read", "write"):
+            if t.capacity != "provisioned" or not t.auto(kind):
+                continue
+            load = {
+                f: sum(getattr(units_of(t, op), kind) for op in feat.dynamodb if op.table == name)
+                for f, feat in s.features.items()
+            }
+            meter = f"{SERVICE}.{kind}_capacity_unit_hours.{t.table_class}"
+            peak = t.peak_to_average or s.peak_to_average
+            out.append(Sized(meter, load, t.minimum, t.target_utilization, peak, s.hours_per_month))
     return out
 
 
