@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from models.editing import rebuild
 from models.engine import Estimate, compile_scenario, estimate, sweep
-from models.scenario import AUTO, Scenario, ScenarioError, to_dict
+from models.scenario import AUTO, MAX_DURATION_MS, Scenario, ScenarioError, duration_at, to_dict
 from pricing import dynamodb as ddb
 from pricing.book import PriceBook
 from pricing.services import eventbridge
@@ -71,7 +71,9 @@ class Design:
         tb = "all tables" if self.table is ALL else self.table
         if self.architecture:
             out.append(f"{fn}: {self.architecture}")
-        if self.memory_mb:
+        if self.memory_mb == CHEAPEST:
+            out.append(f"{fn}: the cheapest memory")
+        elif self.memory_mb:
             out.append(f"{fn}: {self.memory_mb} MB" + (" (CPU-bound)" if self.cpu_bound else ""))
         if self.duration_ms is not None:
             out.append(f"{fn}: {self.duration_ms:g} ms")
@@ -101,6 +103,8 @@ class Design:
 
 def apply(s: Scenario, d: Design, book: PriceBook) -> Scenario:
     """The scenario with the design's changes, validated like a scenario file."""
+    if d.memory_mb == CHEAPEST:  # the other changes first: the cheapest memory on arm64 is arm64's
+        return with_cheapest_memory(apply(s, replace(d, memory_mb=None), book), d.function, book, d.name)
     data = to_dict(s)
     for name, fn in data.get("functions", {}).items():
         if d.function is not ALL and name != d.function:
@@ -112,7 +116,7 @@ def apply(s: Scenario, d: Design, book: PriceBook) -> Scenario:
             fn["memory_mb"] = int(d.memory_mb)
         if d.duration_ms is not None:
             fn["duration_ms"] = d.duration_ms
-        elif d.memory_mb and d.cpu_bound:
+        elif d.memory_mb and d.cpu_bound and not isinstance(fn["duration_ms"], dict):  # a mapping scales itself
             fn["duration_ms"] = fn["duration_ms"] * old_memory / d.memory_mb
     for name, t in data.get("tables", {}).items():
         if d.table is not ALL and name != d.table:
@@ -384,3 +388,87 @@ def crossovers(cmp: Comparison, book: PriceBook | None = None) -> list[Crossover
             total = round(float((ti[m] + tj[m]) / 2), 2)
             found.append(Crossover(cmp.names[i], cmp.names[j], users, total, below, note))
     return sorted(found, key=lambda c: c.users)
+
+
+# ---------------------------------------------------------------- the cheapest memory of a function
+
+CHEAPEST = "cheapest"  # Design.memory_mb: each function that declares how its duration scales, its cheapest memory
+MEMORY_SIZES = (128, 256, 512, 1024, 1536, 1769, 2048, 3008, 4096, 6144, 8192, 10240)
+
+
+@dataclass(frozen=True)
+class MemoryChoice:
+    """The memory at which a function costs the scenario least this month, and what each size tried comes to."""
+
+    function: str
+    memory_mb: int  # the cheapest (the smaller of two within half a cent)
+    current_mb: int
+    totals: dict[int, float]  # memory -> the scenario's monthly total, USD
+    durations_ms: dict[int, float]  # memory -> the function's duration
+    too_slow: tuple[int, ...] = ()  # sizes left out: over Lambda's 15-minute timeout
+
+    @property
+    def saving(self) -> float:
+        """USD a month saved by moving from the current memory to the cheapest (0 when it is the current)."""
+        return self.totals[self.current_mb] - self.totals[self.memory_mb]
+
+
+def cheapest_memory(
+    s: Scenario, function: str, book: PriceBook | None = None, sizes: tuple[int, ...] = MEMORY_SIZES
+) -> MemoryChoice:
+    """The memory that minimises the scenario's monthly total when only `function`'s memory changes, its
+    duration following its `duration_ms` mapping (models/scenario.py `DurationScaling`): what AWS Lambda
+    Power Tuning finds from measurements at each size, here from the model. The function's current memory is
+    tried too. Sizes at which the function would run past the 15-minute timeout are left out."""
+    fn = s.functions.get(function)
+    where = f"functions.{function}"
+    if fn is None:
+        raise ScenarioError(f"unknown function {function!r}", source="cheapest memory", field="functions")
+    if fn.duration_scaling is None:
+        raise ScenarioError(
+            "does not say how its duration scales with memory (duration_ms: {at_mb, ms, cpu_share})",
+            source="cheapest memory",
+            field=f"{where}.duration_ms",
+        )
+    bad = [m for m in sizes if not (128 <= m <= 10240 and m == int(m))]
+    if bad:
+        raise ScenarioError(
+            f"memory must be a whole number of MB from 128 to 10240, got {bad[0]:g}",
+            source="cheapest memory",
+            field=f"{where}.memory_mb",
+        )
+    tried = sorted({int(m) for m in sizes} | {int(fn.memory_mb)})
+    durations = {m: duration_at(fn, m) for m in tried}
+    fits = [m for m in tried if durations[m] <= MAX_DURATION_MS or m == fn.memory_mb]
+    totals = {}
+    for m in fits:
+        variant = replace(s, functions={**s.functions, function: replace(fn, memory_mb=m)})
+        totals[m] = estimate(variant, book).total
+    low = min(totals.values())
+    best = min(m for m in fits if totals[m] - low < TIE_USD)
+    return MemoryChoice(
+        function,
+        best,
+        int(fn.memory_mb),
+        totals,
+        {m: durations[m] for m in fits},
+        tuple(m for m in tried if m not in totals),
+    )
+
+
+def with_cheapest_memory(s: Scenario, function: str | None, book: PriceBook, source: str = "cheapest memory"):
+    """The scenario with `function` (or, with ALL, each function that declares how its duration scales, one
+    after another) at its cheapest memory."""
+    names = [n for n, f in s.functions.items() if f.duration_scaling is not None] if function is ALL else [function]
+    if not names:
+        raise ScenarioError(
+            "no function says how its duration scales with memory (duration_ms: {at_mb, ms, cpu_share})",
+            source=f"design {source}",
+            field="functions",
+        )
+    for name in names:
+        choice = cheapest_memory(s, name, book)
+        data = to_dict(s)
+        data["functions"][name]["memory_mb"] = choice.memory_mb
+        s = rebuild(data, f"design {source}", book)
+    return s

@@ -33,8 +33,52 @@ class Provisioned:
     share: float = 1.0  # share of the function's invocations served by provisioned concurrency
 
 
+# Lambda allocates CPU in proportion to memory: 1,769 MB is one vCPU's worth (one vCPU-second of credits per
+# second), up to 10,240 MB (5.79 vCPU-equivalents over 6 vCPUs). AWS Lambda Developer Guide, "Configure Lambda
+# function memory": https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html; the 6 vCPUs at
+# 10,240 MB: https://aws.amazon.com/blogs/aws/new-for-aws-lambda-functions-with-up-to-10-gb-of-memory-and-6-vcpus/
+MB_PER_VCPU = 1769
+MAX_THREADS = 6
+MAX_DURATION_MS = 900_000  # Lambda's 15-minute timeout
+
+
+@dataclass(frozen=True)
+class DurationScaling:
+    """How a function's duration changes with its memory: `duration_ms: {at_mb, ms, cpu_share, threads}`.
+
+    `ms` was measured (or estimated) at `at_mb`. A share `cpu_share` of it is CPU-bound and scales with the
+    CPU the memory buys; the rest (waiting on the network, DynamoDB, another API) does not:
+
+        duration(m) = ms x ((1 - cpu_share) + cpu_share x cpu(at_mb) / cpu(m))
+        cpu(m)      = min(m, 1769 x threads) / 1769   vCPU-equivalents
+
+    A single-threaded function (threads: 1, the default) gets no faster above 1,769 MB, one vCPU; a function
+    that keeps N threads busy gains up to N vCPUs' worth (at most 6, which 10,240 MB does not quite buy).
+    Example: {at_mb: 1024, ms: 120, cpu_share: 0.8} takes 120 x (0.2 + 0.8 x 2) = 216 ms at 512 MB and
+    120 x (0.2 + 0.8 x 1024/1769) = 79.57 ms at 1,769 MB or more. This is the straight-line model of AWS's
+    statement that CPU is proportional to memory; a measurement at each memory (AWS Lambda Power Tuning,
+    https://github.com/alexcasalboni/aws-lambda-power-tuning, runs the function at each setting) is better
+    where one exists."""
+
+    at_mb: int
+    ms: float
+    cpu_share: float
+    threads: int = 1
+
+    def cpu(self, memory_mb: float) -> float:
+        """vCPU-equivalents that `memory_mb` buys this function."""
+        return min(memory_mb, MB_PER_VCPU * self.threads) / MB_PER_VCPU
+
+    def at(self, memory_mb: float) -> float:
+        """The duration in ms at `memory_mb` (exactly `ms` at `at_mb`)."""
+        return self.ms * (1 - self.cpu_share * (1 - self.cpu(self.at_mb) / self.cpu(memory_mb)))
+
+
 @dataclass(frozen=True)
 class Function:
+    """A Lambda function. `duration_ms` is always the duration at `memory_mb`: with `duration_scaling` it is
+    worked out from the scaling (whatever was passed), so a copy at another memory has its own duration."""
+
     memory_mb: float
     duration_ms: float
     architecture: str = "x86_64"
@@ -45,6 +89,19 @@ class Function:
     provisioned: Provisioned | None = None
     reserved_concurrency: int | None = None  # capacity: this function's own concurrency limit
     peak_to_average: float | None = None  # capacity: overrides the scenario's
+    duration_scaling: DurationScaling | None = None  # in a file: duration_ms as a mapping
+
+    def __post_init__(self):
+        if self.duration_scaling is not None:
+            object.__setattr__(self, "duration_ms", self.duration_scaling.at(self.memory_mb))
+
+
+def duration_at(fn: Function, memory_mb: float | None = None) -> float:
+    """A function's duration in ms at `memory_mb` (default: its own memory). A plain `duration_ms` does not
+    change with memory; one declared as a mapping scales as `DurationScaling` says."""
+    if fn.duration_scaling is None or memory_mb is None:
+        return fn.duration_ms
+    return fn.duration_scaling.at(memory_mb)
 
 
 @dataclass(frozen=True)
@@ -337,7 +394,7 @@ class _Reader:
         return replace(s, features=features, tiers=tiers, baseline=baseline)
 
     def function(self, value: Any, path: tuple) -> Function:
-        keys = tuple(f.name for f in fields(Function))
+        keys = tuple(f.name for f in fields(Function) if f.name != "duration_scaling")
         d = self.mapping(value, path, keys)
         for required in ("memory_mb", "duration_ms"):
             if required not in d:
@@ -355,9 +412,12 @@ class _Reader:
                 else self.number(p["hours"], pp + ("hours",), 0, MAX_HOURS_PER_MONTH),
                 share=self.number(p.get("share", 1.0), pp + ("share",), 0, 1),
             )
+        memory_mb = self.number(d["memory_mb"], path + ("memory_mb",), 128, 10240, integer=True)
+        dp = path + ("duration_ms",)
+        scaling = self.scaling(d["duration_ms"], dp, memory_mb) if isinstance(d["duration_ms"], dict) else None
         return Function(
-            memory_mb=self.number(d["memory_mb"], path + ("memory_mb",), 128, 10240, integer=True),
-            duration_ms=self.number(d["duration_ms"], path + ("duration_ms",), 0, 900_000),
+            memory_mb=memory_mb,
+            duration_ms=scaling.at(memory_mb) if scaling else self.number(d["duration_ms"], dp, 0, MAX_DURATION_MS),
             architecture=self.choice(d.get("architecture", "x86_64"), path + ("architecture",), ("x86_64", "arm64")),
             ephemeral_storage_mb=self.number(
                 d.get("ephemeral_storage_mb", 512), path + ("ephemeral_storage_mb",), 512, 10240, integer=True
@@ -368,7 +428,31 @@ class _Reader:
             provisioned=prov,
             reserved_concurrency=self.optional(d, "reserved_concurrency", path, integer=True),
             peak_to_average=self.optional(d, "peak_to_average", path, low=1, high=1000),
+            duration_scaling=scaling,
         )
+
+    def scaling(self, value: dict, path: tuple, memory_mb: int) -> DurationScaling:
+        """`duration_ms: {at_mb, ms, cpu_share, threads}`: how the duration scales with memory."""
+        d = self.mapping(value, path, tuple(f.name for f in fields(DurationScaling)))
+        for required in ("at_mb", "ms", "cpu_share"):
+            if required not in d:
+                raise self.error(path, f"missing required key {required!r} (a duration that scales with memory)")
+        ms = self.number(d["ms"], path + ("ms",), 0, MAX_DURATION_MS)
+        if ms == 0:
+            raise self.error(path + ("ms",), "must be more than 0 (the duration measured at at_mb)")
+        scaling = DurationScaling(
+            at_mb=self.number(d["at_mb"], path + ("at_mb",), 128, 10240, integer=True),
+            ms=ms,
+            cpu_share=self.number(d["cpu_share"], path + ("cpu_share",), 0, 1),
+            threads=self.number(d.get("threads", 1), path + ("threads",), 1, MAX_THREADS, integer=True),
+        )
+        if scaling.at(memory_mb) > MAX_DURATION_MS:
+            raise self.error(
+                path,
+                f"comes to {scaling.at(memory_mb):,.0f} ms at {memory_mb} MB, over Lambda's "
+                f"{MAX_DURATION_MS:,} ms (15-minute) timeout",
+            )
+        return scaling
 
     def table(self, value: Any, path: tuple) -> Table:
         d = self.mapping(value, path, TABLE_KEYS)
@@ -592,6 +676,9 @@ def _table(t: Table) -> dict:
 def _function(f: Function) -> dict:
     d = _changed(f)
     d.pop("provisioned", None)
+    if f.duration_scaling is not None:  # written back as given, not as the duration it comes to
+        d["duration_ms"] = _changed(f.duration_scaling)
+        d.pop("duration_scaling")
     if f.provisioned is not None:
         d["provisioned"] = _changed(f.provisioned)
         if f.provisioned.hours is None:

@@ -3,7 +3,7 @@ cost-vs-users curves with the points where one becomes cheaper than another."""
 
 import streamlit as st
 
-from models.designs import Design, suggested_capacity
+from models.designs import CHEAPEST, Design, suggested_capacity
 from models.report import usd
 from models.scenario import AUTO, ScenarioError
 from models.tiers import MAX_CURVE_EXP, users_range
@@ -26,10 +26,36 @@ st.caption(
 )
 
 KEEP = "keep"
-MEMORY = [KEEP, 128, 256, 512, 1024, 1536, 1769, 2048, 3008, 4096, 6144, 8192, 10240]
+cheapest = compute.cheapest_memories()  # the functions whose duration_ms says how it scales with memory
+MEMORY = [KEEP, *([CHEAPEST] if cheapest else []), 128, 256, 512, 1024, 1536, 1769, 2048, 3008, 4096, 6144, 8192, 10240]
 functions = ["all functions", *s.functions]
 tables_ = ["all tables", *s.tables]
 presets = ["http_polling" if s.websockets else "arm64", "provisioned" if s.tables else "arm64", "arm64"]
+
+if cheapest:
+    st.subheader("Cheapest memory")
+    st.caption(
+        "For each function whose duration_ms says how it scales with memory ({at_mb, ms, cpu_share}): the "
+        "memory at which this month's bill is lowest, the rest of the scenario as it is. The CPU-bound share of "
+        "the duration scales with the CPU that memory buys (1,769 MB is one vCPU; a single thread gains nothing "
+        "above it); measure it at a few sizes (AWS Lambda Power Tuning) for a better answer. Choose Memory: "
+        "'cheapest' in an alternative to compare it."
+    )
+    for i, (name, c) in enumerate(cheapest.items()):
+        best, now = c.memory_mb, c.current_mb
+        if best == now:
+            text = f"**{md(name)}**: its {now:,} MB is already the cheapest ({md(usd(c.totals[now]))} a month)."
+        else:
+            text = (
+                f"**{md(name)}**: **{best:,} MB** is the cheapest, {md(usd(c.totals[best]))} a month: "
+                f"{md(usd(c.saving))} less than at its {now:,} MB, at {c.durations_ms[best]:,.4g} ms per "
+                f"invocation instead of {c.durations_ms[now]:,.4g} ms."
+            )
+        if c.too_slow:
+            text += f" Left out: {', '.join(f'{m:,}' for m in c.too_slow)} MB (over the 15-minute timeout)."
+        st.markdown(text)
+        with st.expander(f"Every memory tried for {md(name)}"):
+            widgets.table(tables.memory_frame(c), key=f"des_memory_{i}")
 
 remember("des_count", 1, [1, 2, 3])
 count = st.segmented_control("Alternatives", [1, 2, 3], key="des_count", required=True) or 1
@@ -149,7 +175,7 @@ def design_form(i: int) -> Design:
         name=name,
         function=None if fn == functions[0] else fn,
         architecture=None if arch == KEEP else arch,
-        memory_mb=None if mem == KEEP else int(mem),
+        memory_mb=None if mem == KEEP else mem if mem == CHEAPEST else int(mem),
         duration_ms=dur,
         cpu_bound=cpu,
         table=table,

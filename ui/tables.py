@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from models.bom import Bom
-from models.designs import Comparison
+from models.designs import Comparison, MemoryChoice
 from models.editing import TierRow, number
 from models.engine import Estimate
 from models.scenario import ScenarioError
@@ -376,6 +376,24 @@ def crossovers_frame(cmp: Comparison) -> pd.DataFrame:
     columns = ["variants", "users", "total (USD/month)", "cheaper below", "cheaper above", "note"]
     df = pd.DataFrame(rows, columns=columns)
     return declare(df, {"users": COUNT, "total (USD/month)": USD})
+
+
+def memory_frame(c: MemoryChoice) -> pd.DataFrame:
+    """Each memory tried for one function: its duration and the scenario's monthly total."""
+    now = c.totals[c.current_mb]  # the current memory is always tried (and within the timeout)
+    rows = [
+        {
+            "memory (MB)": m,
+            "duration (ms)": c.durations_ms[m],
+            "total (USD/month)": total,
+            "vs now (USD/month)": total - now,
+            "note": "cheapest" if m == c.memory_mb else ("now" if m == c.current_mb else ""),
+        }
+        for m, total in c.totals.items()
+    ]
+    columns = ["memory (MB)", "duration (ms)", "total (USD/month)", "vs now (USD/month)", "note"]
+    kinds = {"memory (MB)": COUNT, "duration (ms)": RATE, "total (USD/month)": USD, "vs now (USD/month)": USD}
+    return declare(pd.DataFrame(rows, columns=columns), kinds)
 
 
 def build_footprint(

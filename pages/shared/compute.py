@@ -6,7 +6,7 @@ import streamlit as st
 
 from models import editing
 from models.bom import Bom, bill_of_materials
-from models.designs import Comparison, Design, apply, compare
+from models.designs import Comparison, Design, MemoryChoice, apply, cheapest_memory, compare
 from models.engine import Estimate
 from models.scenario import Scenario, ScenarioError
 from models.tiers import Curve, cost_curve
@@ -49,6 +49,12 @@ def _comparison(
     return compare(variants, users_from, users_to, book=b)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _cheapest_memories(key: str, as_of: str, _s: Scenario) -> dict[str, MemoryChoice]:
+    b = editing.book_as_of(as_of)
+    return {n: cheapest_memory(_s, n, b) for n, f in _s.functions.items() if f.duration_scaling is not None}
+
+
 def current_estimate() -> Estimate:
     return _estimate(_key(), ss.book_as_of, ss.scenario)
 
@@ -63,6 +69,11 @@ def current_curve(users_from: float, users_to: float) -> Curve:
 
 def comparison(designs: tuple[Design, ...], users_from: float | None, users_to: float | None) -> Comparison:
     return _comparison(_key(), ss.book_as_of, designs, users_from, users_to, ss.scenario)
+
+
+def cheapest_memories() -> dict[str, MemoryChoice]:
+    """Each function that declares how its duration scales with memory: its cheapest memory."""
+    return _cheapest_memories(_key(), ss.book_as_of, ss.scenario)
 
 
 def estimate_or_stop() -> Estimate:
