@@ -165,7 +165,7 @@ def test_changing_a_tiers_users_shows_the_new_cost_per_user(app_url, tab, demo, 
     expect(metric(page, "Monthly total")).to_have_text(usd(estimate(edited).total))
 
 
-def test_download_the_scenario_and_the_report(app_url, tab, demo, tmp_path):
+def test_download_the_scenario_and_the_report(app_url, tab, demo, tmp_path, shots):
     page = tab
     from playwright.sync_api import expect
 
@@ -195,6 +195,27 @@ def test_download_the_scenario_and_the_report(app_url, tab, demo, tmp_path):
     page.goto(html.as_uri())
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
     assert all(u.startswith(("file:", "data:", "blob:")) for u in requests), requests
+    # Rendered as it should be: bars in colour, not near-black (the app's template does not travel), and every
+    # axis label inside its chart, not clipped at the edge.
+    fills = page.eval_on_selector_all(
+        ".js-plotly-plot .bars .point path", "ps => ps.map(p => getComputedStyle(p).fill)"
+    )
+    assert fills
+    for fill in fills:
+        r, g, b = (int(x) for x in fill[fill.index("(") + 1 : fill.index(")")].split(",")[:3])
+        assert 0.2126 * r + 0.7152 * g + 0.0722 * b > 60, fill  # luminance of the bar colour, 0..255
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(plot => {
+            const box = plot.querySelector('.main-svg').getBoundingClientRect();
+            return [...plot.querySelectorAll('.xtick text, .ytick text, .g-xtitle text, .g-ytitle text')]
+              .map(t => t.getBoundingClientRect())
+              .filter(r => r.width && (r.left < box.left - 1 || r.right > box.right + 1 ||
+                                       r.top < box.top - 1 || r.bottom > box.bottom + 1))
+              .map(r => [r.left, r.top, r.right, r.bottom]);
+        })"""
+    )
+    assert clipped == []
+    page.screenshot(path=str(shots / "report.png"), full_page=True)
 
 
 def test_upload_a_scenario(app_url, tab, demo, repo_root_module, tmp_path):

@@ -42,6 +42,17 @@ def _formatters(df: pd.DataFrame) -> dict:
     return {c: fmt(_SPEC.get(kind.get(c), ",.6g")) for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
 
 
+def standalone(fig: go.Figure) -> go.Figure:
+    """A copy of a figure drawn as it is outside the app: inside it, Streamlit's plotly template is the default
+    (its colours come from the app's theme, so exported bars come out near-black), and axis labels get the
+    room they need rather than the app's fixed margins."""
+    out = go.Figure(fig)
+    out.update_layout(template="plotly_white", autosize=True)
+    out.update_xaxes(automargin=True)
+    out.update_yaxes(automargin=True)
+    return out
+
+
 def html_report(
     e: Estimate,
     figures: list[go.Figure],
@@ -79,6 +90,7 @@ def html_report(
         "</div>",
     ]
     for i, fig in enumerate(figures):
+        fig = standalone(fig)
         parts.append(fig.to_html(include_plotlyjs=(i == 0), full_html=False, config={"displaylogo": False}))
     for title, df in tables:
         parts.append(f"<h2>{html.escape(title)}</h2>")
