@@ -84,7 +84,7 @@ else:
                 f"{t.users:,.0f} users · cost {usd(t.cost)} · revenue {usd(t.revenue)} · margin {usd(t.margin)} ({pct})"
             )
     df = tables.tiers_frame(econ)
-    widgets.table(df, key="tiers_table")
+    widgets.table(df, key="tiers_table", labels=tables.TIER_LABELS, width="stretch")
     widgets.csv_button(df, "Download tiers (CSV)", "unitcost-tiers.csv", key="tiers_csv")
     st.plotly_chart(charts.tier_share(econ), key="tiers_share", config={"displaylogo": False})
 

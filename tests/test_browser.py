@@ -165,6 +165,26 @@ def test_changing_a_tiers_users_shows_the_new_cost_per_user(app_url, tab, demo, 
     expect(metric(page, "Monthly total")).to_have_text(usd(estimate(edited).total))
 
 
+def test_the_tiers_table_shows_every_column_at_1440_px(app_url, chromium_browser):
+    from playwright.sync_api import expect
+
+    context = chromium_browser.new_context(viewport={"width": 1440, "height": 1200})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/tiers")
+        expect(page.get_by_text("users · cost").first).to_be_visible(timeout=TIMEOUT_MS)
+        grid = page.get_by_test_id("stDataFrame").nth(1)  # the results, under the editor
+        expect(grid).to_be_visible(timeout=TIMEOUT_MS)
+        page.wait_for_timeout(500)
+        # The grid scrolls sideways only when its columns are wider than the page gives it
+        overflow = grid.evaluate(
+            "g => [...g.querySelectorAll('.dvn-scroller')].map(s => s.scrollWidth - s.clientWidth)"
+        )
+        assert overflow and max(overflow) <= 1, overflow
+    finally:
+        context.close()
+
+
 def test_download_the_scenario_and_the_report(app_url, tab, demo, tmp_path, shots):
     page = tab
     from playwright.sync_api import expect

@@ -72,6 +72,19 @@ def features_frame(e: Estimate) -> pd.DataFrame:
     return declare(df, {"uses/month": COUNT, COST: USD, PER_USE: USD_PER_USE, "share (%)": PERCENT})
 
 
+# Short headers for the tiers table, so that all ten columns show at 1440 px (the full names are the help)
+TIER_LABELS = {
+    "price (USD/user)": "price",
+    "revenue (USD/month)": "revenue",
+    COST: "cost",
+    PER_USER: "cost/user",
+    "margin (USD/month)": "margin",
+    "margin (%)": "margin %",
+    "break-even price (USD/user)": "break-even",
+    "price for target margin (USD/user)": "price at target",
+}
+
+
 def tiers_frame(tiers: list[TierEconomics]) -> pd.DataFrame:
     kinds = {
         "users": COUNT,
