@@ -13,6 +13,7 @@ price books to choose from.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 import os
@@ -27,6 +28,7 @@ from typing import Any
 from errors import UnitcostError
 from models.engine import Estimate, estimate
 from models.scenario import Scenario, ScenarioError, from_data, loads, price_error, to_dict
+from models.yamlio import load_with_lines
 from pricing.book import PriceBook, PriceError, book_paths, books_dir
 from pricing.book import load as load_book_file
 
@@ -65,6 +67,71 @@ def validate(text: str, source: str, book: PriceBook) -> Scenario:
     except PriceError as e:
         raise price_error(e, text, source) from None
     return s
+
+
+MAX_ERRORS = 20
+
+
+def all_errors(text: str, source: str, book: PriceBook) -> list[ScenarioError]:
+    """Every error the reader can find in `text` (up to MAX_ERRORS), in the order it meets them; [] when valid.
+
+    The reader stops at its first error, so each error's key is dropped (its default then applies) and the data
+    read again. An error that is not about one key (a YAML syntax error, a missing required key at the top)
+    ends the list: what follows it cannot be read."""
+    try:
+        data, lines = load_with_lines(text, source)
+    except ScenarioError as e:
+        return [e]
+    data = copy.deepcopy(data)
+    errors: list[ScenarioError] = []
+    dropped: list[tuple] = []
+    while len(errors) < MAX_ERRORS and len(dropped) < 10 * MAX_ERRORS:
+        try:
+            s = from_data(data, source, lines, regions=book.regions)
+        except ScenarioError as e:
+            path = getattr(e, "path", ())
+            if not _follows_from(e, path, dropped):
+                errors.append(e)
+            if not _drop(data, path):
+                break
+            dropped.append(path)
+            continue
+        if not errors:  # the data as written reads: the book must also price it
+            try:
+                estimate_of(s, book)
+            except PriceError as e:
+                errors.append(price_error(e, text, source))
+        break
+    return errors
+
+
+def _follows_from(e: ScenarioError, path: tuple, dropped: list[tuple]) -> bool:
+    """An error caused by a key dropped to look further: a required key now missing, or a reference to a
+    resource now gone. It says nothing new."""
+    missing = re.fullmatch(r"missing required key '(.+)'", e.message)
+    if missing and path + (missing.group(1),) in dropped:
+        return True
+    gone = {d[1] for d in dropped if len(d) == 2}  # whole resources: ("functions", "chat")
+    refers = re.match(r"unknown [\w ]+ '(.+)'", e.message)
+    return bool(refers and refers.group(1) in gone)
+
+
+def _drop(data: Any, path: tuple) -> bool:
+    """Remove the key at `path` (a list item's key, or the list when the item itself is wrong)."""
+    while path and isinstance(path[-1], int):
+        path = path[:-1]
+    if not path:
+        return False
+    node = data
+    for key in path[:-1]:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if isinstance(node, dict) and path[-1] in node:
+        del node[path[-1]]
+        return True
+    return False
 
 
 def rebuild(data: dict, source: str, book: PriceBook) -> Scenario:

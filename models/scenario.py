@@ -262,7 +262,9 @@ class _Reader:
                 break
         # List positions show as [i]: features.send.dynamodb[1].item_kb
         dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
-        return ScenarioError(message, source=self.source, line=line, field=dotted)
+        err = ScenarioError(message, source=self.source, line=line, field=dotted)
+        err.path = path  # where in the data: the editor drops it to look for the next error
+        return err
 
     # -- primitives
 

@@ -6,7 +6,6 @@ import re
 import streamlit as st
 
 from models import editing
-from models.scenario import ScenarioError
 from pages.shared import edits, sources, state
 from ui.format import md
 
@@ -27,27 +26,47 @@ st.html(
     "font-size: 0.85rem; }</style>"
 )
 ed = edits.edit_session("scenario_yaml")
-edits.seed(ed, "yaml_text", state.scenario_text())
-with st.form("yaml_form", border=False):
-    st.text_area("Scenario (YAML, format 1)", key="yaml_text", height=520)
-    buttons = st.container(horizontal=True)
-    check = buttons.form_submit_button("Check", icon=":material/rule:")
-    apply = buttons.form_submit_button("Apply", type="primary", icon=":material/check:")
+# Unapplied edits survive leaving the page: the text is kept as a draft, given back on return. It is dropped
+# when applied or discarded; a scenario changed elsewhere meanwhile is said, not silently replaced.
+draft = ss.get("scenario_draft")
+if ed["fresh"] or "yaml_text" not in ss:
+    ss.yaml_text = draft["text"] if draft else state.scenario_text()
+st.text_area("Scenario (YAML, format 1)", key="yaml_text", height=520)
+text = ss.yaml_text
+buttons = st.container(horizontal=True)
+check = buttons.button("Check", icon=":material/rule:", key="sc_check")
+apply = buttons.button("Apply", type="primary", icon=":material/check:", key="sc_apply")
+numbered = buttons.toggle("Line numbers", key="sc_numbers")
+if text != state.scenario_text():
+    ss.scenario_draft = {"text": text, "rev": draft["rev"] if draft else ss.rev}
+    if buttons.button("Discard changes", key="sc_discard", icon=":material/undo:"):
+        ss.pop("scenario_draft", None)
+        ss.pop("yaml_text", None)
+        st.rerun()
+else:
+    ss.pop("scenario_draft", None)
+
 if check or apply:
-    text = ss.yaml_text
-    try:
-        new = editing.validate(text, "scenario editor", state.book())
-    except ScenarioError as err:
-        sources.scenario_error(err, text)
+    errors = editing.all_errors(text, "scenario editor", state.book())
+    if errors:
+        sources.scenario_errors(errors, text)
     else:
+        new = editing.validate(text, "scenario editor", state.book())
         if apply:
             state.set_scenario(new, text=text, source="scenario editor")
+            ss.pop("scenario_draft", None)
             ed["rev"] = ss.rev  # our own change: keep the text as typed, comments included
             st.success(f"Applied: every page now shows {md(new.name)}.")
         else:
             st.success("Valid: press Apply to use it.")
-elif ss.yaml_text != state.scenario_text():
-    st.caption("The editor holds changes that are not applied yet; downloads and saves use the applied scenario.")
+elif ss.get("scenario_draft"):
+    changed = ss.scenario_draft["rev"] != ss.rev
+    st.caption(
+        "The editor holds changes that are not applied yet; downloads and saves use the applied scenario."
+        + (" The scenario has changed on another page since: Apply replaces it with this text." if changed else "")
+    )
+if numbered:
+    st.code(text, language="yaml", line_numbers=True)
 
 s = state.scenario()
 slug = re.sub(r"[^A-Za-z0-9._-]+", "-", s.name).strip("-").lower() or "scenario"

@@ -309,6 +309,37 @@ def test_an_unknown_key_is_named_with_its_line(app, demo):
     assert current(app) == demo
 
 
+def test_the_editor_lists_every_error_it_can_find(app, demo):
+    app.switch_page("pages/scenario.py").run()
+    text = app.text_area(key="yaml_text").value.replace("free_tier: true", "free_tier: true\nfree_teir: true")
+    text += "\nquotas: {lambda_concurrency: -1}\n"
+    app.text_area(key="yaml_text").input(text)
+    click(app, "Check")
+    assert any("2 errors" in e.value for e in app.error), [e.value for e in app.error]
+    listed = " ".join(shown(m.value) for m in app.markdown)
+    assert "unknown key 'free_teir'" in listed and "quotas.lambda_concurrency: must be" in listed
+    assert current(app) == demo
+
+
+def test_unapplied_edits_survive_leaving_the_page(app, demo):
+    app.switch_page("pages/scenario.py").run()
+    text = app.text_area(key="yaml_text").value + "\n# a note I have not applied yet"
+    app.text_area(key="yaml_text").input(text).run()
+    app.switch_page("pages/overview.py").run()
+    app.switch_page("pages/scenario.py").run()
+    no_problems(app)
+    assert app.text_area(key="yaml_text").value == text
+    assert any("not applied yet" in c.value for c in app.caption)
+    assert current(app) == demo
+    app.toggle(key="sc_numbers").set_value(True).run()  # a numbered view of the text being edited
+    assert app.code[-1].value == text
+    app.button(key="sc_discard").click().run()
+    assert app.text_area(key="yaml_text").value != text
+    app.switch_page("pages/overview.py").run()
+    app.switch_page("pages/scenario.py").run()
+    assert "# a note I have not applied yet" not in app.text_area(key="yaml_text").value
+
+
 def test_valid_yaml_applies_everywhere(app, repo_root):
     app.switch_page("pages/scenario.py").run()
     text = (repo_root / "examples" / "positive-chat.yaml").read_text()

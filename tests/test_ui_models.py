@@ -388,3 +388,35 @@ def test_a_websocket_use_with_only_connects_survives_an_edit():
     inv = pd.DataFrame({"function": ["connect"], "invocations": [1.0]})
     fp = tables.build_footprint(inv, ws, None, None, None)
     assert fp["websocket"]["connects"] == 1.0
+
+
+def test_all_errors_lists_each_error_once_and_not_their_consequences():
+    from models.editing import all_errors
+    from pricing.book import default_book
+
+    text = """name: t
+region: us-east-1
+functions:
+  f: {memory_mb: 99999, colour: red}
+tables:
+  t: {capacity: fast}
+features:
+  a: {lambda: {f: 1, g: 2}, dynamodb: [{table: t, writes: 1, item_kb: -3}]}
+tiers: {x: {users: -5}}
+"""
+    found = [(e.line, e.field) for e in all_errors(text, "editor", default_book())]
+    # memory_mb out of range drops the function: its missing memory and the reference to 'f' follow from that
+    assert found == [
+        (4, "functions.f.colour"),
+        (4, "functions.f.memory_mb"),
+        (6, "tables.t.capacity"),
+        (8, "features.a.lambda.g"),
+        (8, "features.a.dynamodb[0].item_kb"),
+        (9, "tiers.x.users"),
+    ]
+    assert all_errors("name: t\nregion: us-east-1\n", "editor", default_book()) == []
+    (syntax,) = all_errors("name: t\nregion: [\n", "editor", default_book())
+    assert "invalid YAML" in str(syntax)
+    (price,) = all_errors("name: t\nregion: eu-west-1\nwebsockets: {w: {}}\nfeatures: {x: {websocket: {messages: 1}}}\n"
+                          "baseline: {x: 10}\n", "editor", default_book())  # fmt: skip
+    assert "no price for websocket" in str(price) and price.line == 2

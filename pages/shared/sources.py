@@ -19,9 +19,24 @@ ss = st.session_state
 # ---------------------------------------------------------------- errors
 
 
+def scenario_errors(errors: list[ScenarioError], text: str) -> None:
+    """Every error found, each with the lines around it."""
+    if len(errors) == 1:
+        scenario_error(errors[0], text)
+        return
+    st.error(md(f"Not applied, the scenario is unchanged: {len(errors)} errors."))
+    for err in errors:
+        st.markdown(md(f"- {err}"))
+        _snippet(err, text)
+
+
 def scenario_error(err: ScenarioError, text: str | None = None) -> None:
     """One clear message: where (file, line, field) and what; with the lines around it when known."""
     st.error(md(f"Not applied, the scenario is unchanged. {err}"))  # the message quotes the file
+    _snippet(err, text)
+
+
+def _snippet(err: ScenarioError, text: str | None) -> None:
     if text and err.line:
         lines = text.splitlines()
         lo, hi = max(1, err.line - 2), min(len(lines), err.line + 2)
