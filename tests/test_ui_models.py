@@ -397,7 +397,7 @@ def test_all_errors_lists_each_error_once_and_not_their_consequences():
     text = """name: t
 region: us-east-1
 functions:
-  f: {memory_mb: 99999, colour: red}
+  f: {memory_mb: 99999, duration_ms: 10, colour: red}
 tables:
   t: {capacity: fast}
 features:
