@@ -149,7 +149,7 @@ def _import(sub) -> None:
     p.add_argument(
         "--users",
         type=number(0, 1e12, whole=True, low_open=True),
-        help="users behind the observed usage: puts it on a tier 'observed'",
+        help="users behind the observed usage: puts it on a tier 'observed' (the demo: on its three tiers)",
     )
     # The same ranges as the scenario file, so what is written can always be estimated.
     p.add_argument(

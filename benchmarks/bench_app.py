@@ -39,7 +39,7 @@ def bench_rerun(runs: int) -> tuple[list[float], list[float]]:
     for i in range(runs):
         key = next(d.key for d in at.data_editor if d.key.startswith("tiers_editor_"))
         at.session_state[key] = {
-            "edited_rows": {0: {"users": 2500.0 + 10 * (i + 1)}},
+            "edited_rows": {0: {"users": 2000.0 + 10 * (i + 1)}},
             "added_rows": [],
             "deleted_rows": [],
         }
@@ -47,7 +47,7 @@ def bench_rerun(runs: int) -> tuple[list[float], list[float]]:
         at.run()
         edits.append(time.perf_counter() - start)
         assert not at.exception and not at.error, [e.value for e in at.error]
-        assert at.session_state["scenario"].tiers["observed"].users == 2500 + 10 * (i + 1)
+        assert at.session_state["scenario"].tiers["free"].users == 2000 + 10 * (i + 1)
 
     margins = []
     for i in range(runs):
@@ -79,7 +79,7 @@ def bench_startup(runs: int) -> list[tuple[float, float]]:
                     page = context.new_page()
                     page.goto(url)
                     value = page.get_by_test_id("stMetric").filter(has_text="Monthly total")
-                    expect(value.get_by_test_id("stMetricValue")).to_have_text("$4,190.12", timeout=30_000)
+                    expect(value.get_by_test_id("stMetricValue")).to_have_text("$620.33", timeout=30_000)
                     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
                     out.append((healthy, time.perf_counter() - start))
                     context.close()

@@ -72,7 +72,7 @@ def import_scenario(
 
         obs = account.demo_observed()
         users = users or obs.users
-        text = scenario_yaml(obs, users=users, session_minutes=session_minutes, name=account.NAME, **extra)
+        text = account.demo_scenario_yaml(users=users, session_minutes=session_minutes, **extra)  # its own tiers
         fetched, what = None, "the built-in demo account"
     else:
         from usage.importer import import_usage

@@ -85,6 +85,23 @@ def test_overview_shows_the_engines_figures(app, demo):
     assert len(app.get("plotly_chart")) == 3
 
 
+def test_the_demo_opens_with_a_positive_blended_margin(app, demo):
+    no_problems(app)
+    m = metrics(app)
+    # The bill: Comprehend $328.50 + Translate $288.00 + WebSocket $2.33 + DynamoDB $1.50 = $620.33
+    # (tests/usage/test_usage_demo.py works it out). Revenue: 400 x $8 + 100 x $25 = $5,700.
+    assert m["Monthly total"] == "$620.33"
+    # Each tier: Comprehend at 9 units x $0.0001 = $0.0009 a message, Translate at 80 x $0.000015 = $0.0012 a
+    # copy, plus its share of the $3.83 of WebSocket and DynamoDB (by use):
+    # free 2,000 x 60 x $0.0009 = $108.00 + $1.33; pro 400 x (300 x $0.0009 + 300 x $0.0012) = $252.00 + $1.26;
+    # team 100 x (1,250 x $0.0009 + 1,200 x $0.0012) = $256.50 + $1.24.
+    assert (m["Margin: free"], m["Margin: pro"], m["Margin: team"]) == ("-$109.33", "$2,946.74", "$2,242.26")
+    e = estimate(demo)
+    assert sum(t.revenue for t in e.tiers) == 5_700
+    blended = sum(t.margin for t in e.tiers)
+    assert blended == pytest.approx(5_700 - 620.33) and blended > 0  # $5,079.67, 89.1% of revenue
+
+
 def test_free_tier_changes_the_scenario_everywhere(app, demo):
     app.toggle(key="ov_free_tier").set_value(False).run()
     no_problems(app)
@@ -147,7 +164,7 @@ def test_an_edit_is_priced_once_and_never_goes_through_yaml(app, demo, monkeypat
     }
     app.run()
     no_problems(app)
-    assert current(app).tiers["observed"].users == 12_345
+    assert current(app).tiers["free"].users == 12_345
     assert calls == {"estimate": 1, "yaml": 0}
 
 
@@ -162,11 +179,11 @@ def test_editing_a_tiers_users_and_price_shows_the_engines_figures(app, demo):
     }
     app.run()
     no_problems(app)
-    tier = demo.tiers["observed"]
-    edited = replace(demo, tiers={"observed": replace(tier, users=10_000, price=4.99)})
+    tier = demo.tiers["free"]
+    edited = replace(demo, tiers=demo.tiers | {"free": replace(tier, users=10_000, price=4.99)})
     assert current(app) == edited
     t = estimate(edited).tiers[0]
-    assert metrics(app)["Cost per user: observed"] == money(t.cost_per_user)
+    assert metrics(app)["Cost per user: free"] == money(t.cost_per_user)
     tiers = table(app, "break-even price (USD/user)")
     assert tiers.loc[0, "users"] == 10_000
     assert tiers.loc[0, "revenue (USD/month)"] == pytest.approx(t.revenue)
@@ -178,7 +195,7 @@ def test_editing_a_tiers_users_and_price_shows_the_engines_figures(app, demo):
     no_problems(app)
     e = estimate(edited)
     assert metrics(app)["Monthly total"] == usd(e.total)
-    assert metrics(app)["Margin: observed"] == usd(e.tiers[0].margin)
+    assert metrics(app)["Margin: free"] == usd(e.tiers[0].margin)
 
 
 def test_adding_and_removing_tiers(app, demo):
@@ -187,27 +204,27 @@ def test_adding_and_removing_tiers(app, demo):
     app.session_state[key] = {
         "edited_rows": {},
         "added_rows": [
-            {"tier": "pro", "users": 300.0, "price (USD/user)": 9.99, "uses/user: positive-chat-message": 2000.0}
+            {"tier": "business", "users": 300.0, "price (USD/user)": 9.99, "uses/user: send_message": 2000.0}
         ],
         "deleted_rows": [],
     }
     app.run()
     no_problems(app)
     s = current(app)
-    assert list(s.tiers) == ["observed", "pro"]
-    assert s.tiers["pro"].uses == {"positive-chat-message": 2000.0}
+    assert list(s.tiers) == ["free", "pro", "team", "business"]
+    assert s.tiers["business"].uses == {"send_message": 2000.0}
     e = estimate(s)
-    pro = next(t for t in e.tiers if t.name == "pro")
-    assert metrics(app)["Cost per user: pro"] == money(pro.cost_per_user)
+    business = next(t for t in e.tiers if t.name == "business")
+    assert metrics(app)["Cost per user: business"] == money(business.cost_per_user)
 
     app.switch_page("pages/overview.py").run()  # leaving the page and coming back takes a fresh base
     app.switch_page("pages/tiers.py").run()
     key = _tiers_editor_key(app)
-    assert len(app.data_editor(key=key).value) == 2
+    assert len(app.data_editor(key=key).value) == 4
     app.session_state[key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [0]}
     app.run()
     no_problems(app)
-    assert list(current(app).tiers) == ["pro"]
+    assert list(current(app).tiers) == ["pro", "team", "business"]
 
 
 def test_an_invalid_tier_edit_keeps_the_last_valid_scenario(app, demo):
@@ -216,9 +233,9 @@ def test_an_invalid_tier_edit_keeps_the_last_valid_scenario(app, demo):
     app.session_state[key] = {"edited_rows": {0: {"users": -5.0}}, "added_rows": [], "deleted_rows": []}
     app.run()
     assert not app.exception
-    assert any("tiers.observed.users" in e.value and "negative" in e.value for e in app.error)
+    assert any("tiers.free.users" in e.value and "negative" in e.value for e in app.error)
     assert current(app) == demo
-    assert metrics(app)["Cost per user: observed"] == money(estimate(demo).tiers[0].cost_per_user)
+    assert metrics(app)["Cost per user: free"] == money(estimate(demo).tiers[0].cost_per_user)
 
     app.session_state[key] = {"edited_rows": {}, "added_rows": [{"users": 5.0}], "deleted_rows": []}
     app.run()
@@ -232,18 +249,18 @@ def test_an_invalid_tier_edit_keeps_the_last_valid_scenario(app, demo):
 def test_editing_a_features_footprint_shows_the_engines_cost_per_use(app, demo):
     app.switch_page("pages/features.py").run()
     no_problems(app)
-    assert app.selectbox(key="feat_pick").value == "positive-chat-message"  # the costliest feature
+    assert app.selectbox(key="feat_pick").value == "send_message"  # the costliest feature
     app.number_input(key="fp_ws_messages").set_value(12.0).run()
     app.number_input(key="fp_ws_kb").set_value(40.0).run()  # 40 KB: two 32 KB increments per message
     no_problems(app)
-    f = demo.features["positive-chat-message"]
+    f = demo.features["send_message"]
     edited = replace(
         demo,
         features=demo.features
-        | {"positive-chat-message": replace(f, websocket=replace(f.websocket, messages=12.0, message_kb=40.0))},
+        | {"send_message": replace(f, websocket=replace(f.websocket, messages=12.0, message_kb=40.0))},
     )
     assert current(app) == edited
-    feature = next(x for x in estimate(edited).features if x.name == "positive-chat-message")
+    feature = next(x for x in estimate(edited).features if x.name == "send_message")
     m = metrics(app)
     assert m["Cost per use (as billed)"] == money(feature.cost_per_use)
     assert m["Monthly cost"] == usd(feature.cost)
@@ -258,16 +275,16 @@ def test_editing_a_features_footprint_shows_the_engines_cost_per_use(app, demo):
 def test_editing_dynamodb_operations_of_a_feature(app, demo):
     app.switch_page("pages/features.py").run()
     key = next(d.key for d in app.data_editor if d.key.startswith("fp_ops_"))
-    # second operation: writes on Connections; make the items 3.5 KB (4 write units each)
+    # second operation: writes on Conversations; make the items 3.5 KB (4 write units each)
     app.session_state[key] = {"edited_rows": {1: {"item_kb": 3.5}}, "added_rows": [], "deleted_rows": []}
     app.run()
     no_problems(app)
-    f = demo.features["positive-chat-message"]
+    f = demo.features["send_message"]
     ops = list(f.dynamodb)
     ops[1] = replace(ops[1], item_kb=3.5)
-    edited = replace(demo, features=demo.features | {"positive-chat-message": replace(f, dynamodb=tuple(ops))})
+    edited = replace(demo, features=demo.features | {"send_message": replace(f, dynamodb=tuple(ops))})
     assert current(app) == edited
-    feature = next(x for x in estimate(edited).features if x.name == "positive-chat-message")
+    feature = next(x for x in estimate(edited).features if x.name == "send_message")
     assert metrics(app)["Cost per use (as billed)"] == money(feature.cost_per_use)
 
 

@@ -134,16 +134,16 @@ def test_editing_a_footprint_keeps_the_capacity_keys(app):
     from dataclasses import replace
 
     demo = app.session_state["scenario"]
-    connect = demo.features["positive-chat-connect"]
-    assert connect.websocket.connects > 0  # the import writes new connections per use
+    connect = demo.features["join_room"]
+    assert connect.websocket.connects > 0  # the demo writes new connections per use
     ops = (replace(connect.dynamodb[0], hot_key_share=0.25), *connect.dynamodb[1:]) if connect.dynamodb else ()
-    s = replace(demo, features=demo.features | {"positive-chat-connect": replace(connect, dynamodb=ops)})
+    s = replace(demo, features=demo.features | {"join_room": replace(connect, dynamodb=ops)})
     _use(app, s)
     app.switch_page("pages/features.py").run()
-    app.selectbox(key="feat_pick").set_value("positive-chat-connect").run()
+    app.selectbox(key="feat_pick").set_value("join_room").run()
     app.number_input(key="fp_ws_minutes").set_value(3.0).run()
     assert not app.exception and not app.error
-    edited = app.session_state["scenario"].features["positive-chat-connect"]
+    edited = app.session_state["scenario"].features["join_room"]
     assert edited.websocket.connection_minutes == 3.0
     assert edited.websocket.connects == connect.websocket.connects
     if ops:

@@ -26,7 +26,7 @@ TIMEOUT_MS = 30_000
 # page title in the navigation -> url path, and text that shows once the page has drawn its figures
 PAGES = {
     "Overview": ("", "Monthly total"),
-    "Tiers": ("tiers", "Cost per user: observed"),
+    "Tiers": ("tiers", "Cost per user: free"),
     "Features": ("features", "Cost per use (as billed)"),
     "Compare designs": ("designs", "current: monthly total"),
     "Scenario": ("scenario", "Scenario (YAML, format 1)"),
@@ -144,10 +144,10 @@ def test_changing_a_tiers_users_shows_the_new_cost_per_user(app_url, tab, demo, 
     from playwright.sync_api import expect
 
     page.goto(f"{app_url}/tiers")
-    summary = page.get_by_text("users · cost")
-    expect(summary).to_contain_text(f"{demo.users:,.0f} users", timeout=TIMEOUT_MS)
+    summary = page.get_by_text("users · cost").first  # the first tier's, free
+    expect(summary).to_contain_text(f"{demo.tiers['free'].users:,.0f} users", timeout=TIMEOUT_MS)
 
-    edited = replace(demo, tiers={"observed": replace(demo.tiers["observed"], users=5000)})
+    edited = replace(demo, tiers=demo.tiers | {"free": replace(demo.tiers["free"], users=5000)})
     t = estimate(edited).tiers[0]
     grid = page.get_by_test_id("stDataFrame").first  # the tiers editor
     grid.dblclick(position={"x": 225, "y": 52})  # row 1, column 'users' (row marker 30 + tier 140 px)
@@ -155,13 +155,13 @@ def test_changing_a_tiers_users_shows_the_new_cost_per_user(app_url, tab, demo, 
     cell.fill("5000")
     cell.press("Enter")
     expect(summary).to_contain_text(f"5,000 users · cost {usd(t.cost)}", timeout=TIMEOUT_MS)
-    expect(metric(page, "Cost per user: observed")).to_have_text(money(t.cost_per_user))
+    expect(metric(page, "Cost per user: free")).to_have_text(money(t.cost_per_user))
     assert_clean(page)
     page.screenshot(path=str(shots / "tiers-edited.png"))
 
     # the other pages show the edited scenario
     page.get_by_test_id("stSidebarNav").get_by_text("Overview").click()
-    expect(metric(page, "Users")).to_have_text("5,000", timeout=TIMEOUT_MS)
+    expect(metric(page, "Users")).to_have_text("5,500", timeout=TIMEOUT_MS)  # 5,000 free + 400 pro + 100 team
     expect(metric(page, "Monthly total")).to_have_text(usd(estimate(edited).total))
 
 

@@ -377,7 +377,7 @@ def test_money_format():
 
 def test_scenario_yaml_round_trips_through_the_editor(demo):
     assert loads(to_yaml(demo), "x") == demo
-    assert json.dumps(editing.footprint(demo, "positive-chat-message"))  # plain data
+    assert json.dumps(editing.footprint(demo, "send_message"))  # plain data
 
 
 def test_a_websocket_use_with_only_connects_survives_an_edit():

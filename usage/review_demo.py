@@ -84,12 +84,11 @@ def metered(month: str) -> Metered:
 
 
 def _inits(month: str) -> float:
-    """Init requests in the month: the $default route receives inits + sends, MessageCount counts
-    2 x inits + 6 x sends (a reply per init, the message to each of 5 room members), so inits = (6R - T) / 4."""
+    """Init requests in the month, from the $default route's and the API's MessageCount
+    (`demo.inits_and_sends`)."""
     obs = _observed(month_hours(month))
-    ws = next(iter(obs.websockets.values()))
-    routed = ws.route_messages.get("$default", 0.0) * ws.factor
-    return max(0.0, (6 * routed - ws.monthly_messages) / 4) * USAGE_GROWTH ** _offset(month)
+    inits, _ = demo.inits_and_sends(next(iter(obs.websockets.values())))
+    return inits * USAGE_GROWTH ** _offset(month)
 
 
 def raw_bill(month: str) -> dict:

@@ -200,8 +200,24 @@ def _table(u) -> dict:
     return d
 
 
-def header(obs: ObservedUsage, users: int | None, session_minutes: float) -> list[str]:
-    """The comment block at the top of the file: where the numbers come from and how they were split."""
+IMPORT_RULE = [
+    "Apportioning rule: one feature per Lambda function, one use = one invocation. WebSocket messages:",
+    "per-route MessageCount goes to the function behind the route and the rest (replies, fan-out) in",
+    "proportion to it; without route metrics, messages are shared over the API's functions in proportion",
+    "to invocations. Connection minutes go to the $connect function. DynamoDB units of every table are",
+    "shared over all functions in proportion to invocations.",
+]
+
+
+def header(
+    obs: ObservedUsage,
+    users: int | None,
+    session_minutes: float,
+    rule: list[str] | None = None,
+    tiers: list[str] | None = None,
+) -> list[str]:
+    """The comment block at the top of the file: where the numbers come from and how they were split.
+    `rule` and `tiers` replace the import's apportioning rule and tier lines (the demo account has its own)."""
     w = obs.window
     lines = [
         f"Written by unitcost import from the {obs.source}, region {obs.region}.",
@@ -210,19 +226,18 @@ def header(obs: ObservedUsage, users: int | None, session_minutes: float) -> lis
         "when a resource was created inside it: then only its datapoints from that hour on are counted; earlier",
         "ones are not its own, an earlier table of the same name, and are listed in a NOTE). Hours without",
         "datapoints count as zero usage.",
-        "Apportioning rule: one feature per Lambda function, one use = one invocation. WebSocket messages:",
-        "per-route MessageCount goes to the function behind the route and the rest (replies, fan-out) in",
-        "proportion to it; without route metrics, messages are shared over the API's functions in proportion",
-        "to invocations. Connection minutes go to the $connect function. DynamoDB units of every table are",
-        "shared over all functions in proportion to invocations.",
+        *(rule or IMPORT_RULE),
         f"Connection minutes = ConnectCount x {session_minutes:g} min (--session-minutes; CloudWatch has no",
         "metric for them).",
         "duration_ms = Duration Sum / Invocations: excludes the INIT phase of cold starts (billed since",
         "2025-08-01; set cold_start_rate and init_ms) and the per-invocation rounding up to 1 ms.",
         "DynamoDB: consumed units as 4 KB strong reads (1 RRU each) and 1 KB writes (1 WRU each) with",
         "gsis = GSI WCU / table WCU.",
-        f"Tier: observed, {users:,} users." if users else "Tier: none (no user count); usage on baseline.",
     ]
+    if tiers is not None:
+        lines += tiers
+    else:
+        lines.append(f"Tier: observed, {users:,} users." if users else "Tier: none (no user count); usage on baseline.")
     for kind, name, cov in obs.no_data():
         where = "since its creation" if cov.created else "in the window"
         lines.append(f"NO DATA: {kind} {name}: no datapoints {where}; it carries no usage here.")
@@ -246,6 +261,11 @@ def scenario_yaml(
 ) -> str:
     """The scenario as YAML text with the comment header."""
     data = scenario_dict(obs, users=users, session_minutes=session_minutes, **kwargs)
+    return with_header(data, header(obs, users, session_minutes))
+
+
+def with_header(data: dict, lines: list[str]) -> str:
+    """Scenario data as YAML text under a comment block, one `# ` line each."""
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: 10x faster on big accounts
     body = yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False, width=110, allow_unicode=True)
-    return "".join(f"# {one_line(line, limit=10_000)}\n" for line in header(obs, users, session_minutes)) + body
+    return "".join(f"# {one_line(line, limit=10_000)}\n" for line in lines) + body

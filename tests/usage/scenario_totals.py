@@ -5,7 +5,10 @@ from __future__ import annotations
 
 def feature_totals(sc: dict) -> dict:
     users = sum(t["users"] for t in sc.get("tiers", {}).values())
-    uses = {f: n * t["users"] for t in sc.get("tiers", {}).values() for f, n in t["uses"].items()}
+    uses: dict[str, float] = {}
+    for t in sc.get("tiers", {}).values():  # every tier's users, added up
+        for f, n in t["uses"].items():
+            uses[f] = uses.get(f, 0) + n * t["users"]
     for f, n in sc.get("baseline", {}).items():
         uses[f] = uses.get(f, 0) + n
     out: dict = {

@@ -61,28 +61,102 @@ def test_the_demo_is_shaped_like_a_real_import():
 def test_demo_scenario_content_and_totals():
     sc = demo.demo_scenario()
     obs = demo.demo_observed()
-    assert sc["name"] == demo.NAME and sc["tiers"]["observed"]["users"] == demo.USERS
+    assert sc["name"] == demo.NAME
     assert sc["services"] == {
         "comprehend": {"unit": "100-character unit", "price": 0.0001},
         "translate": {"unit": "character", "price": 0.000015},
     }
+    # every metered quantity of the observed month is in the scenario, whichever feature carries it
     got = feature_totals(sc)
-    approx = lambda x: pytest.approx(x, rel=1e-5)  # noqa: E731
-    assert got["messages"] == {demo.API_NAME: approx(obs.websockets[demo.API_NAME].monthly_messages)}
-    assert got["services"]["translate"] == approx(obs.services["translate"].monthly_units)
+    approx = lambda x: pytest.approx(x, rel=1e-6)  # noqa: E731
+    assert got["users"] == demo.USERS == 2_500
+    assert got["invocations"] == {n: approx(u.monthly_invocations) for n, u in obs.functions.items()}
+    ws = obs.websockets[demo.API_NAME]
+    assert got["messages"] == {demo.API_NAME: approx(ws.monthly_messages)}
+    assert got["connects"] == {demo.API_NAME: approx(ws.monthly_connects)}
+    assert got["minutes"] == {demo.API_NAME: approx(ws.monthly_connects * 5)}  # 5 min per connection
     for name, t in obs.tables.items():
         assert got["rru"][name] == approx(t.monthly_read_units)
         assert got["wru"][name] == approx(t.monthly_write_units)
-    # fan-out follows the $default route: the connect feature carries the connection minutes, no messages
-    assert sc["features"][demo.CONNECT_FN]["websocket"]["messages"] == 0
-    assert sc["features"][demo.CONNECT_FN]["websocket"]["connection_minutes"] == 2.5  # 5 min per connect+disconnect
+    assert got["services"] == {k: approx(s.monthly_units) for k, s in obs.services.items()}
     import models.scenario as models
 
     s = models.loads(demo.demo_scenario_yaml())
     assert s.users == demo.USERS
 
 
+def test_demo_features_are_what_users_do_and_its_tiers_are_priced():
+    sc = demo.demo_scenario()
+    assert list(sc["features"]) == ["join_room", "send_message", "stay_connected", "read_translated"]
+    assert {n: (t["users"], t["price"]) for n, t in sc["tiers"].items()} == {
+        "free": (2_000, 0),
+        "pro": (400, 8),
+        "team": (100, 25),
+    }
+    # Uses per user per month as the demo's TIERS state them; minutes connected = visits x 5 min.
+    assert sc["tiers"]["free"]["uses"] == {"join_room": 10, "send_message": 60, "stay_connected": 50}
+    assert sc["tiers"]["pro"]["uses"] == {
+        "join_room": 30,
+        "send_message": 300,
+        "stay_connected": 150,
+        "read_translated": 300,
+    }
+    assert sc["tiers"]["team"]["uses"] == {
+        "join_room": 45,
+        "send_message": 1_250,
+        "stay_connected": 225,
+        "read_translated": 1_200,
+    }
+    # The metrics hold exactly the tiers' uses (36,500 visits and 365,000 messages a month are 36,000 and
+    # 360,000 in the 720-hour window), so the footprints derived from them are the app's own: a visit is
+    # $connect + $disconnect, 1.2 inits (each a message in and a history reply); a message is one request,
+    # 1 in + 5 out to the room, 9 Comprehend units; a translated copy is 80 characters.
+    f = sc["features"]
+    assert f["join_room"]["lambda"] == {demo.CONNECT_FN: 2, demo.MESSAGE_FN: 1.2}
+    assert (f["join_room"]["websocket"]["messages"], f["join_room"]["websocket"]["connects"]) == (2.4, 1)
+    assert f["send_message"]["lambda"] == {demo.MESSAGE_FN: 1}
+    assert f["send_message"]["websocket"]["messages"] == 6 and f["send_message"]["services"] == {"comprehend": 9}
+    assert f["stay_connected"]["websocket"]["connection_minutes"] == 1
+    assert f["read_translated"] == {"services": {"translate": 80}}
+    # history is read on join, messages are written on send
+    assert [op["table"] for op in f["join_room"]["dynamodb"] if "reads" in op] == ["Conversations"]
+    assert [op["table"] for op in f["send_message"]["dynamodb"] if "writes" in op] == ["Conversations", "Topics"]
+
+
+def test_the_demo_month_has_a_positive_blended_margin():
+    from models.engine import estimate
+    from models.scenario import loads
+
+    e = estimate(loads(demo.demo_scenario_yaml(), "demo"))
+    obs = demo.demo_observed()
+    # Comprehend: 365,000 messages x 9 units x $0.0001 = $328.50.
+    # Translate: (400 x 300 + 100 x 1,200) copies x 80 characters = 19.2M x $0.000015 = $288.00.
+    # WebSocket: 36,500 x 2.4 + 365,000 x 6 = 2,277,600 messages x $1.00/M = $2.28; 182,500 minutes x $0.25/M
+    # = $0.045625 -> $0.05. Lambda (481,800 requests, 47,538 GB-s) and storage (1.85 GB) are in the free tier.
+    # DynamoDB: the month's measured units at $0.125/M RRU and $0.625/M WRU.
+    rru = sum(t.monthly_read_units for t in obs.tables.values())
+    wru = sum(t.monthly_write_units for t in obs.tables.values())
+    dynamodb = round(rru * 0.125e-6, 2) + round(wru * 0.625e-6, 2)
+    assert dynamodb == pytest.approx(0.14 + 1.36)  # 1,094,270 RRU and 2,169,587 WRU
+    assert e.total == pytest.approx(328.50 + 288.00 + 2.28 + 0.05 + dynamodb)  # $620.33
+    # Revenue: 400 x $8 + 100 x $25 = $5,700; the free tier's 2,000 users pay nothing.
+    assert sum(t.revenue for t in e.tiers) == pytest.approx(5_700)
+    margin = sum(t.margin for t in e.tiers)
+    assert margin == pytest.approx(5_700 - 620.33)  # $5,079.67, 89.1% of revenue
+    by = {t.name: t for t in e.tiers}
+    assert by["free"].margin < 0 < by["team"].margin < by["pro"].margin  # free users are carried by the paid tiers
+
+
 def test_demo_yaml_states_the_rule_and_options():
     text = demo.demo_scenario_yaml(users=10, session_minutes=12)
-    assert "# Apportioning rule:" in text and "ConnectCount x 12 min" in text
-    assert yaml.safe_load(text)["tiers"]["observed"]["users"] == 10
+    assert "# Apportioning rule (the demo account's own" in text and "ConnectCount x 12 min" in text
+    assert "# join_room: one use = one visit" in text
+    tiers = yaml.safe_load(text)["tiers"]
+    # 10 users carry the same month: every tier keeps its share (2,000 : 400 : 100) and its uses in all
+    assert {n: t["users"] for n, t in tiers.items()} == {"free": 8, "pro": 1.6, "team": 0.4}
+    assert tiers["pro"]["uses"]["send_message"] == 300 * 250  # 400 users' 300 messages each, on 1.6 users
+    assert tiers["team"]["uses"]["stay_connected"] == 45 * 12 * 250  # 12-minute visits
+
+
+def test_the_committed_demo_scenario_is_the_demo_accounts(repo_root):
+    assert (repo_root / "scenarios" / "positive-chat-demo.yaml").read_text() == demo.demo_scenario_yaml()
