@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.engine import Estimate, sweep
+from models.engine import MIN_REVENUE_FOR_MARGIN_PCT, Estimate, sweep
 from models.scenario import Scenario
 from pricing.book import PriceBook
 
@@ -56,6 +56,35 @@ def tier_economics(e: Estimate, target_margin: float = 0.8) -> list[TierEconomic
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class Blended:
+    """All tiers together: what they bring in, what they cost and the margin that leaves."""
+
+    revenue: float  # USD per month, every tier's
+    cost: float  # USD per month, every tier's (the baseline's cost is not a tier's)
+    margin: float  # revenue - cost
+    margin_pct: float | None  # margin / revenue; None with revenue under half a cent
+    baseline_cost: float  # what the baseline (and any unallocated cost) adds to the bill
+    margin_after_baseline: float  # revenue - the whole monthly bill
+
+
+def blended(e: Estimate) -> Blended | None:
+    """The tiers' revenue, cost and margin added up (None without tiers). The blended margin % is the
+    margin over the revenue, so a big free tier weighs in by its cost, not by its number of users."""
+    if not e.tiers:
+        return None
+    revenue = sum(t.revenue for t in e.tiers)
+    cost = sum(t.cost for t in e.tiers)
+    return Blended(
+        revenue=revenue,
+        cost=cost,
+        margin=revenue - cost,
+        margin_pct=(revenue - cost) / revenue if revenue >= MIN_REVENUE_FOR_MARGIN_PCT else None,
+        baseline_cost=e.total - cost,
+        margin_after_baseline=revenue - e.total,
+    )
 
 
 @dataclass(frozen=True)

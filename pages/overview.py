@@ -5,7 +5,7 @@ import streamlit as st
 from models import editing
 from models.report import usd
 from models.scenario import ScenarioError
-from models.tiers import tier_economics
+from models.tiers import blended, tier_economics
 from pages.shared import compute, edits, sources, state, widgets
 from pricing.book import PriceError
 from ui import charts, report, tables
@@ -84,6 +84,26 @@ m[3].metric(
 if costliest:
     m[3].caption(f"of **{md(costliest.name)}**, the costliest feature")
 econ = tier_economics(e)
+mix = blended(e)
+if mix:
+    b = st.columns(4)
+    b[0].metric("Revenue", usd(mix.revenue), help="Every tier's users times its price, per month.")
+    b[1].metric(
+        "Blended margin",
+        usd(mix.margin),
+        delta="no revenue" if mix.margin_pct is None else f"{mix.margin_pct:.1%} of revenue",
+        delta_color="off" if mix.margin_pct is None else "normal",
+        delta_arrow="off" if mix.margin_pct is None else "auto",
+        help="All tiers together: their revenue less their cost. The % is over the revenue, so a free tier "
+        "weighs in by what it costs.",
+    )
+    if abs(mix.baseline_cost) >= 0.005:
+        b[2].metric(
+            "Margin after baseline",
+            usd(mix.margin_after_baseline),
+            help=f"Revenue less the whole monthly bill: the baseline's {usd(mix.baseline_cost)} "
+            "(uses not tied to users) included.",
+        )
 if econ:
     cols = st.columns(min(len(econ), 4))
     for i, t in enumerate(econ):
