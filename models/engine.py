@@ -254,6 +254,8 @@ class Estimate:
     capacity: list[Limit] = field(default_factory=list)  # sorted: the first limit reached first
     capacity_notes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # why a figure is null where that is not plain from the data
+    # USD per service that the Always Free allowances save: the free lines' quantity at the first paid price
+    free_tier_benefit: dict[str, float] = field(default_factory=dict)
 
     @property
     def users(self) -> float:
@@ -351,8 +353,11 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
 
     limits, capacity_notes = capacity(s)
     services = dict.fromkeys(builtin_services(s), 0.0) | {n: 0.0 for n in s.services}
+    benefit: dict[str, float] = {}
     for line, cost in zip(lines, costs):
         services[line.service] = services.get(line.service, 0.0) + float(cost)
+        if line.free and line.quantity[0] > 0:
+            benefit[line.service] = benefit.get(line.service, 0.0) + float(line.free_benefit[0])
     return Estimate(
         name=s.name,
         region=s.region,
@@ -373,6 +378,7 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         capacity=limits,
         capacity_notes=capacity_notes,
         notes=notes,
+        free_tier_benefit={k: round(v, 2) for k, v in benefit.items() if v > 0},
     )
 
 

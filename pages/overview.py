@@ -116,10 +116,33 @@ if econ:
 else:
     st.info("This scenario has no pricing tiers: its usage is all baseline. Add tiers on the Tiers page.")
 
-fig_service, fig_feature = charts.by_service(e), charts.by_feature(e)
+# Costs that span orders of magnitude (a Translate bill beside a $3 DynamoDB one) get a log axis, or the
+# service chart without the dominant service.
+view = charts.LINEAR
+if charts.spans_magnitudes(e.services.values()) or charts.spans_magnitudes(f.cost for f in e.features):
+    top = charts.dominant(e.services)
+    views = [charts.LINEAR, charts.LOG, *([charts.WITHOUT_DOMINANT] if top else [])]
+    labels = {charts.LINEAR: "Linear", charts.LOG: "Log scale", charts.WITHOUT_DOMINANT: f"Without {md(top)}"}
+    view = st.segmented_control(
+        "Charts",
+        views,
+        default=charts.LINEAR,
+        key="ov_chart_view",
+        format_func=labels.get,
+        required=True,
+        help="The costs span orders of magnitude: on a linear axis the largest hides the others.",
+    )
+    view = view if view in views else charts.LINEAR
+fig_service, fig_feature = charts.by_service(e, view), charts.by_feature(e, view)
 left, right = st.columns(2)
 left.plotly_chart(fig_service, key="chart_services", config={"displaylogo": False})
 right.plotly_chart(fig_feature, key="chart_features", config={"displaylogo": False})
+if e.free_tier_benefit:
+    saved = ", ".join(f"{md(k)} {money(v)}" for k, v in e.free_tier_benefit.items())
+    left.caption(
+        f"The Always Free tier saves {money(sum(e.free_tier_benefit.values()))} a month ({saved}): its usage at "
+        "the first paid price."
+    )
 figures = [fig_service, fig_feature]
 if e.tiers:
     fig_tier = charts.by_tier(e)

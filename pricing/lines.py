@@ -24,12 +24,19 @@ class Line:
     meter: str  # the usage quantity this line bills, "lambda.requests.x86_64"
     tier: str = ""  # the volume tier, as on the pricing pages: "first 6B"; "" for a single-tier price
     free: bool = False  # the part an Always Free allowance covers
+    list_price: float = 0.0  # a free line's first paid price: what the allowance saves per unit
 
     @property
     def label(self) -> str:
         """ "Duration x86_64 (first 6B)", "Requests x86_64 (free tier)": for display only."""
         part = "free tier" if self.free else self.tier
         return f"{self.component} ({part})" if part else self.component
+
+    @property
+    def free_benefit(self) -> np.ndarray:
+        """USD the Always Free allowance saves on this line: its quantity at the first paid tier's price,
+        rounded to the cent like a cost (0 for a paid line)."""
+        return round_cents(self.quantity * self.list_price)
 
     @property
     def cost(self) -> np.ndarray:
@@ -120,7 +127,8 @@ def free_then_tiered(
     if used(q):
         price = prices.get(service, component)  # a region without this price is an error, free tier or not
     if used(free_used):
-        lines.append(Line(service, name, unit, 0.0, free_used, meter, free=True))
+        first_paid = next((t.usd for t in price.tiers if t.usd > 0), 0.0)
+        lines.append(Line(service, name, unit, 0.0, free_used, meter, free=True, list_price=first_paid))
     if used(q - free_used):
         lines += tiered(price, q - free_used, name, meter)
     return lines, free - free_used

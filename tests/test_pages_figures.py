@@ -3,6 +3,8 @@ tier's benefit, and limits named for people. Figures worked out by hand in the c
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from models.engine import estimate
@@ -68,3 +70,87 @@ def test_overview_blended_margin_of_the_example(app, repo_root):
     assert (m["Revenue"], m["Blended margin"]) == ("$19,980.00", "-$47,415.76")
     assert "Margin after baseline" not in m
     assert next(x for x in app.metric if x.label == "Blended margin").proto.delta == "-237.3% of revenue"
+
+
+# ---------------------------------------------------------------- charts across orders of magnitude, free tier
+
+# 1,000 users x 100 sends = 100,000 sends a month, each one 128 MB, 100 ms invocation, one 1 KB write, one SMS:
+# - Lambda: 100,000 requests and 100,000 x 0.1 s x 0.125 GB = 1,250 GB-s, all under the Always Free 1M and
+#   400,000 GB-s: billed $0. Saved: 100,000 x $0.0000002 = $0.02 and 1,250 x $0.0000166667 = $0.0208 -> $0.02;
+#   $0.04 in all.
+# - DynamoDB: 100,000 WRU x $0.000000625 = $0.0625 -> $0.06.  SMS: 100,000 x $0.01 = $1,000.00.
+SPAN = """
+name: sms app
+region: us-east-1
+functions: {f: {memory_mb: 128, duration_ms: 100}}
+tables: {t: {}}
+services: {sms: {unit: message, price: 0.01}}
+features: {send: {lambda: {f: 1}, dynamodb: [{table: t, writes: 1}], services: {sms: 1}}}
+tiers:
+  pro: {users: 1000, price: 5, uses: {send: 100}}
+"""
+
+
+@pytest.fixture(scope="module")
+def span():
+    return estimate(loads(SPAN, "span"))
+
+
+def test_free_tier_benefit_is_the_free_quantity_at_the_first_paid_price(span):
+    assert span.services["lambda"] == 0.0
+    assert span.free_tier_benefit == {"lambda": 0.04}
+    assert estimate(loads(SPAN.replace("sms app", "sms app\nfree_tier: false"), "x")).free_tier_benefit == {}
+
+
+def test_the_service_chart_lists_free_services_with_what_they_saved(span):
+    from ui import charts
+
+    fig = charts.by_service(span)
+    billed, saved = fig.data
+    assert billed.x == ("sms", "dynamodb", "lambda") and billed.y == (1000.0, 0.06, 0.0)
+    assert saved.name == "saved by the free tier" and saved.y == (0.0, 0.0, 0.04)
+    assert fig.layout.yaxis.type is None  # linear
+
+
+def test_the_service_chart_on_a_log_axis_and_without_the_dominant_service(span):
+    from ui import charts
+
+    # sms is $1,000.00 of $1,000.06: dominant, and 1,000 / 0.06 spans more than two orders of magnitude
+    assert charts.dominant(span.services) == "sms"
+    assert charts.dominant({"a": 10.0, "b": 9.0}) is None  # within one order: no dominant service
+    assert charts.dominant({"a": 100.0, "b": 0.5, "c": 100.0}) is None  # 100 of 200.5: not half the bill
+    log = charts.by_service(span, charts.LOG)
+    # the axis from 10^-2 (under the $0.04 saved) to 10^3.3 (above $1,000)
+    assert log.layout.yaxis.type == "log" and log.layout.yaxis.range == (-2, 3.3)
+    without = charts.by_service(span, charts.WITHOUT_DOMINANT)
+    assert without.data[0].x == ("dynamodb", "lambda") and without.data[0].y == (0.06, 0.0)
+    assert without.layout.title.text == "Cost by service, without sms ($1,000.00)"
+
+
+def test_the_services_table_lists_free_services_and_their_savings(span):
+    from ui import tables
+
+    df = tables.services_frame(span).set_index("service")
+    assert list(df.index) == ["sms", "dynamodb", "lambda"]
+    assert df.loc["lambda", "cost (USD/month)"] == 0.0
+    assert df.loc["lambda", tables.FREE_SAVED] == 0.04
+
+
+def test_overview_offers_the_views_and_shows_the_savings(app):
+    apply_yaml(app, SPAN).switch_page("pages/overview.py").run()
+    no_problems(app)
+    control = app.get("button_group")[0]
+    assert control.proto.label == "Charts"
+    assert [o.content for o in control.proto.options] == ["Linear", "Log scale", "Without sms"]
+    caption = " ".join(c.value for c in app.caption)
+    assert "The Always Free tier saves $0.04 a month (lambda $0.04)" in caption
+    services_chart = lambda: next(c for c in app.get("plotly_chart") if c.proto.id.endswith("chart_services"))  # noqa: E731
+    control.set_value("without dominant").run()
+    no_problems(app)
+    title = json.loads(services_chart().proto.spec)["layout"]["title"]["text"]
+    assert title == "Cost by service, without sms ($1,000.00)"
+
+
+def test_overview_offers_no_views_when_costs_are_close(app):
+    apply_yaml(app, SMS).switch_page("pages/overview.py").run()  # $250 of sms only
+    assert not any(b.proto.label == "Charts" for b in app.get("button_group"))

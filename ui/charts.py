@@ -7,6 +7,8 @@ since plotly reads HTML tags in labels.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -14,7 +16,7 @@ from models.bom import Bom
 from models.designs import Comparison
 from models.engine import Estimate
 from models.tiers import Curve, TierEconomics
-from ui.format import plot_text
+from ui.format import money, plot_text
 
 HEIGHT = 340
 _MARGIN = dict(l=10, r=10, t=48, b=10)  # the legend sits under the x axis
@@ -33,20 +35,68 @@ def _layout(fig: go.Figure, title: str, y_title: str, **kw) -> go.Figure:
     )
 
 
-def by_service(e: Estimate) -> go.Figure:
-    items = sorted(((s, c) for s, c in e.services.items() if c), key=lambda x: -x[1])
-    fig = go.Figure(
-        go.Bar(x=[plot_text(s) for s, _ in items], y=[c for _, c in items], name="cost", hovertemplate=_MONEY)
-    )
-    return _layout(fig, "Cost by service", "USD per month", showlegend=False)
+# How a chart of costs that span orders of magnitude can be read: on a linear axis a service of $3,700 hides
+# those of $3; a log axis or the chart without the dominant service shows them.
+LINEAR, LOG, WITHOUT_DOMINANT = "linear", "log", "without dominant"
+SPAN = 100  # the largest cost over the smallest non-zero one from which the views are offered
 
 
-def by_feature(e: Estimate) -> go.Figure:
+def spans_magnitudes(costs) -> bool:
+    """Whether non-zero costs differ by a factor of SPAN or more."""
+    positive = [c for c in costs if c > 0]
+    return len(positive) > 1 and max(positive) >= SPAN * min(positive)
+
+
+def dominant(costs: dict[str, float]) -> str | None:
+    """The name whose cost is more than half of all, when the costs span orders of magnitude; else None."""
+    total = sum(c for c in costs.values() if c > 0)
+    if not total or not spans_magnitudes(costs.values()):
+        return None
+    name, top = max(costs.items(), key=lambda x: x[1])
+    return name if top > total / 2 else None
+
+
+def _scaled(fig: go.Figure, view: str, costs: list[float]) -> go.Figure:
+    if view == LOG:
+        positive = [c for c in costs if c > 0]
+        low = math.floor(math.log10(min(positive))) if positive else -2
+        return fig.update_yaxes(type="log", range=[low, math.log10(max(positive or [1])) + 0.3])
+    return fig
+
+
+def by_service(e: Estimate, view: str = LINEAR) -> go.Figure:
+    """Cost by service, with what the Always Free tier saves beside each service it covers (listed even when
+    it bills $0). `view`: LINEAR, LOG or WITHOUT_DOMINANT (the costliest service, when it is more than half
+    of the bill, left out and named in the title)."""
+    benefit = e.free_tier_benefit
+    names = [s for s, c in e.services.items() if c or benefit.get(s)]
+    title = "Cost by service"
+    if view == WITHOUT_DOMINANT and (top := dominant(e.services)):
+        names = [s for s in names if s != top]
+        title = f"Cost by service, without {plot_text(top)} ({money(e.services[top])})"
+    names.sort(key=lambda s: (-e.services[s], -benefit.get(s, 0.0)))
+    x = [plot_text(s) for s in names]
+    fig = go.Figure(go.Bar(x=x, y=[e.services[s] for s in names], name="billed", hovertemplate=_MONEY))
+    saved = [benefit.get(s, 0.0) for s in names]
+    if any(saved):
+        fig.add_bar(
+            x=x,
+            y=saved,
+            name="saved by the free tier",
+            marker=dict(color="rgba(44, 160, 44, 0.45)", line=dict(color="rgb(44, 160, 44)", width=1)),
+            hovertemplate="$%{y:,.2f} saved by the Always Free tier<extra>%{x}</extra>",
+        )
+    fig = _layout(fig, title, "USD per month", barmode="group", showlegend=any(saved))
+    return _scaled(fig, view, [e.services[s] for s in names] + saved)
+
+
+def by_feature(e: Estimate, view: str = LINEAR) -> go.Figure:
     items = sorted(((f.name, f.cost) for f in e.features), key=lambda x: -x[1])
     fig = go.Figure(
         go.Bar(x=[plot_text(n) for n, _ in items], y=[c for _, c in items], name="cost", hovertemplate=_MONEY)
     )
-    return _layout(fig, "Cost by feature", "USD per month", showlegend=False)
+    fig = _layout(fig, "Cost by feature", "USD per month", showlegend=False)
+    return _scaled(fig, view, [c for _, c in items])
 
 
 def by_tier(e: Estimate) -> go.Figure:

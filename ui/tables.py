@@ -27,6 +27,8 @@ COST = "cost (USD/month)"
 PER_USE = "cost per use (USD)"
 PER_USER = "cost per user (USD)"
 USES_PREFIX = "uses/user: "
+# What the Always Free allowances save: the free lines' quantity at the first paid tier's price.
+FREE_SAVED = "saved by the free tier (USD/month)"
 
 
 def _pct(part: float, whole: float) -> float | None:
@@ -52,9 +54,16 @@ def lines_frame(e: Estimate) -> pd.DataFrame:
 
 
 def services_frame(e: Estimate) -> pd.DataFrame:
-    rows = [{"service": s, COST: c, "share (%)": _pct(c, e.total)} for s, c in e.services.items() if c]
-    df = pd.DataFrame(rows, columns=["service", COST, "share (%)"]).sort_values(COST, ascending=False)
-    return declare(df, {COST: USD, "share (%)": PERCENT})
+    """Every service with a cost, or with usage the Always Free tier covers (at $0), and what that saved."""
+    saved = e.free_tier_benefit
+    rows = [
+        {"service": s, COST: c, "share (%)": _pct(c, e.total), FREE_SAVED: saved.get(s, 0.0)}
+        for s, c in e.services.items()
+        if c or saved.get(s)
+    ]
+    df = pd.DataFrame(rows, columns=["service", COST, "share (%)", FREE_SAVED])
+    df = df.sort_values([COST, FREE_SAVED], ascending=False, kind="stable")
+    return declare(df, {COST: USD, "share (%)": PERCENT, FREE_SAVED: USD})
 
 
 def features_frame(e: Estimate) -> pd.DataFrame:
