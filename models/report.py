@@ -2,20 +2,69 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 from models.engine import Estimate
 
 
+def finite(x) -> bool:
+    """A number that can be shown: not None, NaN or infinite (those read "-", never "nan" or "inf")."""
+    return x is not None and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _decimal(x: float, digits: int) -> str:
+    """|x| in plain decimals with `digits` significant figures and no trailing zeros: 0.000028, 0.0000002."""
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return f"{abs(x):.{decimals}f}".rstrip("0").rstrip(".")
+
+
 def usd(x: float | None, small: bool = False) -> str:
-    """$1,234.56; with small=True, tiny amounts keep 3 significant digits ($0.00000125)."""
-    if x is None:
+    """$1,234.56, to the cent. With small=True an amount under a cent keeps 3 significant figures in plain
+    decimals ($0.00767, $0.000028, $0.0000002), never scientific notation. None, NaN and Inf read "-"."""
+    if not finite(x):
         return "-"
     if small and 0 < abs(x) < 0.01:
-        return f"${x:.3g}" if abs(x) >= 1e-4 else f"${x:.3e}"
+        return f"{'-' if x < 0 else ''}${_decimal(x, 3)}"
     return f"-${-x:,.2f}" if x < 0 else f"${x:,.2f}"
 
 
+def unit_price(x: float) -> str:
+    """A published unit price as it is published, in plain decimals and at least to the cent: $0.0000002,
+    $0.0000166667, $0.25, $1.50 (the float's shortest repr, so no digit is invented or lost)."""
+    if not finite(x):
+        return "-"
+    text = format(Decimal(repr(abs(float(x)))), "f")
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0").ljust(2, "0")
+    return f"{'-' if x < 0 else ''}${int(whole):,}.{frac}"
+
+
+def percent(p: float | None, decimals: int = 1) -> str:
+    """A percentage given as 0..100: "12.3%"; a non-zero value that would round to 0 reads "<0.1%" (or
+    ">-0.1%"), never "0.0%"."""
+    if not finite(p):
+        return "-"
+    step = 10.0**-decimals
+    if p == 0:
+        return "0%"
+    if abs(p) < step / 2:
+        return f"<{step:.{decimals}f}%" if p > 0 else f">-{step:.{decimals}f}%"
+    return f"{p:,.{decimals}f}%"
+
+
+def users(x: float | None) -> str:
+    """Users are whole people: 2,500; "-" for none."""
+    return f"{round(x):,}" if finite(x) else "-"
+
+
 def quantity(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 or x == int(x) else f"{x:,.4g}"
+    """1,234; below 100, four significant figures in plain decimals (8.351, 0.0001234)."""
+    if not finite(x):
+        return "-"
+    if abs(x) >= 100 or x == int(x):
+        return f"{x:,.0f}"
+    return f"{'-' if x < 0 else ''}{_decimal(x, 4)}"
 
 
 def _rate(x: float) -> str:
@@ -41,7 +90,7 @@ def estimate_text(e: Estimate) -> str:
         table(
             ["service", "component", "quantity", "unit", "unit price", "cost"],
             [
-                [ln.service, ln.component, quantity(ln.quantity), ln.unit, f"${ln.unit_price:.10g}", usd(ln.cost)]
+                [ln.service, ln.component, quantity(ln.quantity), ln.unit, unit_price(ln.unit_price), usd(ln.cost)]
                 for ln in e.lines
             ],
             right={2, 4, 5},
@@ -66,13 +115,13 @@ def estimate_text(e: Estimate) -> str:
                 [
                     [
                         t.name,
-                        quantity(t.users),
+                        users(t.users),
                         usd(t.price),
                         usd(t.revenue),
                         usd(t.cost),
                         usd(t.cost_per_user, small=True),
                         usd(t.margin),
-                        "-" if t.margin_pct is None else f"{t.margin_pct:.1%}",
+                        "-" if t.margin_pct is None else percent(100 * t.margin_pct),
                     ]
                     for t in e.tiers
                 ],
@@ -87,8 +136,8 @@ def estimate_text(e: Estimate) -> str:
                 c.resource,
                 _rate(c.peak),
                 _rate(c.quota),
-                "full" if c.utilization is None else f"{c.utilization:.1%}",
-                "-" if c.users_at_limit is None else f"{c.users_at_limit:,.0f}",
+                "full" if c.utilization is None else percent(100 * c.utilization),
+                users(c.users_at_limit),
                 c.unit,
                 c.note,
             ]
@@ -96,7 +145,7 @@ def estimate_text(e: Estimate) -> str:
         ]
         parts += [
             "",
-            f"Capacity at peak (> marks the first limit reached as users grow, {e.users:,.0f} users today)",
+            f"Capacity at peak (> marks the first limit reached as users grow, {users(e.users)} users today)",
             table(
                 ["limit", "resource", "peak", "quota", "utilization", "users at limit", "unit", "note"],
                 rows,

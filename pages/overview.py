@@ -9,7 +9,7 @@ from models.tiers import blended, tier_economics
 from pages.shared import compute, edits, sources, state, widgets
 from pricing.book import PriceError
 from ui import charts, report, tables
-from ui.format import md, money
+from ui.format import md, money, percent, users
 
 state.ensure_frame("Overview")  # first: Streamlit may run this file without app.py
 
@@ -70,7 +70,7 @@ e = compute.estimate_or_stop()
 costliest = max((f for f in e.features if f.cost_per_use is not None), key=lambda f: f.cost, default=None)
 m = st.columns(4)
 m[0].metric("Monthly total", usd(e.total))
-m[1].metric("Users", f"{e.users:,.0f}")
+m[1].metric("Users", users(e.users))
 m[2].metric(
     "Cost per user",
     money(e.total / e.users if e.users else None),
@@ -91,7 +91,7 @@ if mix:
     b[1].metric(
         "Blended margin",
         usd(mix.margin),
-        delta="no revenue" if mix.margin_pct is None else f"{mix.margin_pct:.1%} of revenue",
+        delta="no revenue" if mix.margin_pct is None else f"{percent(100 * mix.margin_pct)} of revenue",
         delta_color="off" if mix.margin_pct is None else "normal",
         delta_arrow="off" if mix.margin_pct is None else "auto",
         help="All tiers together: their revenue less their cost. The % is over the revenue, so a free tier "
@@ -112,7 +112,9 @@ if econ:
                 f"Margin: {md(t.name)}", usd(t.margin), delta="no revenue", delta_color="off", delta_arrow="off"
             )
         else:
-            cols[i % len(cols)].metric(f"Margin: {md(t.name)}", usd(t.margin), delta=f"{t.margin_pct:.1%} of revenue")
+            cols[i % len(cols)].metric(
+                f"Margin: {md(t.name)}", usd(t.margin), delta=f"{percent(100 * t.margin_pct)} of revenue"
+            )
 else:
     st.info("This scenario has no pricing tiers: its usage is all baseline. Add tiers on the Tiers page.")
 

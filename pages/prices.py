@@ -10,10 +10,11 @@ from models import editing
 from models.engine import estimate
 from models.scenario import ScenarioError
 from models.scenario import load as load_scenario
-from pages.shared import state
+from pages.shared import state, widgets
 from pricing.book import PriceError, book_paths, books_dir, load
 from pricing.diff import UNCHANGED, diff_books, scenario_changes
-from ui.format import md
+from ui import tables
+from ui.format import PERCENT, USD, declare, md
 
 state.ensure_frame("Prices")  # first: Streamlit may run this file without app.py
 
@@ -33,7 +34,7 @@ region = st.selectbox(
     key="prices_region",
     help="'global' holds the Always Free allowances",
 )
-rows = pd.DataFrame([r for r in book.rows() if r["region"] == region])
+rows = tables.price_rows_frame([r for r in book.rows() if r["region"] == region])
 rows["source"] = rows["source"].map(lambda k: f"{k}: {book.sources.get(k, '')}")
 st.dataframe(rows.drop(columns=["region"]), hide_index=True, width="stretch", key="prices_table")
 
@@ -80,23 +81,27 @@ else:
         return estimate(s if name == current else load_scenario(name), b).total
 
     scenario_rows = scenario_changes([current, *saved], old, new, total, (PriceError, ScenarioError))
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "scenario": r.scenario if r.scenario == current else r.scenario.rsplit("/", 1)[-1],
-                    f"total USD ({old_name})": r.old_total,
-                    f"total USD ({new_name})": r.new_total,
-                    "change USD": r.change,
-                    "change %": r.change_pct,
-                    "cannot price": r.new_error or r.old_error or "",
-                }
-                for r in scenario_rows
-            ]
+    money_cols = [f"total USD ({old_name})", f"total USD ({new_name})", "change USD"]
+    widgets.table(
+        declare(
+            pd.DataFrame(
+                [
+                    {
+                        "scenario": r.scenario if r.scenario == current else r.scenario.rsplit("/", 1)[-1],
+                        money_cols[0]: r.old_total,
+                        money_cols[1]: r.new_total,
+                        money_cols[2]: r.change,
+                        "change %": r.change_pct,
+                        "cannot price": r.new_error or r.old_error or "",
+                    }
+                    for r in scenario_rows
+                ],
+                columns=["scenario", *money_cols, "change %", "cannot price"],
+            ),
+            dict.fromkeys(money_cols, USD) | {"change %": PERCENT},
         ),
-        hide_index=True,
-        width="stretch",
         key="prices_scenarios",
+        width="stretch",
     )
 
 st.subheader("Refresh from the AWS Price List")

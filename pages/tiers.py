@@ -9,7 +9,7 @@ from models.tiers import MAX_CURVE_EXP, tier_economics, users_range
 from pages.shared import compute, edits, state, widgets
 from pricing.book import PriceError
 from ui import charts, tables
-from ui.format import md, money
+from ui.format import md, money, percent
 
 state.ensure_frame("Tiers")  # first: Streamlit may run this file without app.py
 
@@ -79,7 +79,7 @@ else:
                 money(t.cost_per_user),
                 help="The tier's monthly cost over its users: its break-even price.",
             )
-            pct = "no revenue" if t.margin_pct is None else f"{t.margin_pct:.1%}"
+            pct = "no revenue" if t.margin_pct is None else percent(100 * t.margin_pct)
             st.caption(
                 f"{t.users:,.0f} users · cost {usd(t.cost)} · revenue {usd(t.revenue)} · margin {usd(t.margin)} ({pct})"
             )

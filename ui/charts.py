@@ -16,12 +16,12 @@ from models.bom import Bom
 from models.designs import Comparison
 from models.engine import Estimate
 from models.tiers import Curve, TierEconomics
-from ui.format import money, plot_text
+from ui.format import money, plot_text, usd
 
 HEIGHT = 340
 _MARGIN = dict(l=10, r=10, t=48, b=10)  # the legend sits under the x axis
 _MONEY = "$%{y:,.2f}<extra>%{fullData.name}</extra>"
-_SMALL_MONEY = "$%{y:.3g}<extra>%{fullData.name}</extra>"
+_SMALL_MONEY = "%{customdata}<extra>%{fullData.name}</extra>"  # customdata: money(y), never 3.71e-06
 
 
 def _layout(fig: go.Figure, title: str, y_title: str, **kw) -> go.Figure:
@@ -143,8 +143,8 @@ def cost_curve(c: Curve) -> go.Figure:
         y=c.cost_per_user,
         mode="lines",
         name="cost per user",
-        customdata=c.total,
-        hovertemplate="%{x:,.0f} users: $%{y:.4g} per user, $%{customdata:,.2f} per month<extra></extra>",
+        customdata=[[money(p), usd(t)] for p, t in zip(c.cost_per_user, c.total)],
+        hovertemplate="%{x:,.0f} users: %{customdata[0]} per user, %{customdata[1]} per month<extra></extra>",
     )
     if c.today_cost_per_user is not None:
         fig.add_scatter(
@@ -152,17 +152,18 @@ def cost_curve(c: Curve) -> go.Figure:
             y=[c.today_cost_per_user],
             mode="markers+text",
             name="today",
-            text=[f"today: ${c.today_cost_per_user:.4g}"],
+            text=[f"today: {money(c.today_cost_per_user)}"],
             textposition="top right",
             marker=dict(size=12, color="crimson"),
-            hovertemplate="today: %{x:,.0f} users, $%{y:.4g} per user<extra></extra>",
+            customdata=[money(c.today_cost_per_user)],
+            hovertemplate="today: %{x:,.0f} users, %{customdata} per user<extra></extra>",
         )
     if c.revenue_per_user is not None:
         fig.add_hline(
             y=c.revenue_per_user,
             line_dash="dash",
             line_color="green",
-            annotation_text=f"revenue per user today ${c.revenue_per_user:.4g}",
+            annotation_text=f"revenue per user today {money(c.revenue_per_user)}",
             annotation_position="bottom right",
         )
     fig = _layout(fig, "Cost per user as users grow (tiers keep their share)", "USD per user per month")
@@ -179,7 +180,13 @@ def bom_by_feature(bom: Bom, list_price: bool = False) -> go.Figure:
     for s in services:
         y = [sum(getattr(b, attr) for b in bom.lines if b.feature == f and b.service == s) for f in bom.features]
         if any(y):
-            fig.add_bar(x=[plot_text(f) for f in bom.features], y=y, name=plot_text(s), hovertemplate=_SMALL_MONEY)
+            fig.add_bar(
+                x=[plot_text(f) for f in bom.features],
+                y=y,
+                name=plot_text(s),
+                customdata=[money(v) for v in y],
+                hovertemplate=_SMALL_MONEY,
+            )
     what = "list price, no free tier" if list_price else "as billed this month"
     return _layout(fig, f"Cost of one use by service ({what})", "USD per use", barmode="stack")
 
@@ -192,7 +199,11 @@ def bom_components(bom: Bom, feature: str, list_price: bool = False) -> go.Figur
     for b in lines:
         if getattr(b, attr):
             fig.add_bar(
-                x=[plot_text(b.service)], y=[getattr(b, attr)], name=plot_text(b.component), hovertemplate=_SMALL_MONEY
+                x=[plot_text(b.service)],
+                y=[getattr(b, attr)],
+                name=plot_text(b.component),
+                customdata=[money(getattr(b, attr))],
+                hovertemplate=_SMALL_MONEY,
             )
     return _layout(fig, f"One use of {plot_text(feature)}, by service and component", "USD per use", barmode="stack")
 
@@ -209,7 +220,8 @@ def design_curves(cmp: Comparison, per_user: bool = False, today_users: float | 
             mode="lines",
             name=plot_text(name),
             legendgroup=str(v),
-            hovertemplate="%{x:,.0f} users: $%{y:,.4g}<extra>%{fullData.name}</extra>",
+            customdata=[money(x) for x in values],
+            hovertemplate="%{x:,.0f} users: %{customdata}<extra>%{fullData.name}</extra>",
         )
         if over[v].any():  # past a capacity limit: the design cannot serve that load, drawn dotted
             start = max(int(np.argmax(over[v])) - 1, 0)
@@ -220,7 +232,8 @@ def design_curves(cmp: Comparison, per_user: bool = False, today_users: float | 
                 line=dict(dash="dot"),
                 name=plot_text(f"{name}: over {cmp.limit_names[v]}"),
                 legendgroup=str(v),
-                hovertemplate="%{x:,.0f} users: $%{y:,.4g} (over a limit)<extra>%{fullData.name}</extra>",
+                customdata=[money(x) for x in values[start:]],
+                hovertemplate="%{x:,.0f} users: %{customdata} (over a limit)<extra>%{fullData.name}</extra>",
             )
     if cmp.crossovers:
         xs = np.array([c.users for c in cmp.crossovers])

@@ -6,19 +6,18 @@ from __future__ import annotations
 import html
 import math
 import re
+from decimal import Decimal
+from functools import partial
 
-from models.report import quantity, usd
+from models.report import finite, percent, quantity, unit_price, usd, users
+
+__all__ = ["finite", "percent", "quantity", "unit_price", "usd", "users"]  # the CLI's rules, shared
 
 
 def money(x: float | None) -> str:
-    """$1,234.56; below a cent, three significant digits in plain decimals: $0.00767, $0.00000371."""
-    if x is None:
-        return "-"
-    if x == 0 or abs(x) >= 0.01:
-        return usd(x)
-    decimals = min(12, 2 - math.floor(math.log10(abs(x))))
-    text = f"${abs(x):.{decimals}f}"
-    return f"-{text}" if x < 0 else text
+    """$1,234.56; below a cent, three significant figures in plain decimals: $0.00767, $0.000028,
+    $0.0000002 (never scientific notation); None, NaN and Inf read "-"."""
+    return usd(x, small=True)
 
 
 # Streamlit renders Markdown in st.markdown, st.caption, st.success/error/..., headers, and in every label
@@ -53,21 +52,28 @@ def plot_text(text: object) -> str:
 # name (a variant or tier may be called "x (%)"). The CSV downloads hold the raw numbers.
 
 USD = "usd"  # a monthly or total amount: cents
-USD_PER_USER = "usd per user"  # four decimals in the app
-USD_PER_USE = "usd per use"  # per use and unit prices: the small digits kept
-PERCENT = "percent"  # 0..100, one decimal
+USD_PER_USER = "usd per user"  # cents, and 3 significant figures below a cent
+USD_PER_USE = "usd per use"  # per use and unit prices: the small digits kept, in plain decimals
+PERCENT = "percent"  # 0..100, one decimal ("<0.1%" for a non-zero value that would round to 0)
 PERCENT_FINE = "percent fine"  # 0..100, two decimals (capacity utilization)
-COUNT = "count"  # users, uses, quantities: thousands separators
+COUNT = "count"  # uses, quantities: thousands separators
+USERS = "users"  # whole people
 RATE = "rate"  # capacity peaks and rates: four significant digits
 
-APP_FORMAT = {  # Streamlit NumberColumn formats (pages/tables.py turns them into column configs)
-    USD: "dollar",
-    USD_PER_USER: "$%.4f",
-    USD_PER_USE: "$%.8f",
-    PERCENT: "%.1f%%",
-    PERCENT_FINE: "%.2f",
-    COUNT: "localized",
-    RATE: "%.4g",
+
+def _rate(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 1000 else quantity(float(f"{x:.4g}"))
+
+
+_BY_KIND = {
+    USD: usd,
+    USD_PER_USER: money,
+    USD_PER_USE: money,
+    PERCENT: percent,
+    PERCENT_FINE: lambda p: percent(p, 2),
+    COUNT: quantity,
+    USERS: users,
+    RATE: _rate,
 }
 
 
@@ -76,6 +82,9 @@ def declare(df, kinds: dict[str, str]):
     unknown = set(kinds) - set(df.columns)
     if unknown:  # a renamed column would silently lose its format
         raise ValueError(f"kinds for columns the table lacks: {sorted(unknown)}")
+    bad = set(kinds.values()) - set(_BY_KIND)
+    if bad:
+        raise ValueError(f"unknown column kinds: {sorted(bad)}")
     df.attrs["kinds"] = dict(kinds)
     return df
 
@@ -86,13 +95,29 @@ def kinds(df) -> dict[str, str]:
 
 
 def cell(kind: str | None, value) -> str:
-    """One value as a person reads it in an HTML report: dollars, or a plain quantity."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """One value as a person reads it, in the app's tables and the HTML reports alike: by its column's kind,
+    a plain quantity for a number of no declared kind; None, NaN and Inf read "-"."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return "-" if value is None else str(value)
+    if not finite(value):
         return "-"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if kind == USD:
-            return usd(value)
-        if kind in (USD_PER_USER, USD_PER_USE):
-            return money(value)
-        return quantity(value)
-    return str(value)
+    return _BY_KIND.get(kind, quantity)(value)
+
+
+def styled(df):
+    """A pandas Styler of `df` (or of a Styler's frame, keeping its styles) whose shown text follows the
+    declared kinds; the numbers beneath stay numbers, so a table still sorts by value."""
+    styler = df if hasattr(df, "data") else df.style
+    frame = styler.data
+    numeric = [c for c in frame.columns if c in kinds(frame) or frame[c].dtype.kind in "fiu"]
+    declared = kinds(frame)
+    return styler.format({c: partial(cell, declared.get(c)) for c in numeric})
+
+
+def csv_text(df) -> str:
+    """A table's raw numbers as CSV (a Styler's frame for a Styler), every digit kept, in plain decimals
+    (0.000000250001854729843, not 2.5e-07); a missing or non-finite figure is an empty cell, never "nan",
+    "None" or "inf"."""
+    frame = getattr(df, "data", df)
+    frame = frame.replace([math.inf, -math.inf], math.nan)  # float columns stay float: na_rep writes ""
+    return frame.to_csv(index=False, float_format=lambda x: format(Decimal(repr(float(x))), "f"))

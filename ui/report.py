@@ -7,13 +7,13 @@ open the file (the charts are interactive in any browser).
 from __future__ import annotations
 
 import html
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from models.engine import Estimate
-from models.report import usd
-from ui.format import PERCENT, PERCENT_FINE, USD, USD_PER_USE, USD_PER_USER, kinds, money
+from ui.format import cell, kinds, money, percent, usd, users
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px;
@@ -28,18 +28,10 @@ th:first-child, td:first-child { text-align: left; }
 """
 
 
-_SPEC = {PERCENT: ".1f", PERCENT_FINE: ".2f", USD: ",.2f", USD_PER_USER: ".6g", USD_PER_USE: ".6g"}
-
-
 def _formatters(df: pd.DataFrame) -> dict:
-    """Number formats from the kinds the table declares, as the app shows them: cents for monthly USD,
-    small USD amounts to 6 significant digits, percentages to one decimal; other numbers to 6 digits."""
-
-    def fmt(spec: str):
-        return lambda x: "-" if pd.isna(x) else format(x, spec)
-
+    """Number formats from the kinds the table declares, as the app shows them (ui/format.py cell)."""
     kind = kinds(df)
-    return {c: fmt(_SPEC.get(kind.get(c), ",.6g")) for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
+    return {c: partial(cell, kind.get(c)) for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
 
 
 def standalone(fig: go.Figure) -> go.Figure:
@@ -59,17 +51,16 @@ def html_report(
     tables: list[tuple[str, pd.DataFrame]],
     source: str = "",
 ) -> str:
-    users = e.users
     headline = [
         ("Monthly total", usd(e.total)),
-        ("Users", f"{users:,.0f}"),
-        ("Cost per user", money(e.total / users if users else None)),
+        ("Users", users(e.users)),
+        ("Cost per user", money(e.total / e.users if e.users else None)),
     ]
     costliest = max((f for f in e.features if f.cost_per_use is not None), key=lambda f: f.cost, default=None)
     if costliest:
         headline.append((f"Cost per use: {costliest.name}", money(costliest.cost_per_use)))
     for t in e.tiers:
-        pct = "" if t.margin_pct is None else f" ({t.margin_pct:.0%})"
+        pct = "" if t.margin_pct is None else f" ({percent(100 * t.margin_pct)})"
         headline.append((f"Margin: {t.name}", usd(t.margin) + pct))
 
     parts = [

@@ -18,10 +18,11 @@ from models.bom import Bom
 from models.designs import Comparison, MemoryChoice
 from models.editing import TierRow, number
 from models.engine import Estimate
+from models.report import quantity
 from models.scenario import ScenarioError
 from models.tiers import Curve, TierEconomics
 from pricing.service import spec
-from ui.format import COUNT, PERCENT, PERCENT_FINE, RATE, USD, USD_PER_USE, USD_PER_USER, declare
+from ui.format import COUNT, PERCENT, PERCENT_FINE, RATE, USD, USD_PER_USE, USD_PER_USER, USERS, declare
 
 COST = "cost (USD/month)"
 PER_USE = "cost per use (USD)"
@@ -96,7 +97,7 @@ TIER_LABELS = {
 
 def tiers_frame(tiers: list[TierEconomics]) -> pd.DataFrame:
     kinds = {
-        "users": COUNT,
+        "users": USERS,
         "price (USD/user)": USD_PER_USER,
         "revenue (USD/month)": USD,
         COST: USD,
@@ -333,7 +334,7 @@ def ops_from_frame(df: pd.DataFrame) -> list[dict]:
 
 def curve_frame(c: Curve) -> pd.DataFrame:
     df = pd.DataFrame({"users": c.users, "total (USD/month)": c.total, PER_USER: c.cost_per_user})
-    return declare(df, {"users": COUNT, "total (USD/month)": USD, PER_USER: USD_PER_USER})
+    return declare(df, {"users": USERS, "total (USD/month)": USD, PER_USER: USD_PER_USER})
 
 
 def comparison_frames(cmp: Comparison) -> dict[str, pd.DataFrame]:
@@ -380,7 +381,7 @@ def comparison_curves_frame(cmp: Comparison) -> pd.DataFrame:
     for v, (n, t) in enumerate(zip(cmp.names, cmp.totals)):
         df[f"{n}: total (USD/month)"] = t
         df[f"{n}: over a limit"] = over[v]  # the design cannot serve that many users
-    return declare(df, {"users": COUNT} | {f"{n}: total (USD/month)": USD for n in cmp.names})
+    return declare(df, {"users": USERS} | {f"{n}: total (USD/month)": USD for n in cmp.names})
 
 
 def crossovers_frame(cmp: Comparison) -> pd.DataFrame:
@@ -397,7 +398,7 @@ def crossovers_frame(cmp: Comparison) -> pd.DataFrame:
     ]
     columns = ["variants", "users", "total (USD/month)", "cheaper below", "cheaper above", "note"]
     df = pd.DataFrame(rows, columns=columns)
-    return declare(df, {"users": COUNT, "total (USD/month)": USD})
+    return declare(df, {"users": USERS, "total (USD/month)": USD})
 
 
 def memory_frame(c: MemoryChoice) -> pd.DataFrame:
@@ -518,6 +519,23 @@ def capacity_frame(e: Estimate) -> pd.DataFrame:
         }
         for c in e.capacity
     ]
-    kinds = {"peak": RATE, "quota": COUNT, "utilization %": PERCENT_FINE, "users at limit": COUNT}
+    kinds = {"peak": RATE, "quota": COUNT, "utilization %": PERCENT_FINE, "users at limit": USERS}
     columns = ["limit", "resource", "peak", "quota", "utilization %", "users at limit", "unit", "note"]
     return declare(pd.DataFrame(rows, columns=columns), kinds)
+
+
+# ---------------------------------------------------------------- price book
+
+
+def price_rows_frame(rows: list[dict]) -> pd.DataFrame:
+    """The book's rows as people read them: a tier's begin and end with thousands separators, the last
+    tier's end (the Price List's "Inf") as "no limit"; prices stay the published strings."""
+
+    def bound(text: str) -> str:
+        x = float(text)
+        return "no limit" if math.isinf(x) else quantity(x)
+
+    df = pd.DataFrame(rows)
+    if not df.empty:
+        df["begin"], df["end"] = df["begin"].map(bound), df["end"].map(bound)
+    return df
