@@ -149,3 +149,24 @@ def test_estimate_json_carries_the_capacity_contract(tmp_path, repo_root):
         [sys.executable, "cli.py", "estimate", str(path)], cwd=repo_root, capture_output=True, text=True, check=True
     ).stdout
     assert "> lambda_concurrency" in readable and "500,000" in readable
+
+
+def test_a_vanishing_quota_is_full_without_an_overflow_warning(repo_root):
+    """1e12 users x 1e12 uses x 1e12 reads of 1,000 KB (250 RRU each, eventual 125) over a 730 h month, x2 at
+    peak, is about 9.5e31 RRU/s against 1e-300 RCU: the quotient overflows a float. It is reported as full
+    (utilization null), computed in Python floats: no RuntimeWarning raised, none filtered."""
+    import warnings
+
+    text = """
+name: x
+region: us-east-1
+tables: {t: {capacity: provisioned, read_capacity: 1e-300, write_capacity: 1}}
+features: {a: {dynamodb: [{table: t, reads: 1000000000000, item_kb: 1000}]}}
+tiers: {p: {users: 1000000000000, uses: {a: 1000000000000}}}
+"""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning would fail here
+        read = next(c for c in capacity(loads(text, "x"))[0] if c.limit == "dynamodb_read_units_per_second")
+    assert read.peak == pytest.approx(1e36 * 125 / (730 * 3600) * 2)
+    assert read.utilization is None
+    assert "errstate" not in (repo_root / "models" / "ratios.py").read_text()  # fixed, not silenced
