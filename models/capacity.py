@@ -28,6 +28,28 @@ LIMITS = {
 }
 
 
+# limit -> (its name for people, what one resource of it is). The registry services' quotas carry their own.
+TITLES = {
+    "lambda_concurrency": ("Lambda concurrency", "function"),
+    "apigw_requests_per_second": ("API Gateway request rate", ""),
+    "websocket_new_connections_per_second": ("WebSocket new connection rate", ""),
+    "dynamodb_read_units_per_second": ("DynamoDB read throughput", "table"),
+    "dynamodb_write_units_per_second": ("DynamoDB write throughput", "table"),
+    "dynamodb_partition_read_units_per_second": ("DynamoDB hot-key read throughput", "table"),
+    "dynamodb_partition_write_units_per_second": ("DynamoDB hot-key write throughput", "table"),
+}
+
+
+def limit_name(limit: str, resource: str) -> str:
+    """A limit as people say it: "DynamoDB write throughput, table messages", "Lambda concurrency, account".
+    A limit the model does not know keeps its identifier."""
+    known = TITLES | {q.limit: (q.title, q.noun) for sv in generic() for q in sv.quotas if q.title}
+    title, noun = known.get(limit, (limit, ""))
+    if resource == "account":
+        return f"{title}, account"
+    return f"{title}, {noun} {resource}" if noun else f"{title}, {resource}"
+
+
 def limits() -> dict[str, tuple[float, str, str]]:
     """Every limit the model knows: the built-in ones above and the registry services' QUOTAS."""
     return LIMITS | {q.limit: (q.default, q.unit, q.what) for sv in generic() for q in sv.quotas}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from models.capacity import limit_name
 from models.engine import Estimate
 
 
@@ -133,6 +134,7 @@ def estimate_text(e: Estimate) -> str:
         rows = [
             [
                 ("> " if c is first else "  ") + c.limit,
+                limit_name(c.limit, c.resource),
                 c.resource,
                 _rate(c.peak),
                 _rate(c.quota),
@@ -147,9 +149,9 @@ def estimate_text(e: Estimate) -> str:
             "",
             f"Capacity at peak (> marks the first limit reached as users grow, {users(e.users)} users today)",
             table(
-                ["limit", "resource", "peak", "quota", "utilization", "users at limit", "unit", "note"],
+                ["limit", "name", "resource", "peak", "quota", "utilization", "users at limit", "unit", "note"],
                 rows,
-                right={2, 3, 4, 5},
+                right={3, 4, 5, 6},
             ),
         ]
         parts += [f"Note: {n}" for n in e.capacity_notes]

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from models.capacity import utilization_curve
+from models.capacity import limit_name, utilization_curve
 from pages.shared import compute, state, widgets
 from ui import tables
 from ui.capacity_charts import utilization_vs_users
-from ui.format import md
+from ui.format import md, users
 
 state.ensure_frame("Capacity")  # first: Streamlit may run this file without app.py
 
@@ -25,11 +25,16 @@ if not result.capacity:
 
 first = next((c for c in result.capacity if c.users_at_limit is not None), None)
 if first is not None:
-    st.metric(f"First limit reached: {first.limit} ({md(first.resource)})", f"{first.users_at_limit:,.0f} users")
+    st.metric(
+        f"First limit reached: {md(limit_name(first.limit, first.resource))}", f"{users(first.users_at_limit)} users"
+    )
     st.caption(
-        f"{result.users:,.0f} users today: {first.users_at_limit / result.users:,.1f}x headroom"
-        if result.users
-        else "No users today."
+        f"`{first.limit}` on {md(first.resource)}. "
+        + (
+            f"{users(result.users)} users today: {first.users_at_limit / result.users:,.1f}x headroom"
+            if result.users
+            else "No users today."
+        )
     )
 rows = tables.capacity_frame(result)
 widgets.table(

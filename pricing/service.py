@@ -129,6 +129,8 @@ class Quota:
     scope: str = "account"
     applies: Any = None  # (resource) -> bool: a quota of only some resources (FIFO queues)
     by_region: tuple[tuple[str, float], ...] = ()  # defaults that differ by region: (("us-east-2", 2400), ...)
+    title: str = ""  # its name for people: "SQS FIFO send rate" (the capacity tables show it beside `limit`)
+    noun: str = ""  # what one resource of a per-resource quota is: "queue" (reads "queue orders")
 
     def default_in(self, region: str) -> float:
         return dict(self.by_region).get(region, self.default)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from models.capacity import capacity
+from models.capacity import capacity, limit_name
 from models.engine import estimate
 from models.scenario import loads, to_yaml
 from pricing.book import default_book, load
@@ -20,7 +20,7 @@ def test_capacity_page_shows_the_first_limit_and_the_table(app):
     limits, _ = capacity(app.session_state["scenario"])
     first = next(c for c in limits if c.users_at_limit is not None)
     metric = app.metric[0]
-    assert metric.label == f"First limit reached: {first.limit} ({first.resource})"
+    assert metric.label == f"First limit reached: {limit_name(first.limit, first.resource)}"
     assert metric.value == f"{first.users_at_limit:,.0f} users"
     shown = app.dataframe[0].value
     assert list(shown["limit"]) == [c.limit for c in limits]

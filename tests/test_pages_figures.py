@@ -154,3 +154,48 @@ def test_overview_offers_the_views_and_shows_the_savings(app):
 def test_overview_offers_no_views_when_costs_are_close(app):
     apply_yaml(app, SMS).switch_page("pages/overview.py").run()  # $250 of sms only
     assert not any(b.proto.label == "Charts" for b in app.get("button_group"))
+
+
+# ---------------------------------------------------------------- limits named for people
+
+
+def test_every_limit_has_a_name_for_people():
+    from models.capacity import TITLES, limit_name, limits
+    from pricing.services import generic
+
+    titled = set(TITLES) | {q.limit for sv in generic() for q in sv.quotas if q.title}
+    assert set(limits()) <= titled
+    assert limit_name("dynamodb_write_units_per_second", "messages") == "DynamoDB write throughput, table messages"
+    assert limit_name("lambda_concurrency", "chat") == "Lambda concurrency, function chat"
+    assert limit_name("apigw_requests_per_second", "account") == "API Gateway request rate, account"
+    assert limit_name("sqs_fifo_calls_per_second", "orders") == "SQS FIFO send rate, queue orders"
+    assert limit_name("unknown_limit", "x") == "unknown_limit, x"
+
+
+def test_capacity_page_names_limits_beside_their_identifiers(app, repo_root):
+    apply_yaml(app, (repo_root / "examples" / "positive-chat.yaml").read_text())
+    app.switch_page("pages/capacity.py").run()
+    no_problems(app)
+    # the example's first limit: API Gateway at 8,134,286 users (63.9 requests/s today against 10,000)
+    assert app.metric[0].label == "First limit reached: API Gateway request rate, account"
+    assert app.metric[0].value == "8,134,286 users"
+    assert "`apigw_requests_per_second` on account" in app.caption[1].value
+    table = app.dataframe[0].value.set_index("limit")
+    assert table.loc["dynamodb_write_units_per_second", "name"] == "DynamoDB write throughput, table messages"
+    chart = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert "DynamoDB write throughput, table messages" in [t["name"] for t in chart["data"]]
+
+
+def test_cli_capacity_table_names_limits(repo_root):
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "cli.py", "estimate", "examples/positive-chat.yaml"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    row = next(line for line in out.splitlines() if "dynamodb_write_units_per_second" in line)
+    assert "dynamodb_write_units_per_second       DynamoDB write throughput, table messages  messages" in row

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from models.capacity import limit_name
 from ui.format import plot_text
 
 
@@ -16,7 +17,7 @@ def utilization_vs_users(
             x=users,
             y=[None if v is None else 100 * v for v in values],
             mode="lines",
-            name=plot_text(f"{limit} ({resource})"),
+            name=plot_text(limit_name(limit, resource)),
         )
     fig.add_hline(y=100, line_dash="dash", annotation_text="quota", annotation_position="top left")
     fig.add_vline(x=users_now, line_dash="dot", annotation_text="today", annotation_position="top right")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from models.bom import Bom
+from models.capacity import limit_name
 from models.designs import Comparison, MemoryChoice
 from models.editing import TierRow, number
 from models.engine import Estimate
@@ -505,9 +506,11 @@ def uses_from_frame(sv, df: pd.DataFrame) -> list[dict]:
 
 
 def capacity_frame(e: Estimate) -> pd.DataFrame:
-    """Every limit at today's peak: utilization in %, and the users (all tiers) at which it is reached."""
+    """Every limit at today's peak, its name for people beside its identifier: utilization in %, and the
+    users (all tiers) at which it is reached."""
     rows = [
         {
+            "name": limit_name(c.limit, c.resource),
             "limit": c.limit,
             "resource": c.resource,
             "peak": c.peak,
@@ -520,7 +523,7 @@ def capacity_frame(e: Estimate) -> pd.DataFrame:
         for c in e.capacity
     ]
     kinds = {"peak": RATE, "quota": COUNT, "utilization %": PERCENT_FINE, "users at limit": USERS}
-    columns = ["limit", "resource", "peak", "quota", "utilization %", "users at limit", "unit", "note"]
+    columns = ["name", "limit", "resource", "peak", "quota", "utilization %", "users at limit", "unit", "note"]
     return declare(pd.DataFrame(rows, columns=columns), kinds)
 
 

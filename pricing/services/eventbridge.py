@@ -129,6 +129,7 @@ QUOTAS = (
         "PutEvents calls per account and Region, all buses together",
         per_use=lambda u, bus: u.events / u.entries_per_call,
         by_region=PUTEVENTS_BY_REGION,
+        title="EventBridge PutEvents rate",
     ),
 )
 

@@ -117,6 +117,8 @@ QUOTAS = (
         "PUT/COPY/POST/DELETE requests per second per bucket (one partitioned prefix; S3 adds prefixes)",
         per_use=lambda u, b: u.puts,
         scope="resource",
+        title="S3 write request rate",
+        noun="bucket",
     ),
     Quota(
         "s3_read_requests_per_second",
@@ -125,5 +127,7 @@ QUOTAS = (
         "GET/HEAD requests per second per bucket (one partitioned prefix; S3 adds prefixes)",
         per_use=lambda u, b: u.gets,
         scope="resource",
+        title="S3 read request rate",
+        noun="bucket",
     ),
 )

@@ -157,6 +157,7 @@ QUOTAS = (
         "messages published per account and Region, Publish and PublishBatch, standard and FIFO topics "
         "(the us-east-1 default; 9,000 in us-west-2 and eu-west-1, 1,500 or 300 elsewhere)",
         per_use=lambda u, t: u.publishes,
+        title="SNS publish rate",
     ),
     Quota(
         "sns_fifo_publishes_per_second",
@@ -166,6 +167,8 @@ QUOTAS = (
         per_use=lambda u, t: u.publishes,
         scope="resource",
         applies=lambda t: t.type == "fifo",
+        title="SNS FIFO publish rate",
+        noun="topic",
     ),
 )
 

@@ -108,6 +108,8 @@ QUOTAS = (
         per_use=lambda u, q: u.messages / u.batch_size,
         scope="resource",
         applies=lambda q: q.type == "fifo",
+        title="SQS FIFO send rate",
+        noun="queue",
     ),
 )
 

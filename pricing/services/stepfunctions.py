@@ -164,6 +164,7 @@ QUOTAS = (
         per_use=lambda u, m: u.executions * u.transitions,
         applies=_standard,
         by_region=tuple((r, 1500) for r in BIG_REGIONS),
+        title="Step Functions state transitions (Standard)",
     ),
     Quota(
         "stepfunctions_standard_executions_per_second",
@@ -173,6 +174,7 @@ QUOTAS = (
         per_use=lambda u, m: u.executions,
         applies=_standard,
         by_region=tuple((r, 300) for r in BIG_REGIONS),
+        title="Step Functions Standard StartExecution rate",
     ),
     Quota(
         "stepfunctions_express_executions_per_second",
@@ -181,6 +183,7 @@ QUOTAS = (
         "StartExecution calls of all Express state machines of the account (refill rate)",
         per_use=lambda u, m: u.executions,
         applies=_express,
+        title="Step Functions Express StartExecution rate",
     ),
 )
 
