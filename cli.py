@@ -124,8 +124,10 @@ def _prices(sub) -> None:
     r.set_defaults(run="commands.prices:refresh")
 
     d = what.add_parser("diff", help="what changed between two price books, and what it does to scenarios")
-    d.add_argument("old", help="a price book file, or a name in pricing/books (2026-11-27)")
-    d.add_argument("new", help="a price book file, or a name in pricing/books")
+    d.add_argument(
+        "old", nargs="?", help="a price book file, or a name in pricing/books (2026-11-27); default: the one before NEW"
+    )
+    d.add_argument("new", nargs="?", help="a price book file, or a name in pricing/books; default: the newest")
     d.add_argument("--scenarios", nargs="+", default=[], metavar="PATH", help="scenario files, or folders of *.yaml")
     d.add_argument("--all", action="store_true", help="list unchanged components too")
     d.add_argument("--json", action="store_true", help="one JSON object on stdout")

@@ -30,7 +30,7 @@ from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
-from pricing.book import PriceError, books_dir, load, newest_path
+from pricing.book import PriceError, book_paths, books_dir, load, newest_path
 from pricing.diff import diff_books, diff_text, scenario_changes, summary, to_json
 from pricing.pricelist import (
     OFFERS,
@@ -214,7 +214,8 @@ def _shown(path: Path) -> str:
 
 
 def diff(args) -> int:
-    old, new = load(_book_path(args.old)), load(_book_path(args.new))
+    old_path, new_path = _diff_paths(args.old, args.new)
+    old, new = load(old_path), load(new_path)
     changes = diff_books(old, new)
     scenarios = scenario_changes(_scenario_files(args.scenarios), old, new, _total, errors=_estimate_errors())
     if args.json:
@@ -262,6 +263,20 @@ def coverage(args) -> int:
     for row in table:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
     return 0
+
+
+def _diff_paths(old: str | None, new: str | None) -> tuple[Path, Path]:
+    """The books to compare: as given; without NEW the newest, without OLD the one before NEW's."""
+    if old and new:
+        return _book_path(old), _book_path(new)
+    books = book_paths()
+    if new is None and old is not None:  # one name: it is compared with the newest
+        return _book_path(old), Path(_shown(books[-1]))
+    if len(books) < 2:
+        raise PriceError(
+            f"only one price book in {_shown(books_dir())}: a refresh writes a second one, or name two book files"
+        )
+    return Path(_shown(books[-2])), Path(_shown(books[-1]))
 
 
 def _book_path(name: str) -> Path:
