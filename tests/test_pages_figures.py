@@ -199,3 +199,12 @@ def test_cli_capacity_table_names_limits(repo_root):
     ).stdout
     row = next(line for line in out.splitlines() if "dynamodb_write_units_per_second" in line)
     assert "dynamodb_write_units_per_second       DynamoDB write throughput, table messages  messages" in row
+
+
+def test_the_overview_report_heads_with_revenue_and_the_blended_margin():
+    from ui import report
+
+    html = report.html_report(estimate(loads(SMS, "sms")), [], [])
+    # revenue $500, blended margin $300 = 60.0% of it (worked out above)
+    assert '<div class="label">Revenue</div><div class="value">$500.00</div>' in html
+    assert '<div class="label">Blended margin</div><div class="value">$300.00 (60.0%)</div>' in html

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from models.engine import Estimate
+from models.tiers import blended
 from ui.format import cell, kinds, money, percent, usd, users
 
 _STYLE = """
@@ -59,6 +60,10 @@ def html_report(
     costliest = max((f for f in e.features if f.cost_per_use is not None), key=lambda f: f.cost, default=None)
     if costliest:
         headline.append((f"Cost per use: {costliest.name}", money(costliest.cost_per_use)))
+    mix = blended(e)
+    if mix:
+        pct = "" if mix.margin_pct is None else f" ({percent(100 * mix.margin_pct)})"
+        headline += [("Revenue", usd(mix.revenue)), ("Blended margin", usd(mix.margin) + pct)]
     for t in e.tiers:
         pct = "" if t.margin_pct is None else f" ({percent(100 * t.margin_pct)})"
         headline.append((f"Margin: {t.name}", usd(t.margin) + pct))
