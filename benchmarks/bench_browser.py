@@ -16,14 +16,13 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.streamlit_server import start_app  # noqa: E402
-from tests.test_browser import CHROMIUM, PAGES, NO_CHART  # noqa: E402
+from tests.test_browser import CHROMIUM, NO_CHART, PAGES  # noqa: E402
 
 TIMEOUT_MS = 30_000
 PAGE_BOUND_S = 0.300

@@ -20,6 +20,9 @@ from models.engine import UNALLOCATED, compile_scenario, estimate, sweep
 from models.scenario import RESERVED_SERVICES, loads, to_dict, to_yaml
 from pricing.book import Price, Tier, default_book
 from pricing.lines import tiered
+from pricing.services import registry
+
+TAKEN = set(RESERVED_SERVICES) | {sv.name for sv in registry()}  # names a custom service may not take
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -105,7 +108,7 @@ def scenario_dicts(
         tables[n] = t
     services = {
         n: {"unit": draw(NAMES), "price": draw(amount(0.01))}
-        for n in draw(st.lists(NAMES.filter(lambda s: s not in RESERVED_SERVICES), max_size=2, unique=True))
+        for n in draw(st.lists(NAMES.filter(lambda s: s not in TAKEN), max_size=2, unique=True))
     }
 
     features = {}
