@@ -105,9 +105,10 @@ def bill_of_materials(s: Scenario, book: PriceBook | None = None) -> Bom:
     meta = price_meta | meta
 
     out: list[BomLine] = []
+    use_q, _ = w.per_use_now()  # sized capacity included, by each feature's share of its load
     for i, f in enumerate(w.features):
         for m, meter in enumerate(w.meters):
-            qty = w.per_use[i, m]
+            qty = use_q[i, m]
             if qty <= 0:
                 continue
             service, component, unit = meta[meter]

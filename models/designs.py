@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from models.capacity import limit_name
 from models.editing import rebuild
 from models.engine import Estimate, compile_scenario, estimate, sweep
 from models.scenario import AUTO, MAX_DURATION_MS, Scenario, ScenarioError, duration_at, to_dict
@@ -308,7 +309,7 @@ class Comparison:
         """variants x points: the design cannot serve that many users (a capacity limit is passed)."""
         limits = self.limit_users or [None] * len(self.names)
         at = np.array([np.inf if u is None else u for u in limits], dtype=float)
-        return self.users[None, :] > at[:, None]
+        return (self.users[None, :] > at[:, None]) | (at[:, None] <= 0)  # at 0: over from the first user
 
     @property
     def cost_per_user(self) -> np.ndarray:
@@ -344,7 +345,7 @@ def _first_limit(e: Estimate) -> tuple[float | None, str | None]:
     if not reached:
         return None, None
     lim = min(reached, key=lambda x: x.users_at_limit)
-    return lim.users_at_limit, f"{lim.limit} ({lim.resource})"
+    return lim.users_at_limit, limit_name(lim.limit, lim.resource)
 
 
 def _signs(diff: np.ndarray) -> np.ndarray:
@@ -366,7 +367,9 @@ def crossovers(cmp: Comparison, book: PriceBook | None = None) -> list[Crossover
     lo, hi = float(cmp.users[0]), float(cmp.users[-1])
     spaced = np.geomspace(max(lo, 1.0), hi, DETECT_POINTS) if lo > 0 else np.linspace(lo, hi, DETECT_POINTS)
     grid = np.unique(np.round(spaced))
-    totals = [sweep(s, grid, book).total for s in cmp.scenarios]
+    # The order is judged on totals before each line's rounding to the cent: rounded, two designs a fraction of
+    # a cent apart on many lines differ by a few cents either way, which is noise, not a crossing.
+    totals = [sweep(s, grid, book, rounded=False).total for s in cmp.scenarios]
     found = []
     for i, j in itertools.combinations(range(len(cmp.names)), 2):
         sign = _signs(totals[i] - totals[j])
@@ -374,8 +377,9 @@ def crossovers(cmp: Comparison, book: PriceBook | None = None) -> list[Crossover
             whole = np.arange(grid[k], grid[k + 1] + 1)
             if len(whole) > 200_000:  # a bracket this wide only at the far end of a huge range: sample it
                 whole = np.unique(np.round(np.linspace(grid[k], grid[k + 1], 200_000)))
-            ti, tj = sweep(cmp.scenarios[i], whole, book).total, sweep(cmp.scenarios[j], whole, book).total
-            fs = _signs(np.concatenate([[totals[i][k] - totals[j][k]], ti - tj]))[1:]
+            ti = sweep(cmp.scenarios[i], whole, book, rounded=False).total
+            tj = sweep(cmp.scenarios[j], whole, book, rounded=False).total
+            fs = _signs(np.concatenate([[sign[k]], ti - tj]))[1:]  # ties carry the order the bracket starts with
             m = int(np.nonzero(fs != sign[k])[0][0])  # the first whole count at which the other is cheaper
             users = float(whole[m])
             below = cmp.names[i] if sign[k] < 0 else cmp.names[j]
@@ -385,7 +389,10 @@ def crossovers(cmp: Comparison, book: PriceBook | None = None) -> list[Crossover
                 for v in (i, j)
                 if v < len(cmp.limit_users) and cmp.limit_users[v] is not None and users > cmp.limit_users[v]
             )
-            total = round(float((ti[m] + tj[m]) / 2), 2)
+            at = np.array([users])
+            total = round(
+                float((sweep(cmp.scenarios[i], at, book).total[0] + sweep(cmp.scenarios[j], at, book).total[0]) / 2), 2
+            )
             found.append(Crossover(cmp.names[i], cmp.names[j], users, total, below, note))
     return sorted(found, key=lambda c: c.users)
 

@@ -389,14 +389,15 @@ class Sweep:
     cost_per_user: np.ndarray  # nan where users is 0
 
 
-def sweep(s: Scenario, users: np.ndarray, book: PriceBook | None = None) -> Sweep:
-    """The monthly total at each user count, every tier keeping its share: one vectorised evaluation."""
+def sweep(s: Scenario, users: np.ndarray, book: PriceBook | None = None, rounded: bool = True) -> Sweep:
+    """The monthly total at each user count, every tier keeping its share: one vectorised evaluation.
+    `rounded=False` sums the lines before their rounding to the cent (to compare designs without its noise)."""
     w = compile_scenario(s, book)
     users = np.asarray(users, dtype=float)
     total = np.zeros(len(users))
     for line in w.lines(w.quantities(users)):
         if line.unit_price:  # free-tier lines cost nothing
-            total += line.cost
+            total += line.cost if rounded else line.quantity * line.unit_price
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         per_user = np.where(users > 0, total / users, np.nan)
     return Sweep(users, total, per_user)

@@ -98,11 +98,11 @@ def test_crossovers_are_whole_users_where_the_order_really_changes():
     edges = [1.0, *(c.users for c in cmp.crossovers), 1_000_000.0]
     for k, c in enumerate(cmp.crossovers):
         assert c.users == int(c.users)
-        # Every whole user count between the neighbouring crossings: the design cheaper by more than a cent is one
-        # before this crossing and the other after it (ties within a cent in between carry no order).
+        # Every whole user count between the neighbouring crossings: the design cheaper by more than a cent (before
+        # each line's rounding) is one before this crossing and the other after it; ties carry no order.
         below, above = np.arange(edges[k], c.users), np.arange(c.users, edges[k + 2])
-        d_below = sweep(s, below).total - sweep(prov, below).total
-        d_above = sweep(s, above).total - sweep(prov, above).total
+        d_below = sweep(s, below, rounded=False).total - sweep(prov, below, rounded=False).total
+        d_above = sweep(s, above, rounded=False).total - sweep(prov, above, rounded=False).total
         clear_below = set(np.sign(d_below[np.abs(d_below) > 0.01 + 1e-9]))
         clear_above = set(np.sign(d_above[np.abs(d_above) > 0.01 + 1e-9]))
         assert len(clear_below) == len(clear_above) == 1 and clear_below != clear_above, c
@@ -173,3 +173,51 @@ def test_cli_designs_bad_variants_exit_2_with_one_line(capsys, tmp_path, variant
     code, out, err = run(capsys, str(path), "--variant", variant, "--users-from", "1", "--users-to", "100")
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and words in err, err
+
+
+def test_cent_rounding_alone_is_no_crossover():
+    # The demo with every function on arm64: cheaper or equal at every point before rounding, but its rounded
+    # lines differ from the current design's by a few cents either way. No crossing.
+    from models.scenario import load
+
+    s = load("scenarios/positive-chat-demo.yaml")
+    arm = apply(s, Design("arm", architecture="arm64"), default_book())
+    cmp = compare({"current": s, "arm": arm}, 100, 1_000_000, 300)
+    exact = sweep(s, cmp.users, rounded=False).total - sweep(arm, cmp.users, rounded=False).total
+    assert (exact >= -1e-9).all()
+    assert cmp.crossovers == []
+
+
+def test_a_crossover_is_the_first_whole_count_where_the_other_is_clearly_cheaper():
+    s = loads(TABLE)
+    prov = loads(TABLE.replace("tables: {m: {}}", AUTO_TABLE))
+    for c in compare({"current": s, "prov": prov}, 1, 1_000_000, 100).crossovers:
+        at = np.array([c.users - 1, c.users])
+        d = sweep(s, at, rounded=False).total - sweep(prov, at, rounded=False).total
+        after = 1 if c.cheaper_below == "current" else -1  # current - prov > 0 once prov is the cheaper
+        assert after * d[1] > 0.01, c
+        assert not after * d[0] > 0.01, c
+
+
+def test_auto_capacity_counts_gsi_writes_and_the_bill_of_materials_carries_it():
+    from models.bom import bill_of_materials
+
+    # 1 GSI: every write also writes the index: 2 WRU per use. 1M users: 152.2 WRU/s at peak / 0.7 = 217.4 -> 218 WCU
+    # x 730 h x $0.00065 = $103.44; + 1 RCU $0.09 = $103.53
+    s = loads(
+        TABLE.replace("tables: {m: {}}", AUTO_TABLE.replace("write_capacity: auto", "write_capacity: auto, gsis: 1"))
+    )
+    assert sweep(s, np.array([1_000_000.0])).total[0] == pytest.approx(103.53)
+    e = estimate(s)
+    b = bill_of_materials(s)
+    per_use = sum(x.cost_per_use for x in b.lines if x.feature == "send")
+    assert per_use == pytest.approx(e.features[0].cost_per_use)  # the minimum capacity, all on the one feature
+
+
+def test_a_limit_reached_with_no_users_is_over_from_the_first_point():
+    # 1 WCU and 10M baseline writes a month: 7.6 WRU/s at peak > 1 WCU before any user
+    text = TABLE.replace("tables: {m: {}}", "tables: {m: {capacity: provisioned, write_capacity: 1}}")
+    text += "baseline: {send: 10000000}\n"
+    cmp = compare({"current": loads(text)}, 0, 1000, 5)
+    assert cmp.limit_users[0] == 0
+    assert cmp.over_limit[0].all()

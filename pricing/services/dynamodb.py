@@ -177,16 +177,20 @@ def fixed_all(s) -> dict[str, float]:
     return out
 
 
+def _load(u: Units, kind: str) -> float:
+    return u.read if kind == "read" else u.write + u.gsi
+
+
 def sized(s) -> list[Sized]:
-    """Auto-scaled provisioned capacity (`read_capacity: auto`): RCU sized to the table's reads, WCU to its own
-    writes (a GSI's capacity is not modelled apart from its table's, as for fixed provisioned capacity)."""
+    """Auto-scaled provisioned capacity (`read_capacity: auto`): RCU sized to the table's reads, WCU to its writes
+    and its GSIs' (each GSI is provisioned and scaled like its table; their units are counted together)."""
     out = []
     for name, t in s.tables.items():
         for kind in ("read", "write"):
             if t.capacity != "provisioned" or not t.auto(kind):
                 continue
             load = {
-                f: sum(getattr(units_of(t, op), kind) for op in feat.dynamodb if op.table == name)
+                f: sum(_load(units_of(t, op), kind) for op in feat.dynamodb if op.table == name)
                 for f, feat in s.features.items()
             }
             meter = f"{SERVICE}.{kind}_capacity_unit_hours.{t.table_class}"
