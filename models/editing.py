@@ -108,12 +108,15 @@ def all_errors(text: str, source: str, book: PriceBook) -> list[ScenarioError]:
 def _follows_from(e: ScenarioError, path: tuple, dropped: list[tuple]) -> bool:
     """An error caused by a key dropped to look further: a required key now missing, or a reference to a
     resource now gone. It says nothing new."""
-    missing = re.fullmatch(r"missing required key '(.+)'", e.message)
+    missing = re.match(r"missing required key '([^']+)'", e.message)
     if missing and path + (missing.group(1),) in dropped:
         return True
-    gone = {d[1] for d in dropped if len(d) == 2}  # whole resources: ("functions", "chat")
-    refers = re.match(r"unknown [\w ]+ '(.+)'", e.message)
-    return bool(refers and refers.group(1) in gone)
+    refers = re.match(r"unknown [\w ]+ '([^']+)'", e.message)
+    if not refers:
+        return False
+    if any(len(d) == 1 for d in dropped) and "(none defined)" in e.message:
+        return True  # a whole section was dropped: what it defined is gone
+    return refers.group(1) in {d[1] for d in dropped if len(d) == 2}  # whole resources: ("functions", "chat")
 
 
 def _drop(data: Any, path: tuple) -> bool:

@@ -420,3 +420,21 @@ tiers: {x: {users: -5}}
     (price,) = all_errors("name: t\nregion: eu-west-1\nwebsockets: {w: {}}\nfeatures: {x: {websocket: {messages: 1}}}\n"
                           "baseline: {x: 10}\n", "editor", default_book())  # fmt: skip
     assert "no price for websocket" in str(price) and price.line == 2
+
+
+@pytest.mark.parametrize(
+    "text, fields",
+    [
+        # a section that is not a mapping: the references into it are not errors of their own
+        ("functions: [a]\nfeatures: {x: {lambda: {chat: 1}}}\n", ["functions"]),
+        # a required key that is wrong is not also reported missing
+        ("functions:\n  f: {memory_mb: 128, duration_ms: {at_mb: 1024, ms: ~, cpu_share: 0.5}}\n",
+         ["functions.f.duration_ms.ms"]),
+    ],
+)  # fmt: skip
+def test_all_errors_does_not_repeat_what_follows_from_an_error(text, fields):
+    from models.editing import all_errors
+    from pricing.book import default_book
+
+    found = all_errors("name: t\nregion: us-east-1\n" + text, "editor", default_book())
+    assert [e.field for e in found] == fields
