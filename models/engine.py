@@ -65,9 +65,10 @@ class Workload:
         Usage is affine in users (every tier keeps its share), so each meter is base + slope x users:
         one broadcast however many points, with no matrix product over the points."""
         if users is None:
-            q = (self.uses() @ self.per_use + self.fixed + self.tier_users.sum() * self.per_user)[:, None]
+            uses = self.uses()
+            q = (uses @ self.per_use + self.fixed + self.tier_users.sum() * self.per_user)[:, None]
             for m, load, rule in self.sized:
-                q[m] += rule.units(self.uses() @ load) * rule.hours
+                q[m] += rule.units(uses @ load) * rule.hours
             return q
         total = self.tier_users.sum()
         if total <= 0:
@@ -118,16 +119,8 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
             meters.setdefault(meter, len(meters))
         rows.append(row)
 
-    fixed_q: dict[str, float] = {}
-    for service in registry():
-        for meter, q in service.fixed(s).items():
-            if q:
-                fixed_q[meter] = fixed_q.get(meter, 0.0) + q
-    user_q: dict[str, float] = {}
-    for service in registry():
-        for meter, q in service.per_user(s).items():
-            if q:
-                user_q[meter] = user_q.get(meter, 0.0) + q
+    fixed_q = _summed(service.fixed(s) for service in registry())
+    user_q = _summed(service.per_user(s) for service in registry())
     rules = [rule for service in registry() for rule in service.sized(s)]
     for key in (*fixed_q, *user_q, *(r.meter for r in rules)):
         meters.setdefault(key, len(meters))
@@ -195,12 +188,17 @@ def share(w: Workload, meter_cost: np.ndarray, quantities: np.ndarray, uses: np.
 
 def _per_use(s: Scenario, f: Feature) -> dict[str, float]:
     """What one use of a feature puts on each meter, by the services' metering rules."""
-    row: dict[str, float] = {}
-    for service in registry():
-        for meter, q in service.per_use(f, s).items():
+    return _summed(service.per_use(f, s) for service in registry())
+
+
+def _summed(rows) -> dict[str, float]:
+    """Meter -> quantity over several services' rows, zeros left out."""
+    out: dict[str, float] = {}
+    for row in rows:
+        for meter, q in row.items():
             if q:
-                row[meter] = row.get(meter, 0.0) + q
-    return row
+                out[meter] = out.get(meter, 0.0) + q
+    return out
 
 
 # ---------------------------------------------------------------- results

@@ -76,12 +76,7 @@ class Service:
         """Monthly quantities on this service's meters that no feature causes."""
         if hasattr(self.module, "fixed_all"):
             return self.module.fixed_all(s)
-        out: dict[str, float] = {}
-        if self.section and hasattr(self.module, "fixed"):
-            for r in s.resources.get(self.section, {}).values():
-                for meter, q in self.module.fixed(r, s).items():
-                    out[meter] = out.get(meter, 0.0) + q
-        return out
+        return self._over_resources(s, "fixed")
 
     def sized(self, s) -> list:
         """Capacity sized to the load at every user count (pricing.service.Sized), if the module declares it."""
@@ -89,10 +84,14 @@ class Service:
 
     def per_user(self, s) -> dict[str, float]:
         """Monthly quantities on this service's meters of each tier user, whatever the user does."""
+        return self._over_resources(s, "per_user")
+
+    def _over_resources(self, s, hook: str) -> dict[str, float]:
+        """The module's per-resource quantities (`fixed(r, s)`, `per_user(r, s)`), summed over its resources."""
         out: dict[str, float] = {}
-        if self.section and hasattr(self.module, "per_user"):
+        if self.section and hasattr(self.module, hook):
             for r in s.resources.get(self.section, {}).values():
-                for meter, q in self.module.per_user(r, s).items():
+                for meter, q in getattr(self.module, hook)(r, s).items():
                     out[meter] = out.get(meter, 0.0) + q
         return out
 
