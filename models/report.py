@@ -27,7 +27,8 @@ def usd(x: float | None, small: bool = False) -> str:
         return "-"
     if small and 0 < abs(x) < 0.01:
         return f"{'-' if x < 0 else ''}${_decimal(x, 3)}"
-    return f"-${-x:,.2f}" if x < 0 else f"${x:,.2f}"
+    cents = round(x, 2) + 0.0  # + 0.0 turns -0.0 into 0.0: a loss that rounds to nothing reads $0.00
+    return f"-${-cents:,.2f}" if cents < 0 else f"${cents:,.2f}"
 
 
 def unit_price(x: float) -> str:

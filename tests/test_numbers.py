@@ -56,6 +56,8 @@ def test_money(x, text):
 
 def test_monthly_amounts_are_to_the_cent():
     assert [usd(x) for x in (0.004, 0.005, 67395.755, -48139.828)] == ["$0.00", "$0.01", "$67,395.76", "-$48,139.83"]
+    # A loss that rounds to nothing, and IEEE's negative zero, read as nothing: never "$-0.00" or "-$0.00".
+    assert [usd(x) for x in (-0.0, -0.004)] + [money(-0.0)] == ["$0.00", "$0.00", "$0.00"]
 
 
 @pytest.mark.parametrize(
