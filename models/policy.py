@@ -216,7 +216,7 @@ def check(p: Policy, e: Estimate, scenario_source: str = "scenario") -> list[Res
         add(keys["max_cost_per_use"], features[name].cost_per_use, True, money, "the feature is not used")
     if p.min_headroom:
         h, what = headroom(e)
-        fmt = lambda x: "unlimited" if math.isinf(x) else f"{x:,.4g}x"  # noqa: E731
+        fmt = lambda x: "unlimited" if math.isinf(x) else f"{x:,.0f}x" if x >= 100 else f"{x:.3g}x"  # noqa: E731
         add(p.min_headroom, h, False, fmt, what)
         r = out[-1]
         if h is not None:
