@@ -31,7 +31,27 @@ from models.yamlio import read_text
 # Every intrinsic function CloudFormation knows (AWS CloudFormation User Guide, "Intrinsic function
 # reference"), condition functions included; `Fn::ForEach::<name>` (AWS::LanguageExtensions) is a key prefix.
 INTRINSICS = frozenset(
-    ["Fn::Base64", "Fn::Cidr", "Fn::FindInMap", "Fn::GetAtt", "Fn::GetAZs", "Fn::ImportValue", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::Sub", "Fn::Transform", "Fn::If", "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Fn::Length", "Fn::ToJsonString", "Fn::GetStackOutput"]
+    [
+        "Fn::Base64",
+        "Fn::Cidr",
+        "Fn::FindInMap",
+        "Fn::GetAtt",
+        "Fn::GetAZs",
+        "Fn::ImportValue",
+        "Fn::Join",
+        "Fn::Select",
+        "Fn::Split",
+        "Fn::Sub",
+        "Fn::Transform",
+        "Fn::If",
+        "Fn::Equals",
+        "Fn::And",
+        "Fn::Or",
+        "Fn::Not",
+        "Fn::Length",
+        "Fn::ToJsonString",
+        "Fn::GetStackOutput",
+    ]
 )
 PSEUDO = {
     "AWS::AccountId": "123456789012",
@@ -160,13 +180,12 @@ class Template:
             )
         text = ",".join(str(v) for v in raw) if isinstance(raw, list) else str(raw)
         allowed = decl.get("AllowedValues") if isinstance(decl, dict) else None
-        if isinstance(allowed, list) and not ptype.startswith("List") and "Comma" not in ptype:
-            if text not in [str(a) for a in allowed]:
-                raise self.error(
-                    f"parameter {name!r} is {text!r}, not one of its AllowedValues "
-                    f"({', '.join(str(a) for a in allowed)})",
-                    node,
-                )
+        listed = not ptype.startswith("List") and "Comma" not in ptype
+        if isinstance(allowed, list) and listed and text not in [str(a) for a in allowed]:
+            raise self.error(
+                f"parameter {name!r} is {text!r}, not one of its AllowedValues ({', '.join(str(a) for a in allowed)})",
+                node,
+            )
         if ptype == "Number":
             try:
                 number = float(text)
@@ -199,7 +218,7 @@ class Template:
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
-            (key, arg), = node.items()
+            ((key, arg),) = node.items()
             if key == "Ref":
                 return self.ref(arg, node)
             if key == "Condition" and isinstance(arg, str):
@@ -346,7 +365,9 @@ class Template:
 
 
 def _same(v: Any) -> str:
-    return json.dumps(v, default=str) if isinstance(v, list | dict) else str(v).lower() if isinstance(v, bool) else str(v)
+    return (
+        json.dumps(v, default=str) if isinstance(v, list | dict) else str(v).lower() if isinstance(v, bool) else str(v)
+    )
 
 
 def _refs(v: Any) -> set[str]:
@@ -409,11 +430,16 @@ def _check(t: Template) -> None:
     for name in t.params:
         if name not in t.parameters:
             known = ", ".join(t.parameters) or "none"
-            raise TemplateError(f"--param {name}: the template has no such parameter (parameters: {known})",
-                                source=t.source)  # fmt: skip
+            raise TemplateError(
+                f"--param {name}: the template has no such parameter (parameters: {known})", source=t.source
+            )
     for logical_id, r in data["Resources"].items():
         if not isinstance(r, dict) or not isinstance(r.get("Type"), str):
-            raise t.error(f"resource {logical_id!r} must be a mapping with a Type", r, line=key_line(data["Resources"], logical_id))
+            raise t.error(
+                f"resource {logical_id!r} must be a mapping with a Type",
+                r,
+                line=key_line(data["Resources"], logical_id),
+            )
     _intrinsics(t, data)
     _cycles(t)
 

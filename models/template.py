@@ -49,16 +49,45 @@ DEFAULT_MEMORY_MB, DEFAULT_ARCHITECTURE, DEFAULT_EPHEMERAL_MB = 128, "x86_64", 5
 IGNORED_TYPES = ("AWS::CDK::Metadata",)
 # Resources read for wiring only: they have no price of their own in unitcost.
 WIRING_TYPES = (
-    "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::IAM::Role", "AWS::IAM::Policy",
-    "AWS::IAM::ManagedPolicy", "AWS::Lambda::Alias", "AWS::Lambda::Version", "AWS::Lambda::EventSourceMapping",
-    "AWS::Events::Rule", "AWS::Scheduler::Schedule", "AWS::SNS::Subscription",
-)  # fmt: skip
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::Integration",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::Lambda::Alias",
+    "AWS::Lambda::Version",
+    "AWS::Lambda::EventSourceMapping",
+    "AWS::Events::Rule",
+    "AWS::Scheduler::Schedule",
+    "AWS::SNS::Subscription",
+)
 # Services a policy may allow that unitcost's scenario models, or that bill nothing per call.
-MODELLED_PREFIXES = ("dynamodb", "sqs", "sns", "events", "states", "s3", "cognito-idp", "execute-api", "lambda",
-                     "logs", "iam", "sts", "ec2")  # fmt: skip
+MODELLED_PREFIXES = (
+    "dynamodb",
+    "sqs",
+    "sns",
+    "events",
+    "states",
+    "s3",
+    "cognito-idp",
+    "execute-api",
+    "lambda",
+    "logs",
+    "iam",
+    "sts",
+    "ec2",
+)
 DYNAMO_READS = ("getitem", "batchgetitem", "query", "scan", "transactgetitems", "partiqlselect", "conditioncheckitem")
-DYNAMO_WRITES = ("putitem", "updateitem", "deleteitem", "batchwriteitem", "transactwriteitems", "partiqlinsert",
-                 "partiqlupdate", "partiqldelete")  # fmt: skip
+DYNAMO_WRITES = (
+    "putitem",
+    "updateitem",
+    "deleteitem",
+    "batchwriteitem",
+    "transactwriteitems",
+    "partiqlinsert",
+    "partiqlupdate",
+    "partiqldelete",
+)
 # SAM policy templates (samtranslator policy_templates.json) that allow what a scenario prices:
 # name -> (parameter naming the resource, section, what the use does)
 POLICY_TEMPLATES = {
@@ -76,24 +105,65 @@ POLICY_TEMPLATES = {
     "S3WritePolicy": ("BucketName", "buckets", ("puts",)),
 }
 # SAM policy templates that allow nothing a scenario prices per call (pollers, stream readers, admin).
-QUIET_TEMPLATES = ("SQSPollerPolicy", "DynamoDBStreamReadPolicy", "DynamoDBReconfigurePolicy", "AWSLambdaBasicExecutionRole",
-                   "DynamoDBBackupFullAccessPolicy", "DynamoDBRestoreFromBackupPolicy", "LambdaInvokePolicy",
-                   "VPCAccessPolicy", "CloudWatchPutMetricPolicy", "AWSXrayWriteOnlyAccess",
-                   "KMSDecryptPolicy", "SSMParameterReadPolicy", "AWSSecretsManagerGetSecretValuePolicy")  # fmt: skip
+QUIET_TEMPLATES = (
+    "SQSPollerPolicy",
+    "DynamoDBStreamReadPolicy",
+    "DynamoDBReconfigurePolicy",
+    "AWSLambdaBasicExecutionRole",
+    "DynamoDBBackupFullAccessPolicy",
+    "DynamoDBRestoreFromBackupPolicy",
+    "LambdaInvokePolicy",
+    "VPCAccessPolicy",
+    "CloudWatchPutMetricPolicy",
+    "AWSXrayWriteOnlyAccess",
+    "KMSDecryptPolicy",
+    "SSMParameterReadPolicy",
+    "AWSSecretsManagerGetSecretValuePolicy",
+)
 # The physical-name property of each resource section, to match names given through parameters.
-NAME_PROPERTY = {"tables": "TableName", "queues": "QueueName", "topics": "TopicName", "event_buses": "Name",
-                 "state_machines": "StateMachineName", "buckets": "BucketName", "user_pools": "UserPoolName"}  # fmt: skip
-ARN_PART = {"tables": ":table/", "queues": ":sqs:", "topics": ":sns:", "event_buses": ":event-bus/",
-            "state_machines": ":stateMachine:", "buckets": ":s3:::"}  # fmt: skip
+NAME_PROPERTY = {
+    "tables": "TableName",
+    "queues": "QueueName",
+    "topics": "TopicName",
+    "event_buses": "Name",
+    "state_machines": "StateMachineName",
+    "buckets": "BucketName",
+    "user_pools": "UserPoolName",
+}
+ARN_PART = {
+    "tables": ":table/",
+    "queues": ":sqs:",
+    "topics": ":sns:",
+    "event_buses": ":event-bus/",
+    "state_machines": ":stateMachine:",
+    "buckets": ":s3:::",
+}
 SECTION_OF = {
-    "AWS::DynamoDB::Table": "tables", "AWS::Serverless::SimpleTable": "tables", "AWS::DynamoDB::GlobalTable": "tables",
-    "AWS::SQS::Queue": "queues", "AWS::SNS::Topic": "topics", "AWS::Events::EventBus": "event_buses",
-    "AWS::StepFunctions::StateMachine": "state_machines", "AWS::Serverless::StateMachine": "state_machines",
-    "AWS::S3::Bucket": "buckets", "AWS::Cognito::UserPool": "user_pools",
-    "AWS::Serverless::Function": "functions", "AWS::Lambda::Function": "functions",
-}  # fmt: skip
-ORDER = ("functions", "websockets", "http_apis", "tables", "queues", "topics", "event_buses", "state_machines",
-         "buckets", "user_pools")  # fmt: skip
+    "AWS::DynamoDB::Table": "tables",
+    "AWS::Serverless::SimpleTable": "tables",
+    "AWS::DynamoDB::GlobalTable": "tables",
+    "AWS::SQS::Queue": "queues",
+    "AWS::SNS::Topic": "topics",
+    "AWS::Events::EventBus": "event_buses",
+    "AWS::StepFunctions::StateMachine": "state_machines",
+    "AWS::Serverless::StateMachine": "state_machines",
+    "AWS::S3::Bucket": "buckets",
+    "AWS::Cognito::UserPool": "user_pools",
+    "AWS::Serverless::Function": "functions",
+    "AWS::Lambda::Function": "functions",
+}
+ORDER = (
+    "functions",
+    "websockets",
+    "http_apis",
+    "tables",
+    "queues",
+    "topics",
+    "event_buses",
+    "state_machines",
+    "buckets",
+    "user_pools",
+)
 NAME_TEXT = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
 
@@ -135,9 +205,7 @@ def read(path: str | Path, params: dict[str, str] | None = None, region: str | N
     return _Builder(cfn.load(path, params, region), explicit_region=region is not None).build()
 
 
-def read_text(
-    text: str, source: str, params: dict[str, str] | None = None, region: str | None = None
-) -> Reading:
+def read_text(text: str, source: str, params: dict[str, str] | None = None, region: str | None = None) -> Reading:
     """The same for a template's text (an upload); `source` is its file name."""
     return _Builder(cfn.loads(text, source, Path(source).name, params, region), region is not None).build()
 
@@ -201,8 +269,10 @@ class _Builder:
         how = ""
         if isinstance(node, dict) and set(node) == {"Ref"} and node["Ref"] in self.t.parameters:
             name = node["Ref"]
-            how = f"--param {name}" if name in self.t.params else f"parameter {name} Default, " + self.where(
-                key_line(self.t.parameters[name], "Default")
+            how = (
+                f"--param {name}"
+                if name in self.t.params
+                else f"parameter {name} Default, " + self.where(key_line(self.t.parameters[name], "Default"))
             )
         value = self.t.value(node)
         if value is cfn.NO_VALUE:
@@ -292,8 +362,11 @@ class _Builder:
         g = self.t.data.get("Globals")
         if not isinstance(g, dict):
             return
-        for section, rtype in (("Function", "AWS::Serverless::Function"), ("HttpApi", "AWS::Serverless::HttpApi"),
-                               ("SimpleTable", "AWS::Serverless::SimpleTable")):  # fmt: skip
+        for section, rtype in (
+            ("Function", "AWS::Serverless::Function"),
+            ("HttpApi", "AWS::Serverless::HttpApi"),
+            ("SimpleTable", "AWS::Serverless::SimpleTable"),
+        ):
             glob = g.get(section)
             if not isinstance(glob, dict):
                 continue
@@ -315,8 +388,13 @@ class _Builder:
             rows.append((key, value, line or rline, "" if line else "default"))
 
         mem, line, how = self.prop(p, "MemorySize")
-        put("memory_mb", DEFAULT_MEMORY_MB if line is None else self.number(mem, "MemorySize", line, 128),
-            line, how, "MemorySize")  # fmt: skip
+        put(
+            "memory_mb",
+            DEFAULT_MEMORY_MB if line is None else self.number(mem, "MemorySize", line, 128),
+            line,
+            how,
+            "MemorySize",
+        )
         arch, line, how = self.prop(p, "Architectures")
         if line is not None:
             arch = arch[0] if isinstance(arch, list) and arch else arch
@@ -375,8 +453,10 @@ class _Builder:
                 return target
             r = self.res.get(target)
             if r and r["Type"] in ("AWS::Lambda::Alias", "AWS::Lambda::Version", "AWS::Lambda::Url"):
-                found = self.function_of(self.props(target).get("FunctionName")
-                                         or self.props(target).get("TargetFunctionArn"), seen | {target})  # fmt: skip
+                found = self.function_of(
+                    self.props(target).get("FunctionName") or self.props(target).get("TargetFunctionArn"),
+                    seen | {target},
+                )
                 if found:
                     return found
         return None
@@ -405,14 +485,28 @@ class _Builder:
                     "the scenario prices one table in its region (replicated writes are not modelled)"
                 )
         value = "standard_ia" if cls == "STANDARD_INFREQUENT_ACCESS" else "standard"
-        fields.append(("table_class", value, self.note(line, how, f"TableClass {cls}") if line else
-                       f"default (TableClass not set) {self.where(rline)}"))  # fmt: skip
+        fields.append(
+            (
+                "table_class",
+                value,
+                self.note(line, how, f"TableClass {cls}")
+                if line
+                else f"default (TableClass not set) {self.where(rline)}",
+            )
+        )
         rows.append(("table_class", value, line or rline, "" if line else "default"))
         gsis, line, _ = self.prop(p, "GlobalSecondaryIndexes", [])
         gsis = gsis if isinstance(gsis, list) else []
         names = [str(g.get("IndexName", "?")) for g in gsis if isinstance(g, dict)]
-        fields.append(("gsis", len(gsis), self.note(line, "", "GlobalSecondaryIndexes " + ", ".join(names)) if line
-                       else f"no GlobalSecondaryIndexes {self.where(rline)}"))  # fmt: skip
+        fields.append(
+            (
+                "gsis",
+                len(gsis),
+                self.note(line, "", "GlobalSecondaryIndexes " + ", ".join(names))
+                if line
+                else f"no GlobalSecondaryIndexes {self.where(rline)}",
+            )
+        )
         rows.append(("gsis", len(gsis), line or rline, ", ".join(names)))
         self.add("tables", logical_id, Item(f"{kind}, {self.where(rline)}", fields), kind, rows)
 
@@ -453,12 +547,21 @@ class _Builder:
         value, line, how = self.prop(p, prop)
         if line is not None:
             chosen = yes if str(value).lower() in ("true", yes) else no
-            self.add(section, logical_id, Item(f"{kind}, {self.where(rline)}", [("type", chosen, self.note(line, how, f"{prop} {value}"))]),
-                     kind, [("type", chosen, line, f"{prop} {value}")])  # fmt: skip
+            self.add(
+                section,
+                logical_id,
+                Item(f"{kind}, {self.where(rline)}", [("type", chosen, self.note(line, how, f"{prop} {value}"))]),
+                kind,
+                [("type", chosen, line, f"{prop} {value}")],
+            )
         else:
-            self.add(section, logical_id, Item(f"{kind}, {self.where(rline)}",
-                     [("type", no, f"default ({prop} not set) {self.where(rline)}")]), kind,
-                     [("type", no, rline, "default")])  # fmt: skip
+            self.add(
+                section,
+                logical_id,
+                Item(f"{kind}, {self.where(rline)}", [("type", no, f"default ({prop} not set) {self.where(rline)}")]),
+                kind,
+                [("type", no, rline, "default")],
+            )
 
     def queue(self, logical_id: str) -> None:
         self.typed(logical_id, "queues", "FifoQueue", "fifo", "standard", "queue")
@@ -472,14 +575,23 @@ class _Builder:
 
     def bus(self, logical_id: str) -> None:
         kind = self.res[logical_id]["Type"]
-        self.add("event_buses", logical_id, Item(f"{kind}, {self.where(self.line(logical_id))}"), kind,
-                 [("", "custom bus", self.line(logical_id), "")])  # fmt: skip
+        self.add(
+            "event_buses",
+            logical_id,
+            Item(f"{kind}, {self.where(self.line(logical_id))}"),
+            kind,
+            [("", "custom bus", self.line(logical_id), "")],
+        )
 
     def bucket(self, logical_id: str) -> None:
         kind, rline = self.res[logical_id]["Type"], self.line(logical_id)
-        self.add("buckets", logical_id, Item(f"{kind}, {self.where(rline)}",
-                 [("storage_gb", 0, "not in a template: GB stored, to fill in")]), kind,
-                 [("storage_gb", 0, rline, "to fill in")])  # fmt: skip
+        self.add(
+            "buckets",
+            logical_id,
+            Item(f"{kind}, {self.where(rline)}", [("storage_gb", 0, "not in a template: GB stored, to fill in")]),
+            kind,
+            [("storage_gb", 0, rline, "to fill in")],
+        )
 
     def user_pool(self, logical_id: str) -> None:
         p, rline, kind = self.props(logical_id), self.line(logical_id), self.res[logical_id]["Type"]
@@ -487,10 +599,18 @@ class _Builder:
         plan = str(tier).lower() if line is not None else "essentials"
         if plan not in ("lite", "essentials", "plus"):
             raise self.t.error(f"UserPoolTier must be LITE, ESSENTIALS or PLUS, got {tier!r}", line=line)
-        comment = self.note(line, how, f"UserPoolTier {tier}") if line else (
-            f"default (UserPoolTier not set: Essentials for pools created since 2024-11-22) {self.where(rline)}")
-        self.add("user_pools", logical_id, Item(f"{kind}, {self.where(rline)}", [("plan", plan, comment)]), kind,
-                 [("plan", plan, line or rline, "" if line else "default")])  # fmt: skip
+        comment = (
+            self.note(line, how, f"UserPoolTier {tier}")
+            if line
+            else (f"default (UserPoolTier not set: Essentials for pools created since 2024-11-22) {self.where(rline)}")
+        )
+        self.add(
+            "user_pools",
+            logical_id,
+            Item(f"{kind}, {self.where(rline)}", [("plan", plan, comment)]),
+            kind,
+            [("plan", plan, line or rline, "" if line else "default")],
+        )
 
     # -- APIs
 
@@ -502,19 +622,36 @@ class _Builder:
         elif protocol == "HTTP" or "Body" in p or "BodyS3Location" in p:
             section, why = "http_apis", f"ProtocolType {protocol}" if protocol else "an OpenAPI Body: HTTP"
         else:
-            raise self.t.error(f"{logical_id}: ProtocolType must be HTTP or WEBSOCKET, got {protocol!r}", line=line or rline)
-        self.add(section, logical_id, Item(f"AWS::ApiGatewayV2::Api, {why}, {self.where(line or rline)}"),
-                 "AWS::ApiGatewayV2::Api", [("", protocol or "HTTP", line or rline, why)])  # fmt: skip
+            raise self.t.error(
+                f"{logical_id}: ProtocolType must be HTTP or WEBSOCKET, got {protocol!r}", line=line or rline
+            )
+        self.add(
+            section,
+            logical_id,
+            Item(f"AWS::ApiGatewayV2::Api, {why}, {self.where(line or rline)}"),
+            "AWS::ApiGatewayV2::Api",
+            [("", protocol or "HTTP", line or rline, why)],
+        )
 
     def http_api(self, logical_id: str) -> None:
         kind = self.res[logical_id]["Type"]
-        self.add("http_apis", logical_id, Item(f"{kind}, {self.where(self.line(logical_id))}"), kind,
-                 [("", "HTTP", self.line(logical_id), "")])  # fmt: skip
+        self.add(
+            "http_apis",
+            logical_id,
+            Item(f"{kind}, {self.where(self.line(logical_id))}"),
+            kind,
+            [("", "HTTP", self.line(logical_id), "")],
+        )
 
     def websocket_api(self, logical_id: str) -> None:
         kind = self.res[logical_id]["Type"]
-        self.add("websockets", logical_id, Item(f"{kind}, {self.where(self.line(logical_id))}"), kind,
-                 [("", "WEBSOCKET", self.line(logical_id), "")])  # fmt: skip
+        self.add(
+            "websockets",
+            logical_id,
+            Item(f"{kind}, {self.where(self.line(logical_id))}"),
+            kind,
+            [("", "WEBSOCKET", self.line(logical_id), "")],
+        )
 
     def routes(self) -> None:
         """`AWS::ApiGatewayV2::Route`: its API, its key, and the function its integration invokes."""
@@ -522,12 +659,20 @@ class _Builder:
             if r["Type"] != "AWS::ApiGatewayV2::Route":
                 continue
             p = self.props(logical_id)
-            api = next((a for a in sorted(self.refs(p.get("ApiId")))
-                        if a in self.sections["websockets"] or a in self.sections["http_apis"]), None)  # fmt: skip
+            api = next(
+                (
+                    a
+                    for a in sorted(self.refs(p.get("ApiId")))
+                    if a in self.sections["websockets"] or a in self.sections["http_apis"]
+                ),
+                None,
+            )
             key, kline, how = self.prop(p, "RouteKey")
             if api is None or not isinstance(key, str):
-                self.notes.append(f"{logical_id} ({self.where(self.line(logical_id))}): a route of an API not in "
-                                  "the template, not read")  # fmt: skip
+                self.notes.append(
+                    f"{logical_id} ({self.where(self.line(logical_id))}): a route of an API not in "
+                    "the template, not read"
+                )
                 continue
             fn, via = None, ""
             for integ in sorted(self.refs(p.get("Target"))):
@@ -552,8 +697,13 @@ class _Builder:
             use = {"api": api, "messages": 0 if key in ("$connect", "$disconnect") else 1}
             if connect:
                 use["connects"] = 1
-            item.fields.append(("websocket", use, "one use: one request on the route" + (
-                "; connection_minutes to fill in" if connect else "")))  # fmt: skip
+            item.fields.append(
+                (
+                    "websocket",
+                    use,
+                    "one use: one request on the route" + ("; connection_minutes to fill in" if connect else ""),
+                )
+            )
         elif api in self.sections["http_apis"]:
             item.fields.append(("http", {"api": api, "requests": 1}, "one use: one request on the route"))
         self.features[name] = item
@@ -598,8 +748,9 @@ class _Builder:
                     if fn:
                         bus = self.custom_bus(p.get("EventBusName"))
                         schedule = "ScheduleExpression" in p
-                        self.event_feature(logical_id, fn, ("schedule", None) if schedule else ("rule", bus), line,
-                                           logical_id)  # fmt: skip
+                        self.event_feature(
+                            logical_id, fn, ("schedule", None) if schedule else ("rule", bus), line, logical_id
+                        )
             elif kind == "AWS::SNS::Subscription":
                 fn = self.function_of(p.get("Endpoint"))
                 topic = next((x for x in sorted(self.refs(p.get("TopicArn"))) if x in self.sections["topics"]), None)
@@ -642,8 +793,13 @@ class _Builder:
             if api is None:
                 api = "ServerlessHttpApi"  # SAM's implicit HTTP API
                 if api not in self.sections["http_apis"]:
-                    self.add("http_apis", api, Item(f"SAM's implicit HTTP API for HttpApi events {self.where(line)}"),
-                             "AWS::Serverless::HttpApi", [("", "HTTP", line, "implicit")])  # fmt: skip
+                    self.add(
+                        "http_apis",
+                        api,
+                        Item(f"SAM's implicit HTTP API for HttpApi events {self.where(line)}"),
+                        "AWS::Serverless::HttpApi",
+                        [("", "HTTP", line, "implicit")],
+                    )
             method, _, _ = self.prop(p, "Method", "ANY")
             path, _, _ = self.prop(p, "Path", "")
             key = f"{str(method).upper()} {path}" if path else "$default"
@@ -661,16 +817,19 @@ class _Builder:
         elif kind in ("Schedule", "ScheduleV2"):
             self.event_feature(name, fn, ("schedule", None), line, fn)
             if kind == "ScheduleV2":
-                self.drivers.append(f"EventBridge Scheduler ({fn} event {name}, {self.where(line)}): schedules "
-                                    "past the free 14M invocations a month are not modelled")  # fmt: skip
+                self.drivers.append(
+                    f"EventBridge Scheduler ({fn} event {name}, {self.where(line)}): schedules "
+                    "past the free 14M invocations a month are not modelled"
+                )
         elif kind in ("EventBridgeRule", "CloudWatchEvent"):
             self.event_feature(name, fn, ("rule", self.custom_bus(p.get("EventBusName"))), line, fn)
         elif kind in ("DynamoDB", "Kinesis", "MSK", "MQ", "SelfManagedKafka", "DocumentDB"):
             table = next((x for x in sorted(self.refs(p.get("Stream"))) if self.section_of(x) == "tables"), None)
             self.event_feature(name, fn, ("stream", table), line, fn)
             if kind != "DynamoDB":
-                self.drivers.append(f"{kind} ({fn} event {name}, {self.where(line)}): the stream or broker itself "
-                                    "is not modelled")  # fmt: skip
+                self.drivers.append(
+                    f"{kind} ({fn} event {name}, {self.where(line)}): the stream or broker itself is not modelled"
+                )
         elif kind == "S3":
             bucket = next((x for x in sorted(self.refs(p.get("Bucket"))) if x in self.sections["buckets"]), None)
             self.event_feature(name, fn, ("bucket", bucket), line, fn)
@@ -683,7 +842,9 @@ class _Builder:
         item = Item(f"{what}" + (f" {target}" if target else "") + f" -> {fn} {self.where(line)}")
         item.fields.append(("lambda", {fn: 1}, "one use: one invocation by its source"))
         if what == "queue" and target:
-            item.fields.append(("sqs", [({"queue": target, "messages": 1}, "the message: sent, received, deleted")], ""))
+            item.fields.append(
+                ("sqs", [({"queue": target, "messages": 1}, "the message: sent, received, deleted")], "")
+            )
         elif what == "topic" and target:
             use = {"topic": target, "publishes": 1, "deliveries": {"lambda": 1}}
             item.fields.append(("sns", [(use, "the notification and its delivery to the function")], ""))
@@ -764,8 +925,10 @@ class _Builder:
                 if found:
                     acc.add(section, found, verbs, nline)
             elif name not in QUIET_TEMPLATES:
-                self.drivers.append(f"SAM policy template {name} ({fn}, {self.where(nline)}): what it allows is not "
-                                    "sized by the template")  # fmt: skip
+                self.drivers.append(
+                    f"SAM policy template {name} ({fn}, {self.where(nline)}): what it allows is not "
+                    "sized by the template"
+                )
 
     def resolve_name(self, section: str, value: Any, line: int | None) -> str | None:
         """The resource of `section` a policy names: by reference, by its name property, or an external one."""
@@ -812,8 +975,15 @@ class _Builder:
         what = f"{name}: named {self.where(line)}, not defined in the template"
         if section == "tables":
             self.sections[section][name] = Item(
-                what, [("capacity", "on_demand", "external table: its billing mode is not in the template, "
-                        "on_demand assumed"), ("gsis", 0, "external table: GSIs unknown")]  # fmt: skip
+                what,
+                [
+                    (
+                        "capacity",
+                        "on_demand",
+                        "external table: its billing mode is not in the template, on_demand assumed",
+                    ),
+                    ("gsis", 0, "external table: GSIs unknown"),
+                ],
             )
         else:
             self.sections[section][name] = Item(what)
@@ -894,8 +1064,16 @@ class _Builder:
             for verb in ("reads", "writes"):
                 if verb in verbs:
                     ops.append(({"table": table, verb: 0}, f"{fn} may {verb[:-1]} {table} ({where}): to fill in"))
-                    self.rows.append(Row(fn, "policy", f"features.{feature}.dynamodb.{table}.{verb}", 0,
-                                         acc.lines[("tables", table)], "to fill in"))  # fmt: skip
+                    self.rows.append(
+                        Row(
+                            fn,
+                            "policy",
+                            f"features.{feature}.dynamodb.{table}.{verb}",
+                            0,
+                            acc.lines[("tables", table)],
+                            "to fill in",
+                        )
+                    )
         if ops:
             item.fields.append(("dynamodb", ops, ""))
         for section, key, build in (
@@ -909,8 +1087,9 @@ class _Builder:
             for name in sorted(acc.allowed.get(section, {})):
                 where = self.where(acc.lines[(section, name)])
                 uses.append((build(name), f"{fn} is allowed to use {name} ({where}): to fill in"))
-                self.rows.append(Row(fn, "policy", f"features.{feature}.{key}.{name}", 0,
-                                     acc.lines[(section, name)], "to fill in"))  # fmt: skip
+                self.rows.append(
+                    Row(fn, "policy", f"features.{feature}.{key}.{name}", 0, acc.lines[(section, name)], "to fill in")
+                )
             if uses:
                 existing = next((f for f in item.fields if f[0] == key), None)
                 if existing:
