@@ -29,7 +29,7 @@ from errors import UnitcostError
 from models.yamlio import read_text
 
 # Every intrinsic function CloudFormation knows (AWS CloudFormation User Guide, "Intrinsic function
-# reference"), condition functions included; `Fn::ForEach::<name>` (AWS::LanguageExtensions) is a key prefix.
+# reference"), condition and rule functions included; `Fn::ForEach::<name>` (AWS::LanguageExtensions) is a key prefix.
 INTRINSICS = frozenset(
     [
         "Fn::Base64",
@@ -51,6 +51,13 @@ INTRINSICS = frozenset(
         "Fn::Length",
         "Fn::ToJsonString",
         "Fn::GetStackOutput",
+        # Rules' assertions (CDK writes one checking the bootstrap version)
+        "Fn::Contains",
+        "Fn::EachMemberEquals",
+        "Fn::EachMemberIn",
+        "Fn::RefAll",
+        "Fn::ValueOf",
+        "Fn::ValueOfAll",
     ]
 )
 PSEUDO = {
