@@ -84,6 +84,7 @@ def parser() -> Parser:
     _diff(sub)
     _prices(sub)
     _import(sub)
+    _init(sub)
     _review(sub)
     return p
 
@@ -193,6 +194,19 @@ def _import(sub) -> None:
     p.add_argument("--region", help="AWS region (default: from the profile or AWS_DEFAULT_REGION)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="scenario file to write")
     p.set_defaults(run="commands.import_usage:run")
+
+
+def _init(sub) -> None:
+    p = sub.add_parser("init", help="a scenario skeleton from a SAM, CloudFormation or CDK template")
+    p.add_argument(
+        "--template", required=True, metavar="PATH", help="template (YAML or JSON), cdk.out folder or *.template.json"
+    )
+    p.add_argument(
+        "--param", action="append", metavar="KEY=VALUE", help="a template parameter's value (repeatable)"
+    )
+    p.add_argument("--region", help="the scenario's region (default us-east-1); also AWS::Region in the template")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="scenario file to write")
+    p.set_defaults(run="commands.init:init")
 
 
 def _review(sub) -> None:
