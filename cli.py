@@ -192,6 +192,12 @@ def _import(sub) -> None:
     )
     p.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     p.add_argument("--region", help="AWS region (default: from the profile or AWS_DEFAULT_REGION)")
+    p.add_argument(
+        "--scenario",
+        metavar="SKELETON",
+        help="start from this scenario (one `init` wrote, or a template): keep its features and names, "
+        "fill in the observed usage",
+    )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="scenario file to write")
     p.set_defaults(run="commands.import_usage:run")
 
@@ -201,9 +207,7 @@ def _init(sub) -> None:
     p.add_argument(
         "--template", required=True, metavar="PATH", help="template (YAML or JSON), cdk.out folder or *.template.json"
     )
-    p.add_argument(
-        "--param", action="append", metavar="KEY=VALUE", help="a template parameter's value (repeatable)"
-    )
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="a template parameter's value (repeatable)")
     p.add_argument("--region", help="the scenario's region (default us-east-1); also AWS::Region in the template")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="scenario file to write")
     p.set_defaults(run="commands.init:init")
