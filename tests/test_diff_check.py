@@ -274,3 +274,19 @@ def test_check_of_a_bad_scenario_or_missing_file_exits_2(tmp_path):
     assert r.returncode == 2 and "none.yaml: file not found" in r.stderr
     r = run("check", BASE)
     assert r.returncode == 2 and "--policy" in r.stderr
+
+
+def test_diff_and_check_read_templates(tmp_path):
+    """A template is priced as the scenario `init` writes from it: no change anywhere; a cdk.out folder too."""
+    template = str(ROOT / "tests" / "fixtures" / "templates" / "sam-orders.yaml")
+    scenario = tmp_path / "orders.yaml"
+    assert run("init", "--template", template, "-o", str(scenario)).returncode == 0
+    r = run("diff", template, str(scenario), "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["total"]["change"] == 0 and all(s["cost"]["change"] == 0 for s in d["services"])
+    assert [f["name"] for f in d["features"]] and all(f["cost_per_use"]["change"] in (0, None) for f in d["features"])
+    r = run("diff", template, str(ROOT / "tests" / "fixtures" / "templates" / "cdk.out"), "--markdown")
+    assert r.returncode == 0 and "### unitcost: cost diff" in r.stdout, r.stderr
+    r = run("check", template, "--policy", str(FIX / "template-policy.yaml"))
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -246,3 +246,26 @@ def test_the_demo_account_into_a_skeleton(tmp_path):
     assert "comprehend" in r.stderr  # the demo's per-unit services are not in the skeleton: listed
     e = _cli("estimate", str(out), "--json")
     assert e.returncode == 0, e.stderr
+
+
+def test_names_match_by_stack_logical_id_then_name_then_name_part():
+    from usage.skeleton import match
+
+    account = ["app-Chat-1A", "app-Chat-2B", "orders-prod", "Topics", "app-Send-3C", "app-SendFunction-4D"]
+    logical = {"orders-prod": "OrdersTable"}  # from ListStackResources (--stack)
+    got = match(["OrdersTable", "Topics", "SendFunction", "Send", "Chat", "Missing"], account, logical)
+    assert got == {
+        "OrdersTable": "orders-prod",  # its TableName is not generated: only the stack knows it
+        "Topics": "Topics",
+        "SendFunction": "app-SendFunction-4D",
+        "Send": "app-Send-3C",  # a whole part: not app-SendFunction-4D
+    }  # Chat: two candidates, ambiguous; Missing: none
+
+
+def test_a_template_is_a_skeleton_too(account, tmp_path):
+    """--scenario takes the template itself, initialised on the fly: the same file as from init's output."""
+    out = tmp_path / "t.yaml"
+    r = run_import(["--tag", "app=chat", "--scenario", str(FIX / "template.yaml"), "-o", str(out)], account)
+    assert r.returncode == 0, r.stderr
+    f = yaml.safe_load(out.read_text())["features"]
+    assert f["sendmessage"]["dynamodb"][2] == {"table": "MessagesTable", "writes": 1, "gsis": 1}
