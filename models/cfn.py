@@ -548,23 +548,29 @@ def _cycles(t: Template) -> None:
         ) from None
 
 
+def _stack_files(folder: Path, depth: int = 0) -> list[Path]:
+    """The stack templates a cloud assembly lists, those of its nested assemblies (CDK Stages) included."""
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return sorted(p for p in folder.glob("*.template.json") if not p.name.endswith(".nested.template.json"))
+    try:
+        m = json.loads(read_text(manifest))
+    except json.JSONDecodeError as e:
+        raise TemplateError(f"manifest.json is not JSON: {e.msg}", source=str(manifest), line=e.lineno) from None
+    artifacts = m.get("artifacts") if isinstance(m, dict) else None
+    files = []
+    for a in (artifacts if isinstance(artifacts, dict) else {}).values():
+        props = a.get("properties") if isinstance(a, dict) and isinstance(a.get("properties"), dict) else {}
+        if a.get("type") == "aws:cloudformation:stack" and isinstance(props.get("templateFile"), str):
+            files.append(folder / props["templateFile"])
+        elif a.get("type") == "cdk:cloud-assembly" and isinstance(props.get("directoryName"), str) and depth < 5:
+            files += _stack_files(folder / props["directoryName"], depth + 1)
+    return files
+
+
 def _cdk_out(folder: Path, params, region) -> Template:
     """A `cdk.out` folder: the stack templates its manifest.json lists (or its *.template.json files)."""
-    manifest = folder / "manifest.json"
-    files: list[Path] = []
-    if manifest.is_file():
-        try:
-            m = json.loads(read_text(manifest))
-        except json.JSONDecodeError as e:
-            raise TemplateError(f"manifest.json is not JSON: {e.msg}", source=str(manifest), line=e.lineno) from None
-        artifacts = m.get("artifacts") if isinstance(m, dict) else None
-        for a in (artifacts or {}).values():
-            if isinstance(a, dict) and a.get("type") == "aws:cloudformation:stack":
-                tf = (a.get("properties") or {}).get("templateFile")
-                if isinstance(tf, str):
-                    files.append(folder / tf)
-    else:
-        files = sorted(p for p in folder.glob("*.template.json") if not p.name.endswith(".nested.template.json"))
+    files = _stack_files(folder)
     if not files:
         raise TemplateError(
             "no stack template here: a cdk.out folder has a manifest.json listing its stacks "

@@ -750,6 +750,11 @@ class _Builder:
         for api in list(self.sections["http_apis"]):
             p = self.props(api) if api in self.res else {}
             body = p.get("Body") or p.get("DefinitionBody")
+            if isinstance(body, dict) and "Fn::Transform" in body:
+                self.notes.append(
+                    f"{api} ({self.where(key_line(p, 'DefinitionBody') or key_line(p, 'Body'))}): its OpenAPI "
+                    "definition is included from another file (AWS::Include), not read: routes come from events only"
+                )
             paths = body.get("paths") if isinstance(body, dict) else None
             if not isinstance(paths, dict):
                 continue
@@ -951,10 +956,12 @@ class _Builder:
         return acc
 
     def policy_item(self, fn: str, item: Any, acc: _Access, line: int | None) -> None:
-        if isinstance(item, str):  # an AWS managed policy by name
-            if "dynamodb" in item.lower() and "full" in item.lower():
+        if isinstance(item, str):  # an AWS managed policy by name or ARN: AmazonDynamoDBFullAccess, ...ReadOnlyAccess
+            name = item.rsplit("/", 1)[-1].lower()
+            if "dynamodb" in name and ("full" in name or "readonly" in name):
+                verbs = ("reads",) if "readonly" in name else ("reads", "writes")
                 for table in self.sections["tables"]:
-                    acc.add("tables", table, ("reads", "writes"), line)
+                    acc.add("tables", table, verbs, line)
             return
         if not isinstance(item, dict):
             return

@@ -506,3 +506,50 @@ def test_read_template_is_a_plain_function(tmp_path):
     with pytest.raises(UnitcostError) as e:
         read_template(bad)
     assert (e.value.source, e.value.line) == (str(bad), 8)
+
+
+def test_cdk_stage_assembly_and_several_stacks(tmp_path, capsys):
+    """A CDK Stage puts its stacks in a nested cloud assembly; two stacks ask for one *.template.json."""
+    import json
+    import shutil
+
+    root = tmp_path / "cdk.out"
+    stage = root / "assembly-Prod"
+    shutil.copytree(CDK, stage)
+    manifest = {
+        "version": "36.0.0",
+        "artifacts": {
+            "assembly-Prod": {
+                "type": "cdk:cloud-assembly",
+                "properties": {"directoryName": "assembly-Prod", "displayName": "Prod"},
+            }
+        },
+    }
+    (root / "manifest.json").write_text(json.dumps(manifest))
+    s, _ = init(tmp_path, root)
+    assert "Handler886CB40B" in s["functions"]
+    shutil.copy(stage / "ChatStack.template.json", stage / "Other.template.json")
+    m = json.loads((stage / "manifest.json").read_text())
+    m["artifacts"]["Other"] = {
+        "type": "aws:cloudformation:stack",
+        "properties": {"templateFile": "Other.template.json"},
+    }
+    (stage / "manifest.json").write_text(json.dumps(m))
+    assert cli.main(["init", "--template", str(root), "-o", str(tmp_path / "o.yaml")]) == 2
+    assert "2 stacks (ChatStack.template.json, Other.template.json): give one of them" in capsys.readouterr().err
+
+
+def test_stream_event_managed_policy_and_included_openapi(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  T:\n    Type: AWS::DynamoDB::Table\n"
+        "    Properties: {BillingMode: PAY_PER_REQUEST, StreamSpecification: {StreamViewType: NEW_IMAGE}}\n"
+        "  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionBody:\n"
+        "        'Fn::Transform': {Name: 'AWS::Include', Parameters: {Location: api.yaml}}\n"
+        "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Policies: AmazonDynamoDBReadOnlyAccess\n"
+        "      Events:\n        Changes: {Type: DynamoDB, Properties: {Stream: !GetAtt T.StreamArn}}\n"
+    )
+    s, text = init(tmp_path, path)
+    assert s["features"]["Changes"]["lambda"] == {"F": 1}
+    assert ops(s["features"]["Changes"]) == {("T", "reads")}  # the managed read-only policy: reads only
+    assert "included from another file (AWS::Include), not read" in text
