@@ -60,6 +60,7 @@ WIRING_TYPES = (
     "AWS::Events::Rule",
     "AWS::Scheduler::Schedule",
     "AWS::SNS::Subscription",
+    "AWS::ApplicationAutoScaling::ScalableTarget",
 )
 # Services a policy may allow that unitcost's scenario models, or that bill nothing per call.
 MODELLED_PREFIXES = (
@@ -361,6 +362,7 @@ class _Builder:
             elif kind in WIRING_TYPES:
                 read.add(logical_id)
         self.provisioned_from_aliases()
+        self.autoscaling()
         self.routes()
         self.events()
         self.sam_websocket_routes()
@@ -538,6 +540,27 @@ class _Builder:
                 n = self.number(n, prop, line)
                 fields.append((key, n, self.note(line, how)))
                 rows.append((key, n, line, ""))
+
+    def autoscaling(self) -> None:
+        """DynamoDB auto scaling (`AWS::ApplicationAutoScaling::ScalableTarget`): the template's throughput is
+        only where capacity starts; said in the header (the scenario's `auto` capacity models it)."""
+        for logical_id, r in self.res.items():
+            if r["Type"] != "AWS::ApplicationAutoScaling::ScalableTarget":
+                continue
+            p = self.props(logical_id)
+            namespace, _, _ = self.lenient(p, "ServiceNamespace")
+            dimension, _, _ = self.lenient(p, "ScalableDimension")
+            tables = sorted(t for t in self.refs(p.get("ResourceId")) if t in self.sections["tables"])
+            if namespace != "dynamodb" or not tables:
+                continue
+            low, _, _ = self.lenient(p, "MinCapacity")
+            high, _, _ = self.lenient(p, "MaxCapacity")
+            key = "read_capacity" if "Read" in str(dimension) else "write_capacity"
+            self.notes.append(
+                f"{tables[0]}: {dimension} scales between {low} and {high} ({logical_id}, "
+                f"{self.where(self.line(logical_id))}); {key} is the template's starting value: "
+                f"'{key}: auto' sizes it to the load"
+            )
 
     def simple_table(self, logical_id: str) -> None:
         p, rline, kind = self.props(logical_id), self.line(logical_id), self.res[logical_id]["Type"]

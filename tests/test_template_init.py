@@ -553,3 +553,18 @@ def test_stream_event_managed_policy_and_included_openapi(tmp_path):
     assert s["features"]["Changes"]["lambda"] == {"F": 1}
     assert ops(s["features"]["Changes"]) == {("T", "reads")}  # the managed read-only policy: reads only
     assert "included from another file (AWS::Include), not read" in text
+
+
+def test_dynamodb_auto_scaling_is_noted(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n"
+        "      ProvisionedThroughput: {ReadCapacityUnits: 5, WriteCapacityUnits: 5}\n"
+        "  ReadScaling:\n    Type: AWS::ApplicationAutoScaling::ScalableTarget\n    Properties:\n"
+        "      ServiceNamespace: dynamodb\n      ScalableDimension: dynamodb:table:ReadCapacityUnits\n"
+        "      MinCapacity: 5\n      MaxCapacity: 100\n      ResourceId: !Join ['/', [table, !Ref T]]\n"
+    )
+    s, text = init(tmp_path, path)
+    assert s["tables"]["T"]["read_capacity"] == 5
+    assert "T: dynamodb:table:ReadCapacityUnits scales between 5 and 100 (ReadScaling, t.yaml:6)" in text
+    assert "AWS::ApplicationAutoScaling" not in text.split("Not read")[-1]  # read, not listed as ignored
