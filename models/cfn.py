@@ -76,6 +76,10 @@ class TemplateError(UnitcostError):
     """A template unitcost cannot read: the file, the line and what is wrong."""
 
 
+class Unresolvable(TemplateError):
+    """A value only the deployed stack knows (Fn::ImportValue, Fn::Cidr...): an error where the value is needed."""
+
+
 class NoValue:
     """`!Ref AWS::NoValue`: the property is left out."""
 
@@ -151,7 +155,9 @@ class Template:
 
     @property
     def resources(self) -> dict:
-        return self.data.get("Resources") or {}
+        """Resources by logical ID (an `Fn::ForEach::` loop of AWS::LanguageExtensions is not expanded)."""
+        r = self.data.get("Resources") or {}
+        return {k: v for k, v in r.items() if not str(k).startswith("Fn::ForEach::")}
 
     @property
     def parameters(self) -> dict:
@@ -288,13 +294,18 @@ class Template:
             v = self.value(arg)
             return len(v) if isinstance(v, list) else 1
         if name == "Fn::ImportValue":
-            raise self.error(
+            raise Unresolvable(
                 "Fn::ImportValue: the value is exported by another stack, not in this template; its value is "
                 "needed here",
-                node,
+                source=self.source,
+                line=line_of(node),
             )
         if name in INTRINSICS:  # Fn::Cidr, Fn::Transform, Fn::GetStackOutput: nothing unitcost needs
-            raise self.error(f"{name}: unitcost cannot work out this value, and it is needed here", node)
+            raise Unresolvable(
+                f"{name}: unitcost cannot work out this value, and it is needed here",
+                source=self.source,
+                line=line_of(node),
+            )
         raise self.error(f"unknown intrinsic function {name!r}", node)
 
     def sub(self, arg: Any, node: Any) -> Any:
@@ -401,7 +412,14 @@ def load(path: str | Path, params: dict[str, str] | None = None, region: str | N
     p = Path(path)
     if p.is_dir():
         return _cdk_out(p, params, region)
-    return loads(read_text(p), str(path), p.name, params, region)
+    try:
+        text = read_text(p)
+    except UnitcostError as e:
+        message = e.message
+        if message.startswith("too large"):
+            message = "too large: a template is at most 1 MB (CloudFormation's limit for a template in S3)"
+        raise TemplateError(message, source=str(path), line=e.line) from None
+    return loads(text, str(path), p.name, params, region)
 
 
 def loads(
@@ -440,7 +458,7 @@ def _check(t: Template) -> None:
             raise TemplateError(
                 f"--param {name}: the template has no such parameter (parameters: {known})", source=t.source
             )
-    for logical_id, r in data["Resources"].items():
+    for logical_id, r in t.resources.items():
         if not isinstance(r, dict) or not isinstance(r.get("Type"), str):
             raise t.error(
                 f"resource {logical_id!r} must be a mapping with a Type",
@@ -451,11 +469,18 @@ def _check(t: Template) -> None:
     _cycles(t)
 
 
-def _intrinsics(t: Template, node: Any) -> None:
+MAX_NODES = 500_000  # a 1 MB template has far fewer; YAML aliases can make a small file look endless
+
+
+def _intrinsics(t: Template, node: Any, seen: list | None = None) -> None:
     """Every `Fn::` key is one CloudFormation knows: a typo (`!GetAttr`) is an error at its line."""
+    seen = [0] if seen is None else seen
+    seen[0] += 1
+    if seen[0] > MAX_NODES:
+        raise t.error(f"too large: more than {MAX_NODES:,} values (check YAML aliases: *name)", node)
     if isinstance(node, list):
         for v in node:
-            _intrinsics(t, v)
+            _intrinsics(t, v, seen)
     elif isinstance(node, dict):
         for k, v in node.items():
             if (
@@ -465,7 +490,7 @@ def _intrinsics(t: Template, node: Any) -> None:
                 and not k.startswith("Fn::ForEach::")
             ):
                 raise t.error(f"unknown intrinsic function {k!r}", line=line_of(k) or line_of(node))
-            _intrinsics(t, v)
+            _intrinsics(t, v, seen)
 
 
 def _names(node: Any, t: Template) -> set[str]:
@@ -500,7 +525,12 @@ def _cycles(t: Template) -> None:
     """References between resources (and DependsOn) must not loop: CloudFormation refuses such a stack."""
     graph = {}
     for logical_id, r in t.resources.items():
-        deps = _names(r.get("Properties"), t)
+        props = r.get("Properties") if isinstance(r.get("Properties"), dict) else {}
+        if r["Type"].startswith("AWS::Serverless::"):
+            # SAM turns Events into resources of their own (permissions, mappings), so a function's event on an
+            # API whose definition names the function is no cycle.
+            props = {k: v for k, v in props.items() if k != "Events"}
+        deps = _names(props, t)
         depends = r.get("DependsOn")
         deps |= {d for d in (depends if isinstance(depends, list) else [depends]) if isinstance(d, str)} & set(
             t.resources
@@ -518,23 +548,29 @@ def _cycles(t: Template) -> None:
         ) from None
 
 
+def _stack_files(folder: Path, depth: int = 0) -> list[Path]:
+    """The stack templates a cloud assembly lists, those of its nested assemblies (CDK Stages) included."""
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return sorted(p for p in folder.glob("*.template.json") if not p.name.endswith(".nested.template.json"))
+    try:
+        m = json.loads(read_text(manifest))
+    except json.JSONDecodeError as e:
+        raise TemplateError(f"manifest.json is not JSON: {e.msg}", source=str(manifest), line=e.lineno) from None
+    artifacts = m.get("artifacts") if isinstance(m, dict) else None
+    files = []
+    for a in (artifacts if isinstance(artifacts, dict) else {}).values():
+        props = a.get("properties") if isinstance(a, dict) and isinstance(a.get("properties"), dict) else {}
+        if a.get("type") == "aws:cloudformation:stack" and isinstance(props.get("templateFile"), str):
+            files.append(folder / props["templateFile"])
+        elif a.get("type") == "cdk:cloud-assembly" and isinstance(props.get("directoryName"), str) and depth < 5:
+            files += _stack_files(folder / props["directoryName"], depth + 1)
+    return files
+
+
 def _cdk_out(folder: Path, params, region) -> Template:
     """A `cdk.out` folder: the stack templates its manifest.json lists (or its *.template.json files)."""
-    manifest = folder / "manifest.json"
-    files: list[Path] = []
-    if manifest.is_file():
-        try:
-            m = json.loads(read_text(manifest))
-        except json.JSONDecodeError as e:
-            raise TemplateError(f"manifest.json is not JSON: {e.msg}", source=str(manifest), line=e.lineno) from None
-        artifacts = m.get("artifacts") if isinstance(m, dict) else None
-        for a in (artifacts or {}).values():
-            if isinstance(a, dict) and a.get("type") == "aws:cloudformation:stack":
-                tf = (a.get("properties") or {}).get("templateFile")
-                if isinstance(tf, str):
-                    files.append(folder / tf)
-    else:
-        files = sorted(p for p in folder.glob("*.template.json") if not p.name.endswith(".nested.template.json"))
+    files = _stack_files(folder)
     if not files:
         raise TemplateError(
             "no stack template here: a cdk.out folder has a manifest.json listing its stacks "

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from models import cfn
-from models.cfn import Att, Ref, Template, TemplateError, key_line
+from models.cfn import Att, Ref, Template, TemplateError, Unresolvable, key_line
 
 __all__ = ["TemplateError", "Reading", "read", "read_text", "read_template"]
 
@@ -60,6 +60,7 @@ WIRING_TYPES = (
     "AWS::Events::Rule",
     "AWS::Scheduler::Schedule",
     "AWS::SNS::Subscription",
+    "AWS::ApplicationAutoScaling::ScalableTarget",
 )
 # Services a policy may allow that unitcost's scenario models, or that bill nothing per call.
 MODELLED_PREFIXES = (
@@ -152,6 +153,15 @@ SECTION_OF = {
     "AWS::Serverless::Function": "functions",
     "AWS::Lambda::Function": "functions",
 }
+READ_TYPES = (
+    *SECTION_OF,
+    *WIRING_TYPES,
+    "AWS::ApiGatewayV2::Api",
+    "AWS::Serverless::HttpApi",
+    "AWS::Serverless::WebSocketApi",
+    "AWS::Serverless::Api",
+    "AWS::ApiGateway::RestApi",
+)
 ORDER = (
     "functions",
     "websockets",
@@ -248,6 +258,7 @@ class _Builder:
         self.res: dict[str, dict] = {}
         self.skipped: dict[str, list[str]] = {}
         self.access_cache: dict[str, _Access] = {}
+        self.seen_routes: set[tuple[str, str]] = set()
 
     # -- helpers
 
@@ -288,13 +299,13 @@ class _Builder:
         for key, value, line, note in rows:
             self.rows.append(Row(name, rtype, f"{section}.{name}" + (f".{key}" if key else ""), value, line, note))
 
-    def number(self, value: Any, what: str, line: int | None, low: float = 0) -> float:
+    def number(self, value: Any, what: str, line: int | None, low: float = 0, high: float = 1e12) -> float:
         try:
             n = float(value)
         except (TypeError, ValueError):
             raise self.t.error(f"{what} must be a number, got {value!r}", line=line) from None
-        if n < low:
-            raise self.t.error(f"{what} must be at least {low:g}, got {n:g}", line=line)
+        if not low <= n <= high:
+            raise self.t.error(f"{what} must be between {low:g} and {high:g}, got {n:g}", line=line)
         return int(n) if n.is_integer() else n
 
     def section_of(self, logical_id: str) -> str | None:
@@ -307,6 +318,9 @@ class _Builder:
         t = self.t
         for logical_id, r in t.resources.items():
             if r["Type"] in IGNORED_TYPES:
+                continue
+            if r["Type"] not in READ_TYPES:  # its Condition is not evaluated: nothing here needs it
+                self.skipped.setdefault(r["Type"], []).append(logical_id)
                 continue
             if not t.included(r):
                 self.notes.append(
@@ -348,12 +362,15 @@ class _Builder:
             elif kind in WIRING_TYPES:
                 read.add(logical_id)
         self.provisioned_from_aliases()
+        self.autoscaling()
         self.routes()
         self.events()
         self.sam_websocket_routes()
+        self.openapi_routes()
         for logical_id, r in self.res.items():
             if logical_id not in read:
                 self.skipped.setdefault(r["Type"], []).append(logical_id)
+        self.skipped = {k: v for k, v in self.skipped.items() if v}
         self.policy_only_features()
         return Reading(self.write(), self.rows, self.notes, t.source)
 
@@ -390,7 +407,7 @@ class _Builder:
         mem, line, how = self.prop(p, "MemorySize")
         put(
             "memory_mb",
-            DEFAULT_MEMORY_MB if line is None else self.number(mem, "MemorySize", line, 128),
+            DEFAULT_MEMORY_MB if line is None else self.number(mem, "MemorySize", line, 128, 10240),
             line,
             how,
             "MemorySize",
@@ -405,7 +422,7 @@ class _Builder:
         rows.append(("duration_ms", 0, None, "to fill in"))
         eph = p.get("EphemeralStorage")
         size, sline, show = self.prop(eph if isinstance(eph, dict) else {}, "Size")
-        size = DEFAULT_EPHEMERAL_MB if sline is None else self.number(size, "EphemeralStorage.Size", sline, 512)
+        size = DEFAULT_EPHEMERAL_MB if sline is None else self.number(size, "EphemeralStorage.Size", sline, 512, 10240)
         put("ephemeral_storage_mb", size, sline, show, "EphemeralStorage")
         reserved, line, how = self.prop(p, "ReservedConcurrentExecutions")
         if line is not None:
@@ -524,6 +541,27 @@ class _Builder:
                 fields.append((key, n, self.note(line, how)))
                 rows.append((key, n, line, ""))
 
+    def autoscaling(self) -> None:
+        """DynamoDB auto scaling (`AWS::ApplicationAutoScaling::ScalableTarget`): the template's throughput is
+        only where capacity starts; said in the header (the scenario's `auto` capacity models it)."""
+        for logical_id, r in self.res.items():
+            if r["Type"] != "AWS::ApplicationAutoScaling::ScalableTarget":
+                continue
+            p = self.props(logical_id)
+            namespace, _, _ = self.lenient(p, "ServiceNamespace")
+            dimension, _, _ = self.lenient(p, "ScalableDimension")
+            tables = sorted(t for t in self.refs(p.get("ResourceId")) if t in self.sections["tables"])
+            if namespace != "dynamodb" or not tables:
+                continue
+            low, _, _ = self.lenient(p, "MinCapacity")
+            high, _, _ = self.lenient(p, "MaxCapacity")
+            key = "read_capacity" if "Read" in str(dimension) else "write_capacity"
+            self.notes.append(
+                f"{tables[0]}: {dimension} scales between {low} and {high} ({logical_id}, "
+                f"{self.where(self.line(logical_id))}); {key} is the template's starting value: "
+                f"'{key}: auto' sizes it to the load"
+            )
+
     def simple_table(self, logical_id: str) -> None:
         p, rline, kind = self.props(logical_id), self.line(logical_id), self.res[logical_id]["Type"]
         fields, rows = [], []
@@ -547,6 +585,7 @@ class _Builder:
         value, line, how = self.prop(p, prop)
         if line is not None:
             chosen = yes if str(value).lower() in ("true", yes) else no
+            value = str(value).lower() if isinstance(value, bool) else value
             self.add(
                 section,
                 logical_id,
@@ -687,7 +726,11 @@ class _Builder:
         ws = api in self.sections["websockets"]
         name = self.unique(feature_name(key), fn or api)
         where = self.where(line)
-        comment = f"route {key} of {api} {where}" + (f" -> {via}" if via else "") + (f" -> {fn}" if fn else "")
+        if (api, key) in self.seen_routes:
+            return
+        self.seen_routes.add((api, key))
+        comment = f"route {key} of {api or 'a REST API'} {where}" + (f" -> {via}" if via else "")
+        comment += f" -> {fn}" if fn and fn not in via else ""
         item = Item(comment)
         if fn:
             item.fields.append(("lambda", {fn: 1}, f"{fn} behind the route"))
@@ -723,6 +766,29 @@ class _Builder:
             for key, conf in routes.items():
                 fn = self.function_of(conf.get("FunctionArn")) if isinstance(conf, dict) else None
                 self.route_feature(logical_id, str(key), fn, key_line(routes, key), "", logical_id)
+
+    def openapi_routes(self) -> None:
+        """Routes of an HTTP API defined in OpenAPI (`Body`, SAM `DefinitionBody`): each path and method whose
+        `x-amazon-apigateway-integration` invokes a function of the template."""
+        for api in list(self.sections["http_apis"]):
+            p = self.props(api) if api in self.res else {}
+            body = p.get("Body") or p.get("DefinitionBody")
+            if isinstance(body, dict) and "Fn::Transform" in body:
+                self.notes.append(
+                    f"{api} ({self.where(key_line(p, 'DefinitionBody') or key_line(p, 'Body'))}): its OpenAPI "
+                    "definition is included from another file (AWS::Include), not read: routes come from events only"
+                )
+            paths = body.get("paths") if isinstance(body, dict) else None
+            if not isinstance(paths, dict):
+                continue
+            for path, methods in paths.items():
+                for method, op in methods.items() if isinstance(methods, dict) else ():
+                    integ = op.get("x-amazon-apigateway-integration") if isinstance(op, dict) else None
+                    if not isinstance(integ, dict):
+                        continue
+                    verb = "ANY" if method == "x-amazon-apigateway-any-method" else str(method).upper()
+                    fn = self.function_of(integ.get("uri"))
+                    self.route_feature(api, f"{verb} {path}", fn, key_line(methods, method), "", api)
 
     # -- event sources
 
@@ -810,10 +876,18 @@ class _Builder:
             self.route_feature("", f"{str(method).upper()} {path}", fn, line, f"{fn} event {name} (REST API)", fn)
         elif kind == "SQS":
             q = next((x for x in sorted(self.refs(p.get("Queue"))) if x in self.sections["queues"]), None)
-            self.event_feature(name, fn, ("queue", q or self.external("queues", p.get("Queue"), line)), line, fn)
+            self.event_feature(
+                name, fn, ("queue", q or self.external("queues", self.lenient_value(p.get("Queue")), line)), line, fn
+            )
         elif kind == "SNS":
             topic = next((x for x in sorted(self.refs(p.get("Topic"))) if x in self.sections["topics"]), None)
-            self.event_feature(name, fn, ("topic", topic or self.external("topics", p.get("Topic"), line)), line, fn)
+            self.event_feature(
+                name,
+                fn,
+                ("topic", topic or self.external("topics", self.lenient_value(p.get("Topic")), line)),
+                line,
+                fn,
+            )
         elif kind in ("Schedule", "ScheduleV2"):
             self.event_feature(name, fn, ("schedule", None), line, fn)
             if kind == "ScheduleV2":
@@ -905,12 +979,23 @@ class _Builder:
         return acc
 
     def policy_item(self, fn: str, item: Any, acc: _Access, line: int | None) -> None:
-        if isinstance(item, str):  # an AWS managed policy by name
-            if "dynamodb" in item.lower() and "full" in item.lower():
+        if isinstance(item, str):  # an AWS managed policy by name or ARN: AmazonDynamoDBFullAccess, ...ReadOnlyAccess
+            name = item.rsplit("/", 1)[-1].lower()
+            if "dynamodb" in name and ("full" in name or "readonly" in name):
+                verbs = ("reads",) if "readonly" in name else ("reads", "writes")
                 for table in self.sections["tables"]:
-                    acc.add("tables", table, ("reads", "writes"), line)
+                    acc.add("tables", table, verbs, line)
             return
         if not isinstance(item, dict):
+            return
+        if len(item) == 1 and (next(iter(item)) == "Ref" or str(next(iter(item))).startswith("Fn::")):
+            for mp in self.refs(item):  # a managed policy of the template, or an Fn::If of policies
+                if self.res.get(mp, {}).get("Type") == "AWS::IAM::ManagedPolicy":
+                    self.document(fn, self.props(mp).get("PolicyDocument"), acc)
+            value = self.lenient_value(item)
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, dict) and not (len(v) == 1 and ("Ref" in v or str(next(iter(v))).startswith("Fn::"))):
+                    self.policy_item(fn, v, acc, line)
             return
         if "Statement" in item:
             self.document(fn, item, acc)
@@ -952,6 +1037,13 @@ class _Builder:
         """A resource's name when deployed, where the template gives one; else its logical ID."""
         name, _, _ = self.lenient(self.props(logical_id), NAME_PROPERTY.get(section, ""))
         return name if isinstance(name, str) else logical_id
+
+    def lenient_value(self, node: Any) -> Any:
+        """A value, or None where only the deployed stack knows it (Fn::ImportValue)."""
+        try:
+            return self.t.value(node)
+        except Unresolvable:
+            return None
 
     def lenient(self, d: dict, key: str) -> tuple[Any, int | None, str]:
         try:
@@ -1003,8 +1095,15 @@ class _Builder:
             actions = self.t.value(st["Action"])
             actions = [str(a) for a in (actions if isinstance(actions, list) else [actions])]
             line = key_line(st, "Action")
-            resources = self.t.value(st["Resource"]) if "Resource" in st else ["*"]
-            resources = resources if isinstance(resources, list) else [resources]
+            raw = st.get("Resource", "*")
+            resources = []
+            for node in raw if isinstance(raw, list) else [raw]:
+                try:
+                    value = self.t.value(node)
+                except Unresolvable as e:  # another stack's resource: nothing of this template's
+                    self.notes.append(f"{fn}: a policy names a resource this template cannot resolve ({e.message})")
+                    continue
+                resources.extend(value if isinstance(value, list) else [value])
             for action in actions:
                 self.action(fn, action, resources, acc, line)
 
