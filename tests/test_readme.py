@@ -156,8 +156,13 @@ def test_every_readme_command_runs_as_written(scratch, monkeypatch, capsys):
         "chat-skeleton.yaml",
         "orders.yaml",
         "cdk.yaml",
+        "chat-observed.yaml",
     ):
         assert (scratch / written).is_file(), written
+    assert "check passed: 5 rules hold" in out("check examples/positive-chat.yaml")
+    assert json.loads(out("diff examples/positive-chat.yaml scenarios/positive-chat-demo.yaml --json"))["total"]["base"]
+    assert "| pro\\: cost per user |" in out("diff tests/fixtures/templates/positive-chat-template.yaml")
+    assert "UNMATCHED:" in (scratch / "chat-observed.yaml").read_text()
     assert "eu-west-1" in out("prices refresh --region eu-west-1")
     # two refreshes on one day: <today>.json and <today>-2.json beside the committed book, which stays
     books = sorted(p.name for p in (scratch / "books").glob("*.json"))

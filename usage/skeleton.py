@@ -8,7 +8,7 @@ whole `-`-separated part (CloudFormation's generated names). What matches nothin
 
 The apportioning rule (also written into the file's header, `SKELETON_RULE`):
 - a feature's monthly uses: its WebSocket route's own MessageCount where detailed metrics exist (the feature
-  named after the route key without `$`, on the API it names), ConnectCount for the `$connect` route; else the
+  named after the route key as `init` names it, on the API it names), ConnectCount for the `$connect` route; else the
   invocations left of the functions it invokes, after the features measured so, shared equally over the
   features that invoke the function, divided by the invocations per use;
 - WebSocket messages: the routed count goes to the route's feature, the rest of the API's (replies, fan-out)
@@ -29,6 +29,7 @@ The observed month goes on a tier `observed` (--users) or on `baseline`; the ske
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 
 from models.scenario import Scenario
@@ -136,7 +137,7 @@ def pour(
         if w is None:
             continue
         for r in w.config.routes:
-            if r.key.lstrip("$") != f:
+            if f not in (r.key.lstrip("$"), _route_feature(r.key)):
                 continue
             route_feature[(api, r.key)] = f
             if r.key in w.route_messages:
@@ -297,6 +298,12 @@ def pour(
     ]
     lines += [f"UNMATCHED: {u}" for u in unmatched] + [f"NOTE: {n}" for n in notes]
     return Poured(data, [one_line(x, limit=10_000) for x in lines], unmatched, notes)
+
+
+def _route_feature(route_key: str) -> str:
+    """The feature `init` names after a route (models.template.feature_name): `$connect` -> connect,
+    `GET /items/{id}` -> get_items_id."""
+    return re.sub(r"[^a-z0-9]+", "_", route_key.lower().lstrip("$")).strip("_")
 
 
 def _usage(kind: str, u) -> str:
