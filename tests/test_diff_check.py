@@ -290,3 +290,17 @@ def test_diff_and_check_read_templates(tmp_path):
     assert r.returncode == 0 and "### unitcost: cost diff" in r.stdout, r.stderr
     r = run("check", template, "--policy", str(FIX / "template-policy.yaml"))
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_headroom_without_a_growing_limit_is_unlimited_and_without_users_has_no_value(tmp_path):
+    p = policy(tmp_path, "capacity: {min_headroom: 2}\n")
+    flat = tmp_path / "flat.yaml"  # usage on the baseline only: no limit grows with users
+    flat.write_text((FIX / "base.yaml").read_text().replace("uses: {send: 1000}", "uses: {}"))
+    r = run("check", str(flat), "--policy", p)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines()[0] == "ok   capacity.min_headroom: unlimited (no limit grows with users) (min 2x)"
+    nobody = tmp_path / "nobody.yaml"  # a limit grows with users, and there are none today
+    nobody.write_text((FIX / "base.yaml").read_text().replace("users: 1000", "users: 0"))
+    r = run("check", str(nobody), "--policy", p)
+    assert r.returncode == 1
+    assert r.stdout.splitlines()[0] == "FAIL capacity.min_headroom: no value (the scenario has no users today) (min 2x)"
