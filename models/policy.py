@@ -173,11 +173,11 @@ def _pct(x: float) -> str:
 
 def headroom(e: Estimate) -> tuple[float | None, str]:
     """Users at the first limit / users today, and what the first limit is (or why there is no figure)."""
+    if e.users <= 0:
+        return None, "the scenario has no users today"
     first = next((c for c in e.capacity if c.users_at_limit is not None), None)
     if first is None:
         return math.inf, "no limit grows with users"
-    if e.users <= 0:
-        return None, "the scenario has no users today"
     return first.users_at_limit / e.users, f"first limit: {limit_name(first.limit, first.resource)}"
 
 
