@@ -269,3 +269,25 @@ def test_a_template_is_a_skeleton_too(account, tmp_path):
     assert r.returncode == 0, r.stderr
     f = yaml.safe_load(out.read_text())["features"]
     assert f["sendmessage"]["dynamodb"][2] == {"table": "MessagesTable", "writes": 1, "gsis": 1}
+
+
+def test_what_no_feature_of_the_skeleton_carries_is_unattributed(tmp_path):
+    """The demo account into a skeleton with only the connect feature (no messages, as init writes $connect) and
+    the Topics table that no feature uses: the API's 2,277,600 messages a month and Topics' units go to the
+    feature `unattributed`, used once a month, so the estimate still has them."""
+    skel = tmp_path / "skel.yaml"
+    skel.write_text(
+        "name: t\nregion: us-east-1\nfunctions:\n  positive-chat-connect: {memory_mb: 128, duration_ms: 0}\n"
+        "websockets:\n  positive-chat: {}\ntables:\n  Topics: {}\nfeatures:\n  connect:\n"
+        "    lambda: {positive-chat-connect: 1}\n    websocket: {api: positive-chat, messages: 0, connects: 1}\n"
+    )
+    out = tmp_path / "o.yaml"
+    r = _cli("import", "--demo", "--scenario", str(skel), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    sc = yaml.safe_load(out.read_text())
+    assert sc["features"]["connect"]["websocket"]["messages"] == 0
+    assert sc["features"]["unattributed"]["websocket"]["messages"] == 2_277_600
+    assert [op["table"] for op in sc["features"]["unattributed"]["dynamodb"]] == ["Topics", "Topics"]
+    assert sc["baseline"] == {"connect": 36_500, "unattributed": 1}
+    e = json.loads(_cli("estimate", str(out), "--json").stdout)
+    assert {ln["component"]: ln["quantity"] for ln in e["lines"]}["Messages (first 1B)"] == 2_277_600

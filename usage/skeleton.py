@@ -13,8 +13,8 @@ The apportioning rule (also written into the file's header, `SKELETON_RULE`):
   features that invoke the function, divided by the invocations per use;
 - WebSocket messages: the routed count goes to the route's feature, the rest of the API's (replies, fan-out)
   in proportion to the routed counts; without route metrics, over the API's features whose skeleton has
-  messages, in proportion to their uses. Connection minutes (ConnectCount x session minutes) go to the
-  `$connect` feature, else as messages;
+  messages (none: to `unattributed`), in proportion to their uses. Connection minutes (ConnectCount x session
+  minutes) go to the `$connect` feature, else over the API's features by uses;
 - DynamoDB: each table's consumed read units go over the features with a read operation on that table, its
   write and GSI write units over those with a write operation on it (not over every function), in proportion
   to the invocations each feature makes of its functions (its uses, when it invokes none). A feature's first
@@ -186,15 +186,15 @@ def pour(
             for f in mine:
                 got[f][0] += rest * routed.get(f, 0.0) / total_routed
         else:
-            carriers = [f for f in mine if feats[f].websocket.messages > 0 and uses[f] > 0] or [
-                f for f in mine if uses[f] > 0
-            ]
+            # the skeleton's own word: a feature with no messages (init's $connect) gets none
+            carriers = [f for f in mine if feats[f].websocket.messages > 0 and uses[f] > 0]
             weight = sum(uses[f] for f in carriers)
             for f in carriers:
                 got[f][0] = messages * uses[f] / weight
             if messages and not carriers:
                 extra.setdefault("websocket", {"api": api, "messages": 0.0, "connection_minutes": 0.0})
                 extra["websocket"]["messages"] += messages
+                notes.append(f"WebSocket API {api}: no used feature has messages; its {messages:,.0f} are unattributed")
         connect = route_feature.get((api, "$connect"))
         targets = {connect: 1.0} if connect in got and uses[connect] > 0 else _shares({f: uses[f] for f in mine})
         for f, part in targets.items():
@@ -246,8 +246,11 @@ def pour(
                             out_feats[f]["dynamodb"][i][kind] = 0
 
     if extra:
-        out_feats["unattributed"] = extra
-        uses["unattributed"] = 1.0
+        if "websocket" in extra:
+            extra["websocket"] = {k: v if k == "api" else _r(v) for k, v in extra["websocket"].items()}
+        name = next(n for n in ("unattributed", "unattributed_import", "unattributed_import_2") if n not in feats)
+        out_feats[name] = extra
+        uses[name] = 1.0  # used once a month: per use = the monthly total
 
     # ---- resources: the account's configuration, the observed duration and storage
     for name, acct in fn_of.items():
