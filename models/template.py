@@ -800,6 +800,16 @@ class _Builder:
                 for name, ev in events.items():
                     if isinstance(ev, dict):
                         self.sam_event(fn, str(name), ev, key_line(events, name))
+        for machine in list(self.sections["state_machines"]):
+            sam = self.res[machine]["Type"] == "AWS::Serverless::StateMachine"
+            events = self.props(machine).get("Events") if sam else None
+            for name, ev in events.items() if isinstance(events, dict) else ():
+                line = key_line(events, name)
+                fname = self.unique(str(name), machine)
+                kind, _, _ = self.lenient(ev if isinstance(ev, dict) else {}, "Type")
+                use = ({"machine": machine, "executions": 1}, "one use: one execution started by its source")
+                self.features[fname] = Item(f"{kind} -> {machine} {self.where(line)}", [("stepfunctions", [use], "")])
+                self.rows.append(Row(machine, str(kind), f"features.{fname}", machine, line, f"-> {machine}"))
         for logical_id, r in self.res.items():
             kind, p, line = r["Type"], self.props(logical_id), self.line(logical_id)
             if kind == "AWS::Lambda::EventSourceMapping":
@@ -874,6 +884,9 @@ class _Builder:
             method, _, _ = self.prop(p, "Method", "ANY")
             path, _, _ = self.prop(p, "Path", "/")
             self.route_feature("", f"{str(method).upper()} {path}", fn, line, f"{fn} event {name} (REST API)", fn)
+            rest = "REST API events (SAM Api): their features invoke their functions; REST API requests are not priced"
+            if rest not in self.notes:
+                self.notes.append(rest)
         elif kind == "SQS":
             q = next((x for x in sorted(self.refs(p.get("Queue"))) if x in self.sections["queues"]), None)
             self.event_feature(
@@ -1101,7 +1114,10 @@ class _Builder:
                 try:
                     value = self.t.value(node)
                 except Unresolvable as e:  # another stack's resource: nothing of this template's
-                    self.notes.append(f"{fn}: a policy names a resource this template cannot resolve ({e.message})")
+                    what = e.message.split(": ")[0]
+                    self.notes.append(
+                        f"{fn}: a policy names a resource of another stack ({what}, {self.where(e.line)}): not read"
+                    )
                     continue
                 resources.extend(value if isinstance(value, list) else [value])
             for action in actions:

@@ -431,6 +431,17 @@ Resources:
       Routes:
         $connect: {FunctionArn: !GetAtt Worker.Arn}
         sendMessage: {FunctionArn: !GetAtt Worker.Arn}
+  Nightly:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Type: STANDARD
+      Events:
+        Every: {Type: Schedule, Properties: {Schedule: rate(1 day)}}
+  Legacy:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Old: {Type: Api, Properties: {Path: /old, Method: post}}
   Dns:
     Type: AWS::Route53::RecordSet
     Condition: HasVpc
@@ -455,7 +466,7 @@ def test_robust_on_what_real_templates_do(tmp_path, capsys):
     assert things["sns"] == [{"topic": "Alerts", "publishes": 0}]
     assert things["stepfunctions"] == [{"machine": "Flow", "executions": 0}]
     assert things["eventbridge"] == [{"bus": "Bus", "events": 0}]
-    assert s["state_machines"] == {"Flow": {"type": "express"}}
+    assert s["state_machines"]["Flow"] == {"type": "express"}
     assert s["user_pools"] == {"Pool": {"plan": "plus"}}
     # The rule on the custom bus invokes Worker; dynamodb:* on * lets it read and write every table.
     rule = s["features"]["OnEvent"]
@@ -466,7 +477,11 @@ def test_robust_on_what_real_templates_do(tmp_path, capsys):
     header = text.split("\nname:")[0]
     assert "comprehend:* on * (Worker" in header
     assert "AWS::Route53::RecordSet: Dns" in header and "Custom::Thing: Custom" in header  # listed, not errors
-    assert "other-stack-table-arn" in header or "cannot resolve" in header
+    assert "Things: a policy names a resource of another stack (Fn::ImportValue, robust.yaml:50): not read" in header
+    assert s["state_machines"]["Nightly"] == {"type": "standard"}
+    assert s["features"]["Every"] == {"stepfunctions": [{"machine": "Nightly", "executions": 1}]}
+    assert s["features"]["post_old"] == {"lambda": {"Legacy": 1}}  # a REST route: the invocation only
+    assert "REST API requests are not priced" in header
     estimate_ok(tmp_path / "scenario.yaml", capsys)
 
 
