@@ -33,7 +33,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +254,6 @@ class _Builder:
         self.drivers: list[str] = []
         self.sections: dict[str, dict[str, Item]] = {s: {} for s in ORDER}
         self.features: dict[str, Item] = {}
-        self.feature_function: dict[str, str] = {}
         self.res: dict[str, dict] = {}
         self.skipped: dict[str, list[str]] = {}
         self.access_cache: dict[str, _Access] = {}
@@ -372,7 +371,8 @@ class _Builder:
                 self.skipped.setdefault(r["Type"], []).append(logical_id)
         self.skipped = {k: v for k, v in self.skipped.items() if v}
         self.policy_only_features()
-        return Reading(self.write(), self.rows, self.notes, t.source)
+        rows = [replace(r, value=_plain(r.value)) for r in self.rows]  # the parser's nodes: plain values to keep
+        return Reading(self.write(), rows, self.notes, t.source)
 
     def apply_globals(self) -> None:
         """SAM Globals: mappings merged, lists added to, the resource's own scalar wins (SAM's rules)."""
@@ -734,7 +734,6 @@ class _Builder:
         item = Item(comment)
         if fn:
             item.fields.append(("lambda", {fn: 1}, f"{fn} behind the route"))
-            self.feature_function[name] = fn
         if ws:
             connect = key == "$connect"
             use = {"api": api, "messages": 0 if key in ("$connect", "$disconnect") else 1}
@@ -940,7 +939,6 @@ class _Builder:
         elif what == "bucket" and target:
             item.fields.append(("s3", [({"bucket": target, "puts": 1}, "the object written that notifies")], ""))
         self.features[fname] = item
-        self.feature_function[fname] = fn
         self.rows.append(Row(resource, what, f"features.{fname}", target or what, line, f"-> {fn}"))
         self.uses_of(fname, fn)
 
@@ -1276,6 +1274,10 @@ def _merge(glob: Any, own: Any) -> Any:
     if isinstance(glob, list) and isinstance(own, list):
         return glob + own
     return own
+
+
+def _plain(v: Any) -> Any:
+    return v if isinstance(v, bool | int | float) else str(v)
 
 
 def _comment(text: str) -> str:
