@@ -293,6 +293,11 @@ BAD = {
         5,
         "Fn::ImportValue",
     ),
+    "bad-logical-id.json": (
+        '{"Resources": {\n  "my-queue\\n# x": {"Type": "AWS::SQS::Queue"}}}\n',
+        2,
+        "logical ID 'my-queue\\n# x' must be letters and digits only",
+    ),
     "memory-out-of-range.yaml": (
         "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      MemorySize: 64\n",
         5,
