@@ -156,9 +156,9 @@ class Template:
 
     @property
     def resources(self) -> dict:
-        """Resources by logical ID (an `Fn::ForEach::` loop of AWS::LanguageExtensions is not expanded)."""
+        """Resources by logical ID (an `Fn::ForEach::` loop or an `Fn::Transform` include is not expanded)."""
         r = self.data.get("Resources") or {}
-        return {k: v for k, v in r.items() if not str(k).startswith("Fn::ForEach::")}
+        return {k: v for k, v in r.items() if not str(k).startswith("Fn::")}
 
     @property
     def parameters(self) -> dict:

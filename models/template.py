@@ -515,6 +515,16 @@ class _Builder:
         gsis, line, _ = self.prop(p, "GlobalSecondaryIndexes", [])
         gsis = gsis if isinstance(gsis, list) else []
         names = [str(g.get("IndexName", "?")) for g in gsis if isinstance(g, dict)]
+        own = [g.get("ProvisionedThroughput") for g in gsis if isinstance(g, dict)]
+        own = [t for t in own if isinstance(t, dict)]
+        if own and fields[0][1] == "provisioned":
+            rcu = sum(self.number(t.get("ReadCapacityUnits", 0), "ReadCapacityUnits", line) for t in own)
+            wcu = sum(self.number(t.get("WriteCapacityUnits", 0), "WriteCapacityUnits", line) for t in own)
+            self.notes.append(
+                f"{logical_id}: its GSIs ({', '.join(names)}, {self.where(line)}) have their own provisioned "
+                f"throughput, {rcu:g} RCU and {wcu:g} WCU, billed like the table's: add it to read_capacity and "
+                "write_capacity to price it"
+            )
         fields.append(
             (
                 "gsis",

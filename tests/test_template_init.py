@@ -170,6 +170,10 @@ def test_sam_tables_queue_and_condition_left_out(tmp_path):
     assert s["queues"] == {"OrdersQueue": {"type": "fifo"}}
     assert "topics" not in s  # DebugTopic: Condition IsDev is false with Stage prod
     assert "DebugTopic (AWS::SNS::Topic) left out: its Condition IsDev is false" in text
+    # Each GSI's own 2 RCU and 2 WCU: billed like the table's, said in the header (read_capacity is the table's).
+    assert "GSIs (byEmail, byCountry, sam-orders.yaml:66) have their own provisioned throughput, 4 RCU and 4 WCU" in (
+        text
+    )
     assert "WriteCapacityUnits: 5" in cited(comments(text)[("tables", "CustomersTable", "write_capacity")], ORDERS)
     assert "TableClass" in cited(comments(text)[("tables", "CustomersTable", "table_class")], ORDERS)
 
