@@ -70,6 +70,7 @@ PSEUDO = {
 }
 DEFAULT_REGION = "us-east-1"
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+_LOGICAL_ID = re.compile(r"^[A-Za-z0-9]+$")
 
 
 class TemplateError(UnitcostError):
@@ -155,9 +156,9 @@ class Template:
 
     @property
     def resources(self) -> dict:
-        """Resources by logical ID (an `Fn::ForEach::` loop of AWS::LanguageExtensions is not expanded)."""
+        """Resources by logical ID (an `Fn::ForEach::` loop or an `Fn::Transform` include is not expanded)."""
         r = self.data.get("Resources") or {}
-        return {k: v for k, v in r.items() if not str(k).startswith("Fn::ForEach::")}
+        return {k: v for k, v in r.items() if not str(k).startswith("Fn::")}
 
     @property
     def parameters(self) -> dict:
@@ -459,6 +460,12 @@ def _check(t: Template) -> None:
                 f"--param {name}: the template has no such parameter (parameters: {known})", source=t.source
             )
     for logical_id, r in t.resources.items():
+        if not isinstance(logical_id, str) or not _LOGICAL_ID.match(logical_id):
+            raise t.error(
+                f"logical ID {str(logical_id)!r} must be letters and digits only (A-Z, a-z, 0-9), as CloudFormation "
+                "requires",
+                line=line_of(logical_id) or 1,
+            )
         if not isinstance(r, dict) or not isinstance(r.get("Type"), str):
             raise t.error(
                 f"resource {logical_id!r} must be a mapping with a Type",

@@ -33,7 +33,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +254,6 @@ class _Builder:
         self.drivers: list[str] = []
         self.sections: dict[str, dict[str, Item]] = {s: {} for s in ORDER}
         self.features: dict[str, Item] = {}
-        self.feature_function: dict[str, str] = {}
         self.res: dict[str, dict] = {}
         self.skipped: dict[str, list[str]] = {}
         self.access_cache: dict[str, _Access] = {}
@@ -372,7 +371,8 @@ class _Builder:
                 self.skipped.setdefault(r["Type"], []).append(logical_id)
         self.skipped = {k: v for k, v in self.skipped.items() if v}
         self.policy_only_features()
-        return Reading(self.write(), self.rows, self.notes, t.source)
+        rows = [replace(r, value=_plain(r.value)) for r in self.rows]  # the parser's nodes: plain values to keep
+        return Reading(self.write(), rows, self.notes, t.source)
 
     def apply_globals(self) -> None:
         """SAM Globals: mappings merged, lists added to, the resource's own scalar wins (SAM's rules)."""
@@ -515,6 +515,16 @@ class _Builder:
         gsis, line, _ = self.prop(p, "GlobalSecondaryIndexes", [])
         gsis = gsis if isinstance(gsis, list) else []
         names = [str(g.get("IndexName", "?")) for g in gsis if isinstance(g, dict)]
+        own = [g.get("ProvisionedThroughput") for g in gsis if isinstance(g, dict)]
+        own = [t for t in own if isinstance(t, dict)]
+        if own and fields[0][1] == "provisioned":
+            rcu = sum(self.number(t.get("ReadCapacityUnits", 0), "ReadCapacityUnits", line) for t in own)
+            wcu = sum(self.number(t.get("WriteCapacityUnits", 0), "WriteCapacityUnits", line) for t in own)
+            self.notes.append(
+                f"{logical_id}: its GSIs ({', '.join(names)}, {self.where(line)}) have their own provisioned "
+                f"throughput, {rcu:g} RCU and {wcu:g} WCU, billed like the table's: add it to read_capacity and "
+                "write_capacity to price it"
+            )
         fields.append(
             (
                 "gsis",
@@ -734,7 +744,6 @@ class _Builder:
         item = Item(comment)
         if fn:
             item.fields.append(("lambda", {fn: 1}, f"{fn} behind the route"))
-            self.feature_function[name] = fn
         if ws:
             connect = key == "$connect"
             use = {"api": api, "messages": 0 if key in ("$connect", "$disconnect") else 1}
@@ -800,6 +809,16 @@ class _Builder:
                 for name, ev in events.items():
                     if isinstance(ev, dict):
                         self.sam_event(fn, str(name), ev, key_line(events, name))
+        for machine in list(self.sections["state_machines"]):
+            sam = self.res[machine]["Type"] == "AWS::Serverless::StateMachine"
+            events = self.props(machine).get("Events") if sam else None
+            for name, ev in events.items() if isinstance(events, dict) else ():
+                line = key_line(events, name)
+                fname = self.unique(str(name), machine)
+                kind, _, _ = self.lenient(ev if isinstance(ev, dict) else {}, "Type")
+                use = ({"machine": machine, "executions": 1}, "one use: one execution started by its source")
+                self.features[fname] = Item(f"{kind} -> {machine} {self.where(line)}", [("stepfunctions", [use], "")])
+                self.rows.append(Row(machine, str(kind), f"features.{fname}", machine, line, f"-> {machine}"))
         for logical_id, r in self.res.items():
             kind, p, line = r["Type"], self.props(logical_id), self.line(logical_id)
             if kind == "AWS::Lambda::EventSourceMapping":
@@ -874,6 +893,9 @@ class _Builder:
             method, _, _ = self.prop(p, "Method", "ANY")
             path, _, _ = self.prop(p, "Path", "/")
             self.route_feature("", f"{str(method).upper()} {path}", fn, line, f"{fn} event {name} (REST API)", fn)
+            rest = "REST API events (SAM Api): their features invoke their functions; REST API requests are not priced"
+            if rest not in self.notes:
+                self.notes.append(rest)
         elif kind == "SQS":
             q = next((x for x in sorted(self.refs(p.get("Queue"))) if x in self.sections["queues"]), None)
             self.event_feature(
@@ -927,7 +949,6 @@ class _Builder:
         elif what == "bucket" and target:
             item.fields.append(("s3", [({"bucket": target, "puts": 1}, "the object written that notifies")], ""))
         self.features[fname] = item
-        self.feature_function[fname] = fn
         self.rows.append(Row(resource, what, f"features.{fname}", target or what, line, f"-> {fn}"))
         self.uses_of(fname, fn)
 
@@ -1101,7 +1122,10 @@ class _Builder:
                 try:
                     value = self.t.value(node)
                 except Unresolvable as e:  # another stack's resource: nothing of this template's
-                    self.notes.append(f"{fn}: a policy names a resource this template cannot resolve ({e.message})")
+                    what = e.message.split(": ")[0]
+                    self.notes.append(
+                        f"{fn}: a policy names a resource of another stack ({what}, {self.where(e.line)}): not read"
+                    )
                     continue
                 resources.extend(value if isinstance(value, list) else [value])
             for action in actions:
@@ -1260,6 +1284,10 @@ def _merge(glob: Any, own: Any) -> Any:
     if isinstance(glob, list) and isinstance(own, list):
         return glob + own
     return own
+
+
+def _plain(v: Any) -> Any:
+    return v if isinstance(v, bool | int | float) else str(v)
 
 
 def _comment(text: str) -> str:

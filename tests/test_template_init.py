@@ -170,6 +170,10 @@ def test_sam_tables_queue_and_condition_left_out(tmp_path):
     assert s["queues"] == {"OrdersQueue": {"type": "fifo"}}
     assert "topics" not in s  # DebugTopic: Condition IsDev is false with Stage prod
     assert "DebugTopic (AWS::SNS::Topic) left out: its Condition IsDev is false" in text
+    # Each GSI's own 2 RCU and 2 WCU: billed like the table's, said in the header (read_capacity is the table's).
+    assert "GSIs (byEmail, byCountry, sam-orders.yaml:66) have their own provisioned throughput, 4 RCU and 4 WCU" in (
+        text
+    )
     assert "WriteCapacityUnits: 5" in cited(comments(text)[("tables", "CustomersTable", "write_capacity")], ORDERS)
     assert "TableClass" in cited(comments(text)[("tables", "CustomersTable", "table_class")], ORDERS)
 
@@ -292,6 +296,11 @@ BAD = {
         "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      MemorySize: !ImportValue Mem\n",
         5,
         "Fn::ImportValue",
+    ),
+    "bad-logical-id.json": (
+        '{"Resources": {\n  "my-queue\\n# x": {"Type": "AWS::SQS::Queue"}}}\n',
+        2,
+        "logical ID 'my-queue\\n# x' must be letters and digits only",
     ),
     "memory-out-of-range.yaml": (
         "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      MemorySize: 64\n",
@@ -431,6 +440,17 @@ Resources:
       Routes:
         $connect: {FunctionArn: !GetAtt Worker.Arn}
         sendMessage: {FunctionArn: !GetAtt Worker.Arn}
+  Nightly:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      Type: STANDARD
+      Events:
+        Every: {Type: Schedule, Properties: {Schedule: rate(1 day)}}
+  Legacy:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Old: {Type: Api, Properties: {Path: /old, Method: post}}
   Dns:
     Type: AWS::Route53::RecordSet
     Condition: HasVpc
@@ -455,7 +475,7 @@ def test_robust_on_what_real_templates_do(tmp_path, capsys):
     assert things["sns"] == [{"topic": "Alerts", "publishes": 0}]
     assert things["stepfunctions"] == [{"machine": "Flow", "executions": 0}]
     assert things["eventbridge"] == [{"bus": "Bus", "events": 0}]
-    assert s["state_machines"] == {"Flow": {"type": "express"}}
+    assert s["state_machines"]["Flow"] == {"type": "express"}
     assert s["user_pools"] == {"Pool": {"plan": "plus"}}
     # The rule on the custom bus invokes Worker; dynamodb:* on * lets it read and write every table.
     rule = s["features"]["OnEvent"]
@@ -466,7 +486,11 @@ def test_robust_on_what_real_templates_do(tmp_path, capsys):
     header = text.split("\nname:")[0]
     assert "comprehend:* on * (Worker" in header
     assert "AWS::Route53::RecordSet: Dns" in header and "Custom::Thing: Custom" in header  # listed, not errors
-    assert "other-stack-table-arn" in header or "cannot resolve" in header
+    assert "Things: a policy names a resource of another stack (Fn::ImportValue, robust.yaml:50): not read" in header
+    assert s["state_machines"]["Nightly"] == {"type": "standard"}
+    assert s["features"]["Every"] == {"stepfunctions": [{"machine": "Nightly", "executions": 1}]}
+    assert s["features"]["post_old"] == {"lambda": {"Legacy": 1}}  # a REST route: the invocation only
+    assert "REST API requests are not priced" in header
     estimate_ok(tmp_path / "scenario.yaml", capsys)
 
 
