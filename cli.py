@@ -5,7 +5,9 @@ The handlers are plain functions in commands/, imported only when their command 
 `cli.py estimate` starts as fast as the numbers it needs allow.
 
 Exit codes: 0 success, 2 bad input (one line on stderr naming the file, line and field, or the AWS call),
-1 a bug (one line; UNITCOST_DEBUG=1 shows the traceback), 130 interrupted.
+1 a bug (one line on stderr, `error: internal error ...`; UNITCOST_DEBUG=1 shows the traceback), 130
+interrupted. `check` also exits 1 when a rule does not hold: its FAIL lines and verdict are on stdout and
+nothing is on stderr.
 """
 
 from __future__ import annotations
@@ -79,10 +81,31 @@ def parser() -> Parser:
     d.add_argument("--json", action="store_true", help='{"designs": [{"name", "curve"}], "crossovers": [...]}')
     d.set_defaults(run="commands.designs:designs")
 
+    _diff(sub)
     _prices(sub)
     _import(sub)
+    _init(sub)
     _review(sub)
     return p
+
+
+def _diff(sub) -> None:
+    d = sub.add_parser("diff", help="two scenarios (or templates) side by side: total, tiers, features, services")
+    d.add_argument("base", help="the scenario before (YAML, format 1), or a SAM/CloudFormation template or cdk.out")
+    d.add_argument("head", help="the scenario after")
+    out = d.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help='{"total", "tiers", "features", "services"}: base/head/change')
+    out.add_argument("--markdown", action="store_true", help="a table for a pull-request comment (GitHub Markdown)")
+    d.set_defaults(run="commands.diff:diff")
+
+    c = sub.add_parser(
+        "check",
+        help="whether a scenario keeps a policy's limits: exit 0 all hold, 1 some fail (FAIL lines on stdout)",
+    )
+    c.add_argument("file", help="scenario file (YAML, format 1), or a SAM/CloudFormation template or cdk.out")
+    c.add_argument("--policy", required=True, metavar="POLICY", help="policy YAML: total, tiers, features, capacity")
+    c.add_argument("--markdown", action="store_true", help="the rules as a table for a pull-request comment")
+    c.set_defaults(run="commands.diff:check")
 
 
 def _prices(sub) -> None:
@@ -169,8 +192,25 @@ def _import(sub) -> None:
     )
     p.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     p.add_argument("--region", help="AWS region (default: from the profile or AWS_DEFAULT_REGION)")
+    p.add_argument(
+        "--scenario",
+        metavar="SKELETON",
+        help="start from this scenario (one `init` wrote, or a template): keep its features and names, "
+        "fill in the observed usage",
+    )
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="scenario file to write")
     p.set_defaults(run="commands.import_usage:run")
+
+
+def _init(sub) -> None:
+    p = sub.add_parser("init", help="a scenario skeleton from a SAM, CloudFormation or CDK template")
+    p.add_argument(
+        "--template", required=True, metavar="PATH", help="template (YAML or JSON), cdk.out folder or *.template.json"
+    )
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="a template parameter's value (repeatable)")
+    p.add_argument("--region", help="the scenario's region (default us-east-1); also AWS::Region in the template")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="scenario file to write")
+    p.set_defaults(run="commands.init:init")
 
 
 def _review(sub) -> None:

@@ -1,7 +1,7 @@
 """`import`: read an AWS account's serverless usage (or the demo account) into a scenario file.
 
     import [--tag K=V | --stack NAME | --prefix P | --demo] [--days N] [--users N] [--session-minutes M]
-           [--profile P] [--region R] -o FILE
+           [--profile P] [--region R] [--scenario SKELETON] -o FILE
 
 Reads only; never writes to the account. Prints what the import costs (GetMetricData) before and after,
 and a short report: what was imported, what is missing and why, partial data. What is missing (access denied,
@@ -64,9 +64,34 @@ def import_scenario(
     profile: str | None = None,
     region: str | None = None,
     on_plan: Callable[[FetchStats], None] | None = None,
+    skeleton: Skeleton | None = None,
 ) -> Imported:
-    """A scenario from the account's usage (read-only), or from the built-in demo account."""
+    """A scenario from the account's usage (read-only), or from the built-in demo account; with `skeleton`,
+    the skeleton scenario with the observed usage poured in (usage/skeleton.py)."""
     extra = {"cold_start_rate": cold_start_rate, "init_ms": init_ms}
+    if skeleton is not None:
+        from usage.skeleton import pour
+        from usage.to_scenario import with_header
+
+        if demo:
+            from usage.demo import demo_observed
+
+            obs, fetched, what = demo_observed(), None, "the built-in demo account"
+        else:
+            from usage.importer import import_usage
+
+            which = which or Selector()
+            result = import_usage(which, days=days, profile=profile, region=region, on_plan=on_plan)
+            obs, fetched, what = result.observed, result.fetched, which.describe()
+        done = pour(obs, skeleton.data, skeleton.scenario, skeleton.source, users, session_minutes, **extra)
+        unmatched = [f"Unmatched: {u}" for u in done.unmatched] + [f"Note: {n}" for n in done.notes]
+        return Imported(
+            with_header(done.data, done.lines),
+            "\n".join([report(obs, users), *unmatched]),
+            gap_lines(obs) + done.unmatched,
+            fetched,
+            what,
+        )
     if demo:
         from usage import demo as account
 
@@ -82,6 +107,29 @@ def import_scenario(
         obs, fetched, what = result.observed, result.fetched, which.describe()
         text = scenario_yaml(obs, users=users, session_minutes=session_minutes, **extra)
     return Imported(text, report(obs, users), gap_lines(obs), fetched, what)
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """A scenario to start the import from: its data as parsed (kept as written) and as validated."""
+
+    source: str
+    data: dict
+    scenario: object  # models.scenario.Scenario
+
+
+def read_skeleton(path: str) -> Skeleton:
+    """A skeleton scenario (or a template, initialised as `init` would), checked before the import runs."""
+    from commands.diff import scenario_text
+    from models.scenario import from_data
+    from models.yamlio import ScenarioError, load_with_lines
+
+    try:
+        data, lines = load_with_lines(scenario_text(path), path)
+        return Skeleton(path, data, from_data(data, path, lines))
+    except ScenarioError as e:
+        e.source = e.source or path
+        raise
 
 
 def demo_scenario_text() -> str:
@@ -101,6 +149,7 @@ def run(args) -> int:
         which = selector(*(("stack", args.stack) if args.stack is not None else ("prefix", args.prefix)))
     else:
         which = Selector()
+    skeleton = read_skeleton(args.scenario) if getattr(args, "scenario", None) else None  # before the import
 
     def before(planned: FetchStats) -> None:
         print(
@@ -120,6 +169,7 @@ def run(args) -> int:
         profile=args.profile,
         region=args.region,
         on_plan=before,
+        skeleton=skeleton,
     )
     if done.fetched is None:
         print("Demo account: generated data, no AWS calls, import cost $0.")

@@ -21,6 +21,11 @@ st.caption(f"**{md(s.name)}**, from the {md(ss.scenario_source)}. Monthly figure
 
 with st.expander("Load another scenario: demo account, scenarios folder, file or AWS account"):
     sources.source_picker("ov")
+if ss.get("template_reading"):
+    with st.expander(md(f"What was read from the template {ss.template_reading.source}"), expanded=True):
+        st.dataframe(tables.template_frame(ss.template_reading), hide_index=True)
+        for note in ss.template_reading.notes:
+            st.caption(md(note))
 if ss.get("import_report"):
     with st.expander("Report of the last AWS import"):
         st.code(ss.import_report, language=None)

@@ -65,7 +65,7 @@ def test_the_readme_shows_commands():
 def scratch(tmp_path, monkeypatch):
     """A folder laid out like the repository for the commands: examples and scenarios as shipped, an
     offer file named index.json (the us-east-1 bulk fixtures in one file), the books and the history here."""
-    for name in ("examples", "scenarios"):
+    for name in ("examples", "scenarios", "tests"):  # tests: the template fixtures `init` reads
         (tmp_path / name).symlink_to(ROOT / name)
     books = tmp_path / "books"
     books.mkdir()
@@ -148,8 +148,21 @@ def test_every_readme_command_runs_as_written(scratch, monkeypatch, capsys):
     assert json.loads(out("estimate examples/positive-chat.yaml --json"))["currency"] == "USD"
     assert len(out("sweep").strip().splitlines()) == 1 + 100  # a header and the 100 points
     assert {d["name"] for d in json.loads(out("designs"))["designs"]} == {"current", "x86", "auto"}
-    for written in ("demo.yaml", "chat.yaml", "review.csv", "review.html"):
+    for written in (
+        "demo.yaml",
+        "chat.yaml",
+        "review.csv",
+        "review.html",
+        "chat-skeleton.yaml",
+        "orders.yaml",
+        "cdk.yaml",
+        "chat-observed.yaml",
+    ):
         assert (scratch / written).is_file(), written
+    assert "check passed: 5 rules hold" in out("check examples/positive-chat.yaml")
+    assert json.loads(out("diff examples/positive-chat.yaml scenarios/positive-chat-demo.yaml --json"))["total"]["base"]
+    assert "| pro\\: cost per user |" in out("diff tests/fixtures/templates/positive-chat-template.yaml")
+    assert "UNMATCHED:" in (scratch / "chat-observed.yaml").read_text()
     assert "eu-west-1" in out("prices refresh --region eu-west-1")
     # two refreshes on one day: <today>.json and <today>-2.json beside the committed book, which stays
     books = sorted(p.name for p in (scratch / "books").glob("*.json"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,26 @@ PER_USER = "cost per user (USD)"
 USES_PREFIX = "uses/user: "
 # What the Always Free allowances save: the free lines' quantity at the first paid tier's price.
 FREE_SAVED = "saved by the free tier (USD/month)"
+
+
+def template_frame(reading) -> pd.DataFrame:
+    """What `init` read from a template (models.template.Reading): each value, the scenario key it went to and
+    the template line it came from."""
+    rows = pd.DataFrame(
+        [
+            {
+                "resource": r.resource,
+                "type": r.type,
+                "scenario key": r.key,
+                "value": str(r.value),
+                "template line": f"{Path(reading.source).name}:{r.line}" if r.line else "",
+                "note": r.note,
+            }
+            for r in reading.rows
+        ],
+        columns=["resource", "type", "scenario key", "value", "template line", "note"],
+    )
+    return declare(rows, {})  # text only
 
 
 def _pct(part: float, whole: float) -> float | None:

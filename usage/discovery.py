@@ -93,6 +93,7 @@ class Inventory:
     tables: dict[str, TableConfig] = field(default_factory=dict)
     missing: list[Missing] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    logical_ids: dict[str, str] = field(default_factory=dict)  # physical name (API id) -> stack logical ID
 
     def is_empty(self) -> bool:
         return not (self.functions or self.websockets or self.tables)
@@ -207,7 +208,7 @@ def _select(reader: _Reader, sel: Selector, inv: Inventory) -> _Wanted:
         return _Wanted(fns.__contains__, tables.__contains__, api_tagged, fns, tables)
     if sel.kind == "stack":
         fns, tables, api_ids = set(), set(), set()
-        _stack_resources(reader, sel.key, fns, tables, api_ids, depth=0)
+        _stack_resources(reader, sel.key, fns, tables, api_ids, depth=0, logical=inv.logical_ids)
         return _Wanted(fns.__contains__, tables.__contains__, lambda a: a["ApiId"] in api_ids, fns, tables)
     raise UsageError(f"unknown selector {sel.kind!r}")
 
@@ -225,7 +226,9 @@ def _classify_arn(arn: str, fns: set, tables: set, api_ids: set) -> None:
         api_ids.add(resource.split("/")[2])
 
 
-def _stack_resources(reader: _Reader, stack: str, fns: set, tables: set, api_ids: set, depth: int) -> None:
+def _stack_resources(
+    reader: _Reader, stack: str, fns: set, tables: set, api_ids: set, depth: int, logical: dict | None = None
+) -> None:
     try:
         items = reader.pages(
             "cloudformation",
@@ -249,14 +252,18 @@ def _stack_resources(reader: _Reader, stack: str, fns: set, tables: set, api_ids
         kind, physical = r.get("ResourceType", ""), r.get("PhysicalResourceId", "")
         if not physical:
             continue
+        name = physical
         if kind in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
-            fns.add(physical.split(":function:")[-1].split(":")[0])
+            name = physical.split(":function:")[-1].split(":")[0]
+            fns.add(name)
         elif kind == "AWS::DynamoDB::Table":
             tables.add(physical)
         elif kind == "AWS::ApiGatewayV2::Api":
             api_ids.add(physical)
         elif kind == "AWS::CloudFormation::Stack" and depth < 5:  # nested stacks (SAM applications)
-            _stack_resources(reader, physical, fns, tables, api_ids, depth + 1)
+            _stack_resources(reader, physical, fns, tables, api_ids, depth + 1, logical)
+        if logical is not None and r.get("LogicalResourceId"):  # `import --scenario` matches names by it
+            logical.setdefault(name, r["LogicalResourceId"])
 
 
 def _functions(reader: _Reader, inv: Inventory, wanted: _Wanted) -> None:

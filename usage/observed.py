@@ -144,6 +144,7 @@ class ObservedUsage:
     notes: list[str] = field(default_factory=list)
     series: dict[tuple, np.ndarray] = field(default_factory=dict)  # hourly, NaN = no datapoint
     users: int | None = None  # known user count (the demo has one)
+    logical_ids: dict[str, str] = field(default_factory=dict)  # physical name (API id) -> stack logical ID
 
     def resources(self) -> list[tuple[str, str, Coverage]]:
         """(kind, name, coverage) of every resource."""
@@ -265,6 +266,7 @@ def observe(
         missing=list(inv.missing),
         notes=list(inv.notes),
         series=series,
+        logical_ids=dict(inv.logical_ids),
     )
     empty = np.full(win.hours, np.nan)
 

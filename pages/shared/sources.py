@@ -55,6 +55,7 @@ def load_text(text: str, source: str, label: str) -> bool:
         scenario_error(err, text)
         return False
     set_scenario(s, text=text, source=label)
+    ss.pop("template_reading", None)  # what a template gave is shown only while its scenario is the one loaded
     flash("success", f"Loaded {s.name} ({label}).")
     return True
 
@@ -75,7 +76,7 @@ def aws_import_available() -> bool:
         return False
 
 
-SOURCES = ("Demo account", "Scenarios folder", "Upload a file", "AWS account")
+SOURCES = ("Demo account", "Scenarios folder", "Upload a file", "A template (SAM, CloudFormation, CDK)", "AWS account")
 
 
 def source_picker(prefix: str) -> None:
@@ -118,8 +119,51 @@ def source_picker(prefix: str) -> None:
                 return
             if load_text(text, up.name, f"upload {up.name}"):
                 st.rerun()
+    elif kind == SOURCES[3]:
+        _template(prefix)
     else:
         _aws_import(prefix)
+
+
+def _template(prefix: str) -> None:
+    """A SAM, CloudFormation or CDK template (`cli.py init`): its skeleton becomes the scenario, and what was
+    read and from which template line is kept to show."""
+    from models.cfn import TemplateError
+    from models.template import read_text
+
+    st.caption(
+        "Functions, APIs and routes, tables, queues, topics, buses, state machines, buckets and user pools are "
+        "read from the template; one feature per route and per event source, with counts of 0 to fill in. "
+        "For a cdk.out folder, upload its <Stack>.template.json."
+    )
+    up = st.file_uploader(
+        "Template (.yaml, .yml, .json, .template.json)", type=["yaml", "yml", "json"], key=f"{prefix}_template"
+    )
+    pairs = st.text_area(
+        "Parameters (KEY=VALUE, one a line; else each parameter's Default)", key=f"{prefix}_template_params"
+    )
+    if up is None or not st.button("Read the template", key=f"{prefix}_template_go"):
+        return
+    try:
+        text = up.getvalue().decode("utf-8")
+    except UnicodeDecodeError:
+        st.error(md(f"{up.name}: not a text file (UTF-8); the scenario is unchanged."))
+        return
+    try:
+        params = {}
+        for pair in (p.strip() for p in pairs.splitlines()):
+            if pair:
+                key, sep, value = pair.partition("=")
+                if not sep or not key.strip():
+                    raise TemplateError(f"a parameter needs KEY=VALUE, got {pair!r}")
+                params[key.strip()] = value.strip()
+        reading = read_text(text, up.name, params)
+    except UnitcostError as err:
+        st.error(md(f"Not loaded, the scenario is unchanged. {err}"))
+        return
+    if load_text(reading.yaml, up.name, f"template {up.name}"):
+        ss.template_reading = reading
+        st.rerun()
 
 
 def _aws_import(prefix: str) -> None:
