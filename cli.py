@@ -82,7 +82,29 @@ def parser() -> Parser:
     _prices(sub)
     _import(sub)
     _review(sub)
+    _actuals(sub)
     return p
+
+
+def _actuals(sub) -> None:
+    a = sub.add_parser(
+        "actuals",
+        help="a month's billed cost from a Cost and Usage Report (CUR 2.0 / FOCUS 1.2) on DuckDB or Athena",
+    )
+    a.add_argument("--cur", metavar="PATH", help="a Parquet file or folder (Data Exports' BILLING_PERIOD=YYYY-MM)")
+    a.add_argument("--month", required=True, metavar="YYYY-MM", help="the billing period")
+    a.add_argument(
+        "--group-by",
+        metavar="KEYS",
+        help="comma-separated: account, service, usage_type, resource, tag:KEY (default account,service,usage_type)",
+    )
+    a.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    a.add_argument("--athena-table", metavar="DB.TABLE", help="run the query on Athena instead ($5 per TB scanned)")
+    a.add_argument("--athena-output", metavar="s3://BUCKET/PREFIX", help="where Athena writes the query results")
+    a.add_argument("--athena-workgroup", metavar="W", help="the Athena workgroup (default: primary)")
+    a.add_argument("--profile", help="AWS profile for Athena (default: the standard credential chain)")
+    a.add_argument("--region", help="AWS region of the Athena table (default: from the profile)")
+    a.set_defaults(run="commands.actuals:actuals")
 
 
 def _prices(sub) -> None:
