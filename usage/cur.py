@@ -189,11 +189,12 @@ def _ident(name: str) -> str:
 
 
 def build(columns: dict[str, str], source_sql: str, source: str, month: str, keys: list[Key], dialect: str) -> Plan:
-    """The one SQL query: month's lines grouped by `keys` and line type. `columns`: lowercase name -> type;
-    `dialect`: duckdb | athena."""
+    """The one SQL query: month's lines grouped by `keys` and line type. `columns`: the source's column names
+    (any case: both engines compare them case-blind) -> type; `dialect`: duckdb | athena."""
     start, end = parse_month(month)
-    fmt = detect(columns, source)
     real = {c.lower(): c for c in columns}
+    types = {c.lower(): t.lower() for c, t in columns.items()}
+    fmt = detect(types, source)
     col: dict[str, str] = {}
     lacking = []
     partitioned = PERIOD_PARTITION in real
@@ -225,7 +226,7 @@ def build(columns: dict[str, str], source_sql: str, source: str, month: str, key
     def key_sql(k: Key) -> str:
         if k.tag is None:
             return c(k.name)
-        tags, kind = c("tags"), columns[col["tags"].lower()].lower()
+        tags, kind = c("tags"), types[col["tags"].lower()]
         if kind.startswith("map"):
             get = "element_at({}, {})" if dialect == "athena" else "map_extract_value({}, {})"
         else:  # FOCUS Tags as JSON text
@@ -264,7 +265,7 @@ def build(columns: dict[str, str], source_sql: str, source: str, month: str, key
     if partitioned:
         where = f"{_ident(real[PERIOD_PARTITION])} = {_lit(month)}"
     else:
-        period, kind = c("period"), columns[col["period"].lower()].lower()
+        period, kind = c("period"), types[col["period"].lower()]
         if kind.startswith(("varchar", "string", "char")):
             where = f"substr({period}, 1, 7) = {_lit(month)}"
         elif kind.startswith(("timestamp", "date")):
@@ -413,7 +414,7 @@ def duckdb_actuals(path: str, month: str, keys: list[Key]) -> Actuals:
             described = con.execute(f"DESCRIBE SELECT * FROM {source_sql}").fetchall()
         except duckdb.Error as e:
             raise CurError(f"{path}: not readable as Parquet ({_duck_message(e)})") from None
-        columns = {name.lower(): kind for name, kind, *_ in described}
+        columns = {name: kind for name, kind, *_ in described}
         plan = build(columns, source_sql, source, month, keys, "duckdb")
         try:
             result = con.execute(plan.sql).fetchall()
@@ -472,13 +473,13 @@ def _translate(e: Exception, service: str, operation: str) -> CurError:
 
 
 def table_columns(glue, db: str, table: str) -> dict[str, str]:
-    """The table's columns and partition keys (lowercase name -> type), from the Glue Data Catalog Athena uses."""
+    """The table's columns and partition keys (name -> type), from the Glue Data Catalog Athena uses."""
     try:
         t = glue.get_table(DatabaseName=db, Name=table)["Table"]
     except Exception as e:
         raise _translate(e, "glue", "GetTable") from None
     cols = t.get("StorageDescriptor", {}).get("Columns", []) + t.get("PartitionKeys", [])
-    return {c["Name"].lower(): c.get("Type", "string") for c in cols}
+    return {c["Name"]: c.get("Type", "string") for c in cols}
 
 
 def athena_actuals(
