@@ -407,9 +407,11 @@ def duckdb_actuals(path: str, month: str, keys: list[Key]) -> Actuals:
 
     parse_month(month)
     source_sql, source = _parquet_source(path)
+    # no progress bar: it would write into stdout (the --json object); timestamps with a zone compare in UTC
     con = duckdb.connect()
     try:
-        con.execute("SET TimeZone = 'UTC'")  # timestamps with a zone compare in UTC, as the bill is
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET TimeZone = 'UTC'")
         try:
             described = con.execute(f"DESCRIBE SELECT * FROM {source_sql}").fetchall()
         except duckdb.Error as e:
