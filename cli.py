@@ -216,6 +216,11 @@ def _review(sub) -> None:
     p.add_argument("--history", metavar="PATH", help="the history database (SQLite)")
     p.add_argument("--demo", action="store_true", help="the built-in demo account (no AWS access, months 2026-01..10)")
     p.add_argument("--refresh", action="store_true", help="ask Cost Explorer again instead of using the cache")
+    p.add_argument(
+        "--cur",
+        metavar="PATH",
+        help="the bill from a Cost and Usage Report (CUR 2.0 / FOCUS 1.2 Parquet) instead of Cost Explorer",
+    )
     p.add_argument("--no-metrics", action="store_true", help="skip the CloudWatch import (no metered column)")
     p.add_argument("--notes", default="", help="notes saved with the review")
     p.add_argument("--no-save", action="store_true", help="do not save the review to history")

@@ -84,6 +84,7 @@ CUR2 = Format(
     optional={
         "resource": "line_item_resource_id",
         "tags": "resource_tags",
+        "unit": "pricing_unit",
         "sp_effective": "savings_plan_savings_plan_effective_cost",
         "sp_commitment": "savings_plan_total_commitment_to_date",
         "sp_used": "savings_plan_used_commitment",
@@ -106,7 +107,7 @@ FOCUS = Format(
         "line_type": ("ChargeCategory",),
         "period": ("BillingPeriodStart",),
     },
-    optional={"resource": "ResourceId", "tags": "Tags"},
+    optional={"resource": "ResourceId", "tags": "Tags", "unit": "ConsumedUnit"},
     usage_lines=("Usage",),
 )
 # The CUR 2.0 line types whose effective cost needs an optional column (all of them present).
@@ -188,9 +189,18 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def build(columns: dict[str, str], source_sql: str, source: str, month: str, keys: list[Key], dialect: str) -> Plan:
+def build(
+    columns: dict[str, str],
+    source_sql: str,
+    source: str,
+    month: str,
+    keys: list[Key],
+    dialect: str,
+    tag: tuple[str, str] | None = None,
+) -> Plan:
     """The one SQL query: month's lines grouped by `keys` and line type. `columns`: the source's column names
-    (any case: both engines compare them case-blind) -> type; `dialect`: duckdb | athena."""
+    (any case: both engines compare them case-blind) -> type; `dialect`: duckdb | athena; `tag`: (KEY, VALUE),
+    only the lines carrying that tag."""
     start, end = parse_month(month)
     real = {c.lower(): c for c in columns}
     types = {c.lower(): t.lower() for c, t in columns.items()}
@@ -211,6 +221,8 @@ def build(columns: dict[str, str], source_sql: str, source: str, month: str, key
         role = "tags" if k.tag is not None else k.name
         if role in ("resource", "tags") and role not in col:
             lacking.append(fmt.optional[role] + f" (for --group-by {k.name})")
+    if tag and "tags" not in col:
+        lacking.append(fmt.optional["tags"] + f" (for --tag {tag[0]}={tag[1]})")
     if lacking:
         raise CurError(f"{source}: {fmt.name} columns missing: {', '.join(lacking)}")
     read: list[str] = []
@@ -225,7 +237,7 @@ def build(columns: dict[str, str], source_sql: str, source: str, month: str, key
 
     def key_sql(k: Key) -> str:
         if k.tag is None:
-            return c(k.name)
+            return c(k.name) if k.name in col else "CAST(NULL AS VARCHAR)"  # only `unit` may be absent
         tags, kind = c("tags"), types[col["tags"].lower()]
         if kind.startswith("map"):
             get = "element_at({}, {})" if dialect == "athena" else "map_extract_value({}, {})"
@@ -272,6 +284,8 @@ def build(columns: dict[str, str], source_sql: str, source: str, month: str, key
             where = f"{period} >= TIMESTAMP '{start} 00:00:00' AND {period} < TIMESTAMP '{end} 00:00:00'"
         else:
             raise CurError(f"{source}: {col['period']} is of type {kind}, not a timestamp")
+    if tag:
+        where += f" AND {key_sql(Key('tag:' + tag[0], tag[0]))} = {_lit(tag[1])}"
     groups = ", ".join(str(i + 1) for i in range(len(keys) + 1))
     sql = f"SELECT {', '.join(select)} FROM {source_sql} WHERE {where} GROUP BY {groups}"
     return Plan(sql, fmt, keys, set(fmt.optional) - set(col), read, partitioned)
@@ -403,13 +417,19 @@ def _parquet_source(path: str) -> tuple[str, str]:
 
 def duckdb_actuals(path: str, month: str, keys: list[Key]) -> Actuals:
     """The month of the CUR or FOCUS Parquet at `path` (a file, or a folder read recursively), on DuckDB."""
+    plan, result, source = _duckdb_query(path, month, keys)
+    return summarise(plan, result, month, "duckdb", source)
+
+
+def _duckdb_query(path: str, month: str, keys: list[Key], tag: tuple[str, str] | None = None):
+    """(the plan, its result rows, the source's name) of the one query over the Parquet at `path`."""
     import duckdb
 
     parse_month(month)
     source_sql, source = _parquet_source(path)
-    # no progress bar: it would write into stdout (the --json object); timestamps with a zone compare in UTC
     con = duckdb.connect()
     try:
+        # no progress bar: it would write into stdout (the --json object); timestamps with a zone compare in UTC
         con.execute("SET enable_progress_bar = false")
         con.execute("SET TimeZone = 'UTC'")
         try:
@@ -417,14 +437,54 @@ def duckdb_actuals(path: str, month: str, keys: list[Key]) -> Actuals:
         except duckdb.Error as e:
             raise CurError(f"{path}: not readable as Parquet ({_duck_message(e)})") from None
         columns = {name: kind for name, kind, *_ in described}
-        plan = build(columns, source_sql, source, month, keys, "duckdb")
+        plan = build(columns, source_sql, source, month, keys, "duckdb", tag)
         try:
             result = con.execute(plan.sql).fetchall()
         except duckdb.Error as e:
             raise CurError(f"{path}: the query failed: {_duck_message(e)}") from None
     finally:
         con.close()
-    return summarise(plan, result, month, "duckdb", source)
+    return plan, result, source
+
+
+def review_bill(path: str, month: str, region: str, custom: list[str] = (), tag: str | None = None):
+    """The month's bill for the review (models.review.Bill), from the CUR as Cost Explorer gives it: usage lines
+    (Usage, DiscountedUsage, SavingsPlanCoveredUsage; FOCUS: ChargeCategory Usage) by service and usage type at
+    their unblended cost, every other line type (Savings Plan negation and fees, credits, tax...) a record of its
+    own, each line classified against the scenario's region and services as Cost Explorer's are."""
+    from models.review import Bill, BilledLine
+    from usage.costexplorer import classify, parse_tag
+
+    keys = [Key("service"), Key("usage_type"), Key("unit")]
+    plan, result, source = _duckdb_query(path, month, keys, parse_tag(tag))
+    if not sum(int(r[4] or 0) for r in result):
+        raise CurError(f"{source}: no bill lines for {month}" + (f" with the tag {tag}" if tag else ""))
+    groups: dict[tuple[str, str], list] = {}
+    other: dict[str, list[float]] = {}
+    for service, usage_type, unit, line_type, _, usage, unblended, _, _ in result:
+        if line_type in plan.format.usage_lines:
+            g = groups.setdefault((service or "", usage_type or ""), [[], [], unit or ""])
+            g[0].append(float(usage or 0.0))
+            g[1].append(float(unblended or 0.0))
+            g[2] = g[2] or unit or ""
+        else:
+            other.setdefault(line_type or "(none)", []).append(float(unblended or 0.0))
+    lines = []
+    for (service, usage_type), (usage, cost, unit) in sorted(groups.items()):
+        quantity, cost = math.fsum(usage), math.fsum(cost)
+        if quantity == 0 and cost == 0:
+            continue
+        meter, why = classify(service, usage_type, region, list(custom))
+        lines.append(BilledLine(service, usage_type, quantity, unit, cost, meter, why))
+    records = {t: math.fsum(v) for t, v in sorted(other.items())}
+    where = f"{plan.format.name} at {path}" + (f", tag {tag}" if tag else "")
+    return Bill(
+        month=month,
+        lines=lines,
+        other={t: a for t, a in records.items() if round(a, 2) != 0},
+        source=where,
+        notes=[f"Bill from the {where}: one DuckDB query over the files, no AWS charge."],
+    )
 
 
 def _duck_message(e: Exception) -> str:

@@ -1,0 +1,202 @@
+"""`review --cur`: the monthly review with the bill from a Cost and Usage Report equals the review with the bill
+from Cost Explorer, both made from the same line items: the lines below written as CUR 2.0 Parquet, and summed as
+Cost Explorer sums them (usage records by SERVICE and USAGE_TYPE, all records by RECORD_TYPE, UnblendedCost)
+into the responses moto (server mode) gives for GetCostAndUsage.
+
+Scenario tests/fixtures/review/scenario.yaml (modelled $10.91, computed in its header); no CloudWatch import.
+Billed per row, each rounded to the cent (half up): Request 0.52; Lambda-GB-Second 0 + 0.666668 (the Savings-Plan
+covered part at its on-demand cost, as Cost Explorer's UnblendedCost) = 0.67; ApiGatewayMessage 6.51;
+ApiGatewayMinute 0.60; ReadRequestUnits 0.3875 = 0.39; WriteRequestUnits 2.50 + 2.34375 (two accounts) = 4.84375
+= 4.84; DynamoDB storage 0; S3 storage 2.30; EUC1-Request 0.01 (another region); records SavingsPlanNegation
+-0.67, SavingsPlanRecurringFee 0.60, Credit -5.00, Tax 1.20.
+Total billed 0.52 + 0.67 + 6.51 + 0.60 + 0.39 + 4.84 + 2.30 + 0.01 - 0.67 + 0.60 - 5.00 + 1.20 = 11.97.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from models.scenario import loads
+from tests import cur_bills as cb
+from usage import review_run
+from usage.cur import CurError, review_bill
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "tests" / "fixtures" / "review" / "scenario.yaml"
+sys.path.insert(0, str(ROOT / "tests" / "usage"))
+from usage_env import aws_test_env  # noqa: E402
+
+NOW = datetime(2026, 11, 15, tzinfo=UTC)
+CE_NAMES = {  # Cost Explorer's SERVICE for the bill's product codes
+    "AWSLambda": "AWS Lambda",
+    "AmazonApiGateway": "Amazon API Gateway",
+    "AmazonDynamoDB": "Amazon DynamoDB",
+    "AmazonS3": "Amazon Simple Storage Service",
+    "ComputeSavingsPlans": "Savings Plans for AWS Compute usage",
+}
+CHAT = {"user_app": "chat"}
+LINES = [
+    cb.cur_line(cb.A, "AWSLambda", "Request", "Usage", 3_100_000, 0.52, tags=CHAT, pricing_unit="Requests"),
+    cb.cur_line(cb.A, "AWSLambda", "Lambda-GB-Second", "Usage", 120_000, 0.0),
+    cb.cur_line(cb.A, "AWSLambda", "Lambda-GB-Second", "SavingsPlanCoveredUsage", 40_000, 0.666668, sp_effective=0.56),
+    cb.cur_line(cb.A, "AWSLambda", "Lambda-GB-Second", "SavingsPlanNegation", 40_000, -0.666668),
+    cb.cur_line(cb.A, "AmazonApiGateway", "USE1-ApiGatewayMessage", "Usage", 6_510_000, 6.51),
+    cb.cur_line(cb.A, "AmazonApiGateway", "USE1-ApiGatewayMinute", "Usage", 2_400_000, 0.60),
+    cb.cur_line(cb.A, "AmazonDynamoDB", "ReadRequestUnits", "Usage", 3_100_000, 0.3875),
+    cb.cur_line(cb.A, "AmazonDynamoDB", "WriteRequestUnits", "Usage", 4_000_000, 2.50),
+    cb.cur_line(cb.B, "AmazonDynamoDB", "WriteRequestUnits", "Usage", 3_750_000, 2.34375),
+    cb.cur_line(cb.A, "AmazonDynamoDB", "TimedStorage-ByteHrs", "Usage", 10.3, 0.0),
+    cb.cur_line(cb.B, "AmazonS3", "TimedStorage-ByteHrs", "Usage", 100, 2.30),
+    cb.cur_line(cb.A, "AWSLambda", "EUC1-Request", "Usage", 50_000, 0.01, pricing_unit="Requests"),
+    cb.cur_line(
+        cb.A,
+        "ComputeSavingsPlans",
+        "ComputeSP:1yrNoUpfront",
+        "SavingsPlanRecurringFee",
+        744,
+        0.60,
+        commitment=0.60,
+        used=0.56,
+    ),  # fmt: skip
+    cb.cur_line(cb.A, "AWSLambda", "Request", "Credit", 0, -5.00),
+    cb.cur_line(cb.A, "AWSLambda", "", "Tax", 0, 1.20),
+]
+USAGE_RECORDS = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
+
+
+def ce_responses(lines: list[dict]) -> list[dict]:
+    """The two GetCostAndUsage answers Cost Explorer gives for these lines (costexplorer.requests_for)."""
+    usage: dict[tuple[str, str], list[float]] = {}
+    records: dict[str, float] = {}
+    for ln in lines:
+        t = ln["line_item_line_item_type"]
+        records[t] = records.get(t, 0.0) + ln["line_item_unblended_cost"]
+        if t in USAGE_RECORDS:
+            key = (CE_NAMES[ln["line_item_product_code"]], ln["line_item_usage_type"])
+            q, c = usage.get(key, (0.0, 0.0))
+            usage[key] = (q + ln["line_item_usage_amount"], c + ln["line_item_unblended_cost"])
+    period = {"TimePeriod": {"Start": "2026-10-01", "End": "2026-11-01"}, "Total": {}, "Estimated": False}
+
+    def metric(x: float, unit: str = "USD") -> dict:
+        return {"Amount": repr(x), "Unit": unit}
+
+    usage_page = {
+        "ResultsByTime": [
+            period
+            | {
+                "Groups": [
+                    {"Keys": list(k), "Metrics": {"UnblendedCost": metric(c), "UsageQuantity": metric(q, "N/A")}}
+                    for k, (q, c) in usage.items()
+                ]
+            }
+        ],
+    }
+    record_page = {
+        "ResultsByTime": [
+            period | {"Groups": [{"Keys": [t], "Metrics": {"UnblendedCost": metric(a)}} for t, a in records.items()]}
+        ],
+    }
+    return [usage_page, record_page]
+
+
+def _post(url: str, body: dict) -> None:
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
+    urllib.request.urlopen(req, timeout=10).read()
+
+
+@pytest.fixture(scope="module")
+def moto():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bill_folder(tmp_path) -> Path:
+    folder = tmp_path / "export"
+    cb.write(folder / "data" / "BILLING_PERIOD=2026-10" / "x-00001.snappy.parquet", LINES)
+    cb.write(folder / "data" / "BILLING_PERIOD=2026-09" / "x-00001.snappy.parquet", cb.CUR_SEPTEMBER)
+    return folder
+
+
+def _comparable(review: dict) -> dict:
+    """The review without where its bill came from: the outside rows named by Cost Explorer's service names."""
+    lines = []
+    for ln in review["lines"]:
+        ln = dict(ln)
+        if ln["kind"] == "outside":
+            ln["service"] = CE_NAMES.get(ln["service"], ln["service"])
+            ln["causes"] = [dict(c, detail=c["detail"].replace("AWSLambda", "AWS Lambda")) for c in ln["causes"]]
+        ln["unit"] = None  # Cost Explorer's units are its own words
+        lines.append(ln)
+    keep = ("total_modelled", "total_metered", "total_billed", "variance", "waterfall", "unit_costs", "month")
+    records = sorted((ln for ln in lines if ln["kind"] == "record"), key=lambda ln: ln["service"])  # in any order
+    return {"lines": [ln for ln in lines if ln["kind"] != "record"] + records, **{k: review[k] for k in keep}}
+
+
+def test_review_from_the_cur_equals_the_review_from_cost_explorer(moto, bill_folder, monkeypatch):
+    for k in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(k)
+    for k, v in aws_test_env(moto).items():
+        if k.startswith("AWS_"):
+            monkeypatch.setenv(k, v)
+    _post(f"{moto}/moto-api/reset", {})
+    _post(f"{moto}/moto-api/static/ce/cost-and-usage-results", {"results": ce_responses(LINES)})
+    s = loads(SCENARIO.read_text(), source=str(SCENARIO))
+    from_ce = review_run.run_review(s, "2026-10", metrics=False, history=None, now=NOW).review.to_json()
+    assert from_ce["bill_source"].startswith("Cost Explorer")
+    from_cur = review_run.run_review(s, "2026-10", metrics=False, history=None, now=NOW, cur=str(bill_folder))
+    review = from_cur.review.to_json()
+    assert review["bill_source"] == f"CUR 2.0 at {bill_folder}"
+    assert any(m.startswith("Bill from the CUR 2.0") for m in from_cur.messages)
+    assert _comparable(review) == _comparable(from_ce)
+    # and by hand (the module docstring)
+    assert review["total_modelled"] == pytest.approx(10.91, abs=1e-9)
+    assert review["total_billed"] == pytest.approx(11.97, abs=1e-9)
+    rows = {(ln["service"], ln["usage_type"]): ln for ln in review["lines"]}
+    assert rows[("lambda", "Lambda-GB-Second")]["billed_quantity"] == pytest.approx(160_000)
+    assert rows[("lambda", "Lambda-GB-Second")]["billed_cost"] == pytest.approx(0.67, abs=1e-9)
+    assert rows[("dynamodb", "WriteRequestUnits")]["billed_cost"] == pytest.approx(4.84, abs=1e-9)
+    assert rows[("AWSLambda", "EUC1-Request")]["kind"] == "outside"
+    assert rows[("AWSLambda", "EUC1-Request")]["unit"] == "Requests"  # pricing_unit
+    assert rows[("SavingsPlanNegation", "(all usage types)")]["billed_cost"] == pytest.approx(-0.67, abs=1e-9)
+    assert rows[("SavingsPlanRecurringFee", "(all usage types)")]["billed_cost"] == pytest.approx(0.60, abs=1e-9)
+    assert rows[("Credit", "(all usage types)")]["billed_cost"] == pytest.approx(-5.00, abs=1e-9)
+
+
+def test_a_tag_keeps_only_its_lines(bill_folder):
+    """--tag app=chat: only line 1 carries user_app=chat: Request 3,100,000, $0.52; no records."""
+    bill = review_bill(str(bill_folder), "2026-10", "us-east-1", tag="app=chat")
+    assert [(b.service, b.usage_type, b.quantity, b.cost, b.meter) for b in bill.lines] == [
+        ("AWSLambda", "Request", 3_100_000, 0.52, "lambda.requests.x86_64")
+    ]
+    assert bill.other == {}
+    with pytest.raises(CurError, match="no bill lines for 2026-10 with the tag app=nope"):
+        review_bill(str(bill_folder), "2026-10", "us-east-1", tag="app=nope")
+
+
+def test_review_cur_on_the_command_line(bill_folder, tmp_path):
+    """No AWS at all: --cur and --no-metrics need no credentials."""
+    env = {k: v for k, v in aws_test_env(None).items()}
+    cmd = [sys.executable, str(ROOT / "cli.py"), "review", "--month", "2026-10", "--scenario", str(SCENARIO)]
+    cmd += ["--no-metrics", "--history", str(tmp_path / "h.sqlite3")]
+    r = subprocess.run([*cmd, "--cur", str(bill_folder), "--json"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["total_billed"] == pytest.approx(11.97, abs=1e-9) and d["review_id"] == 1
+    bad = subprocess.run([*cmd, "--cur", str(tmp_path / "none")], capture_output=True, text=True, env=env)
+    assert bad.returncode == 2 and bad.stderr.strip() == f"error: {tmp_path / 'none'}: no such file or folder"
