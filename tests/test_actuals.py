@@ -249,3 +249,11 @@ def test_cli_process_exit_codes(export, tmp_path):
     bad = subprocess.run([*cmd, "--cur", str(tmp_path / "x")], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip() == f"error: {tmp_path / 'x'}: no such file or folder"
+
+
+def test_the_committed_example_is_the_generated_bill(tmp_path, capsys):
+    """examples/cur (the README's example) holds tests/cur_bills.py's lines: the same report as a fresh export."""
+    fresh = cb.write_cur_export(tmp_path / "fresh")
+    committed = actuals_json(capsys, "--cur", ROOT / "examples" / "cur", "--month", "2026-10")
+    generated = actuals_json(capsys, "--cur", fresh, "--month", "2026-10")
+    assert committed["rows"] == generated["rows"] and committed["total_unblended"] == pytest.approx(23.8836)
