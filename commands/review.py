@@ -155,10 +155,13 @@ def review_text(r: Review | dict) -> str:
             f"(modelled {usd(t['modelled_cost_per_user'], small=True)})"
         )
     for f in u.get("features", []):
+        tagged = f" ({usd(f['tagged_cost'])} of it tagged feature={f['name']})" if f.get("tagged_cost") else ""
         parts.append(
             f"  feature {f['name']}: {_q(f['uses'])} uses, {usd(f['cost_per_use'], small=True)} per use "
-            f"(modelled {usd(f['modelled_cost_per_use'], small=True)})"
+            f"(modelled {usd(f['modelled_cost_per_use'], small=True)}){tagged}"
         )
+    for t in u.get("tenants", []):
+        parts.append(f"  tenant {t['name']} (tag tenant): {usd(t['billed_cost'])} of usage")
     parts += [f"Note: {n}" for n in d.get("notes", [])]
     return "\n".join(parts)
 

@@ -228,3 +228,67 @@ def test_the_monthly_review_page_takes_the_bill_from_a_cur(bill_folder, monkeypa
     assert shown["Billed"] == usd(expected.total_billed) == usd(11.97)
     assert shown["Modelled"] == usd(expected.total_modelled)
     st.cache_data.clear()
+
+
+SPLIT = ROOT / "tests" / "fixtures" / "review" / "split.yaml"
+SPLIT_LINES = [
+    cb.cur_line(cb.A, "AWSLambda", "Request", "Usage", 2_000_000, 0.40),
+    cb.cur_line(cb.A, "AWSLambda", "Lambda-GB-Second", "Usage", 150_000, 2.50, tags={"user_feature": "chat"}),
+    cb.cur_line(cb.A, "AWSLambda", "Lambda-GB-Second", "Usage", 50_000, 0.8333335),
+    cb.cur_line(
+        cb.A,
+        "AmazonDynamoDB",
+        "WriteRequestUnits",
+        "Usage",
+        1_000_000,
+        0.625,
+        tags={"user_feature": "chat", "user_tenant": "acme"},
+    ),  # fmt: skip
+    cb.cur_line(
+        cb.A,
+        "AmazonDynamoDB",
+        "ReadRequestUnits",
+        "Usage",
+        500_000,
+        0.0625,
+        tags={"user_feature": "search", "user_tenant": "globex"},
+    ),  # fmt: skip
+    cb.cur_line(cb.B, "AmazonEC2", "BoxUsage:t3.micro", "Usage", 96, 1.00, tags={"user_feature": "admin"}),
+]
+
+
+def test_tagged_lines_go_to_their_feature_and_the_rest_is_shared_by_use(tmp_path):
+    """tests/fixtures/review/split.yaml: chat and search, 1,000,000 uses each; per use the model puts 1 request and
+    0.1 GB-s on both, 1 WRU on chat, 0.5 RRU on search.
+    Rows (cents, half up): Request 0.40; GB-s 2.50 + 0.8333335 = 3.33; WRU 0.625 = 0.63; RRU 0.0625 = 0.06; EC2 1.00
+    (outside the model). Billed 5.42.
+    Tagged outright: chat 2.50 (GB-s) + 0.625 (WRU) = 3.125; search 0.0625 (RRU); 'admin' is no feature: shared.
+    The rest by the model's use: Request 0.40 -> 0.20 each; GB-s 3.33 - 2.50 = 0.83 -> 0.415 each; WRU
+    0.63 - 0.625 = 0.005 -> chat; RRU 0.06 - 0.0625 = -0.0025 -> search. Usage-driven: chat 0.62, search 0.6125.
+    EC2 1.00 over those: chat 0.62 / 1.2325 = 0.5030426, search 0.4969574.
+    chat 3.125 + 0.62 + 0.5030426 = 4.2480426 (4.2480426e-6 per use); search 0.0625 + 0.6125 + 0.4969574 =
+    1.1719574; together 5.42. Tenants (tagged usage): acme 0.625 = 0.63, globex 0.0625 = 0.06.
+    One tier of 1,000 users: 5.42 / 1,000 = 0.00542 per user."""
+    from models.history import History
+
+    folder = tmp_path / "split"
+    cb.write(folder / "BILLING_PERIOD=2026-10" / "s-00001.snappy.parquet", SPLIT_LINES)
+    s = loads(SPLIT.read_text(), source=str(SPLIT))
+    history = History(tmp_path / "h.sqlite3")
+    run = review_run.run_review(s, "2026-10", metrics=False, history=history, now=NOW, cur=str(folder))
+    u = run.review.unit_costs
+    assert run.review.total_billed == pytest.approx(5.42, abs=1e-9)
+    f = {x["name"]: x for x in u["features"]}
+    assert f["chat"]["billed_cost"] == pytest.approx(4.25, abs=1e-9)
+    assert f["chat"]["cost_per_use"] == pytest.approx(3.125e-6 + 0.62e-6 + 0.62 / 1.2325 * 1e-6, rel=1e-9)
+    assert f["chat"]["tagged_cost"] == pytest.approx(3.13, abs=1e-9)  # 3.125 half up
+    assert f["search"]["cost_per_use"] == pytest.approx(0.0625e-6 + 0.6125e-6 + 0.6125 / 1.2325 * 1e-6, rel=1e-9)
+    assert f["search"]["tagged_cost"] == pytest.approx(0.06, abs=1e-9)
+    assert f["chat"]["cost_per_use"] * 1e6 + f["search"]["cost_per_use"] * 1e6 == pytest.approx(5.42, abs=1e-9)
+    assert f["chat"]["modelled_cost_per_use"] == pytest.approx(2.50e-6, abs=1e-8)  # beside the modelled one
+    assert u["tenants"] == [{"name": "acme", "billed_cost": 0.63}, {"name": "globex", "billed_cost": 0.06}]
+    assert u["tiers"][0]["cost_per_user"] == pytest.approx(0.00542, abs=1e-12)
+    assert any("admin" in n and "not in the scenario" in n for n in run.review.notes)
+    trend = history.compare()  # in the history, for trends
+    assert trend[0]["features"]["chat"] == pytest.approx(f["chat"]["cost_per_use"])
+    assert trend[0]["tenants"] == {"acme": 0.63, "globex": 0.06}

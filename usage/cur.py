@@ -141,8 +141,9 @@ def _few(names, limit: int = 8) -> str:
 
 @dataclass(frozen=True)
 class Key:
-    name: str  # account | service | usage_type | resource | tag:KEY
+    name: str  # account | service | usage_type | resource | tag:KEY (and unit, for the review)
     tag: str | None = None
+    optional: bool = False  # null where the source lacks its column, instead of an error
 
 
 def parse_group_by(text: str | None) -> list[Key]:
@@ -219,7 +220,7 @@ def build(
             col[role] = real[name.lower()]
     for k in keys:
         role = "tags" if k.tag is not None else k.name
-        if role in ("resource", "tags") and role not in col:
+        if role in ("resource", "tags") and role not in col and not k.optional:
             lacking.append(fmt.optional[role] + f" (for --group-by {k.name})")
     if tag and "tags" not in col:
         lacking.append(fmt.optional["tags"] + f" (for --tag {tag[0]}={tag[1]})")
@@ -237,7 +238,9 @@ def build(
 
     def key_sql(k: Key) -> str:
         if k.tag is None:
-            return c(k.name) if k.name in col else "CAST(NULL AS VARCHAR)"  # only `unit` may be absent
+            return c(k.name) if k.name in col else "CAST(NULL AS VARCHAR)"  # `unit`, or an optional key
+        if "tags" not in col:
+            return "CAST(NULL AS VARCHAR)"
         tags, kind = c("tags"), types[col["tags"].lower()]
         if kind.startswith("map"):
             get = "element_at({}, {})" if dialect == "athena" else "map_extract_value({}, {})"
@@ -451,22 +454,27 @@ def review_bill(path: str, month: str, region: str, custom: list[str] = (), tag:
     """The month's bill for the review (models.review.Bill), from the CUR as Cost Explorer gives it: usage lines
     (Usage, DiscountedUsage, SavingsPlanCoveredUsage; FOCUS: ChargeCategory Usage) by service and usage type at
     their unblended cost, every other line type (Savings Plan negation and fees, credits, tax...) a record of its
-    own, each line classified against the scenario's region and services as Cost Explorer's are."""
+    own, each line classified against the scenario's region and services as Cost Explorer's are; and the usage
+    lines' cost by their `feature` and `tenant` tags (Bill.tagged), in the same one query."""
     from models.review import Bill, BilledLine
     from usage.costexplorer import classify, parse_tag
 
     keys = [Key("service"), Key("usage_type"), Key("unit")]
+    keys += [Key(f"tag:{t}", t, optional=True) for t in ("feature", "tenant")]
     plan, result, source = _duckdb_query(path, month, keys, parse_tag(tag))
-    if not sum(int(r[4] or 0) for r in result):
+    if not sum(int(r[6] or 0) for r in result):
         raise CurError(f"{source}: no bill lines for {month}" + (f" with the tag {tag}" if tag else ""))
     groups: dict[tuple[str, str], list] = {}
     other: dict[str, list[float]] = {}
-    for service, usage_type, unit, line_type, _, usage, unblended, _, _ in result:
+    tagged: dict[tuple, list[float]] = {}
+    for service, usage_type, unit, feature, tenant, line_type, _, usage, unblended, _, _ in result:
         if line_type in plan.format.usage_lines:
             g = groups.setdefault((service or "", usage_type or ""), [[], [], unit or ""])
             g[0].append(float(usage or 0.0))
             g[1].append(float(unblended or 0.0))
             g[2] = g[2] or unit or ""
+            if feature or tenant:
+                tagged.setdefault((service or "", usage_type or "", feature, tenant), []).append(float(unblended or 0))
         else:
             other.setdefault(line_type or "(none)", []).append(float(unblended or 0.0))
     lines = []
@@ -477,6 +485,11 @@ def review_bill(path: str, month: str, region: str, custom: list[str] = (), tag:
         meter, why = classify(service, usage_type, region, list(custom))
         lines.append(BilledLine(service, usage_type, quantity, unit, cost, meter, why))
     records = {t: math.fsum(v) for t, v in sorted(other.items())}
+    meters = {(b.service, b.usage_type): b.meter for b in lines}
+    by_tag = [
+        {"meter": meters.get((sv, ut)), "feature": f, "tenant": t, "cost": math.fsum(c)}
+        for (sv, ut, f, t), c in sorted(tagged.items(), key=lambda kv: [str(x) for x in kv[0]])
+    ]
     where = f"{plan.format.name} at {path}" + (f", tag {tag}" if tag else "")
     return Bill(
         month=month,
@@ -484,6 +497,7 @@ def review_bill(path: str, month: str, region: str, custom: list[str] = (), tag:
         other={t: a for t, a in records.items() if round(a, 2) != 0},
         source=where,
         notes=[f"Bill from the {where}: one DuckDB query over the files, no AWS charge."],
+        tagged=by_tag,
     )
 
 
