@@ -257,3 +257,12 @@ def test_the_committed_example_is_the_generated_bill(tmp_path, capsys):
     committed = actuals_json(capsys, "--cur", ROOT / "examples" / "cur", "--month", "2026-10")
     generated = actuals_json(capsys, "--cur", fresh, "--month", "2026-10")
     assert committed["rows"] == generated["rows"] and committed["total_unblended"] == pytest.approx(23.8836)
+
+
+def test_without_a_billing_period_column_the_usage_start_gives_the_month(tmp_path, capsys):
+    """No bill_billing_period_start_date and no BILLING_PERIOD folder: line_item_usage_start_date (October's lines
+    start on the 5th, September's too) picks the month: September alone, $99.00."""
+    cols = {k: v for k, v in cb.CUR_COLUMNS.items() if k != "bill_billing_period_start_date"}
+    f = cb.write(tmp_path / "cur.parquet", cb.CUR_OCTOBER + cb.CUR_SEPTEMBER, cols)
+    d = actuals_json(capsys, "--cur", f, "--month", "2026-09", "--group-by", "account")
+    assert d["total_unblended"] == pytest.approx(99.0, abs=1e-9) and "line_item_usage_start_date" in d["sql"]

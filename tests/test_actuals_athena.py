@@ -294,3 +294,14 @@ def test_the_policy_grants_exactly_the_calls_made():
     policy = json.loads((ROOT / "usage" / "iam-policy-actuals.json").read_text())
     granted = {a for s in policy["Statement"] for a in s["Action"] if not a.startswith("s3:")}
     assert granted == set(cur.ATHENA_PERMISSIONS.values())
+
+
+def test_athena_sql_reads_tags_with_element_at():
+    """Athena (Trino) raises on map[key] for a missing key: tags are read with element_at, which gives null."""
+    columns = {c["Name"]: c["Type"] for c in glue_columns()} | {"billing_period": "string"}
+    plan = cur.build(columns, '"cur"."cur2"', "t", "2026-10", cur.parse_group_by("tag:feature"), "athena")
+    assert (
+        "coalesce(element_at(\"resource_tags\", 'feature'), element_at(\"resource_tags\", 'user_feature'), "
+        "element_at(\"resource_tags\", 'user:feature')) AS k0" in plan.sql
+    )
+    assert "map_extract_value" not in plan.sql and "fsum" not in plan.sql

@@ -16,7 +16,8 @@ The format is recognised from the columns (either engine):
     (by line type, below)                         EffectiveCost                 effective_cost
     line_item_line_item_type                      ChargeCategory                line type
     resource_tags (map)                           Tags (map, or JSON text)      tag:KEY
-    bill_billing_period_start_date                BillingPeriodStart            the month (or BILLING_PERIOD=YYYY-MM)
+    bill_billing_period_start_date                BillingPeriodStart            the month
+    (else line_item_usage_start_date)             (else ChargePeriodStart)      (or BILLING_PERIOD=YYYY-MM)
 
 CUR 2.0's effective (amortised) cost by line type, as AWS amortises (Cost Explorer's AmortizedCost; the CUDOS
 dashboards' formula): SavingsPlanCoveredUsage savings_plan_savings_plan_effective_cost; SavingsPlanNegation and
@@ -79,7 +80,7 @@ CUR2 = Format(
         "usage_amount": ("line_item_usage_amount",),
         "unblended": ("line_item_unblended_cost",),
         "line_type": ("line_item_line_item_type",),
-        "period": ("bill_billing_period_start_date",),
+        "period": ("bill_billing_period_start_date", "line_item_usage_start_date"),
     },
     optional={
         "resource": "line_item_resource_id",
@@ -105,7 +106,7 @@ FOCUS = Format(
         "unblended": ("BilledCost",),
         "effective": ("EffectiveCost",),
         "line_type": ("ChargeCategory",),
-        "period": ("BillingPeriodStart",),
+        "period": ("BillingPeriodStart", "ChargePeriodStart"),
     },
     optional={"resource": "ResourceId", "tags": "Tags", "unit": "ConsumedUnit"},
     usage_lines=("Usage",),
