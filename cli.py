@@ -137,6 +137,17 @@ def _prices(sub) -> None:
         action="store_true",
         help="leave out (and report) components a --region lacks, instead of failing",
     )
+    r.add_argument(
+        "--savings-plans",
+        action="store_true",
+        help="refresh the Savings Plans rates (Compute: Lambda; Database: DynamoDB) from the Savings Plans API",
+    )
+    r.add_argument(
+        "--payment-option",
+        choices=("No Upfront", "Partial Upfront", "All Upfront"),
+        default="No Upfront",
+        help="with --savings-plans: the plans' payment option (1-year term)",
+    )
     r.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     r.add_argument(
         "--endpoint-region",

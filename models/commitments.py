@@ -7,8 +7,9 @@ a declared commitment.
 
 A Compute Savings Plan covers Lambda duration and provisioned concurrency; a Database Savings Plan covers DynamoDB
 request and capacity units, not storage (shared/reference/cur-and-focus.md 6). `rates` are the plan's rates in USD
-per unit of each covered meter (Savings Plans API, describe_savings_plans_offering_rates); a covered meter without
-a rate stays on demand.
+per unit of each covered meter; those left out come from the price book (`cli.py prices refresh --savings-plans`:
+the Savings Plans API's describe_savings_plans_offering_rates). A covered meter with neither stays on demand, and
+the estimate lists it (`unrated_meters`).
 
 How AWS bills a plan: every hour it charges the commitment, and covers usage at the plan's rates up to it; usage
 beyond is billed on demand. Modelled with the usage spread evenly over the month's hours, the covered share is the
@@ -59,12 +60,26 @@ def fixed(s) -> dict[str, float]:
     return {meter_of(p): s.hours_per_month for p in s.commitments}
 
 
-def apply(s, lines: list[Line]) -> list[Line]:
+def rates(plan: str, c, prices, meters) -> dict[str, float]:
+    """The plan's rates for the covered `meters`: the scenario's, else the price book's (`prices refresh
+    --savings-plans`: service savings_plans, component <plan>.<meter>); a meter with neither stays on demand."""
+    out = {}
+    for m in meters:
+        if not covers(plan, m):
+            continue
+        if m in c.rates:
+            out[m] = c.rates[m]
+        elif prices is not None and (prices.region, SERVICE, f"{plan}.{m}") in prices.book.prices:
+            out[m] = prices.get(SERVICE, f"{plan}.{m}").tiers[0].usd
+    return out
+
+
+def apply(s, lines: list[Line], prices=None) -> list[Line]:
     """The plans' lines for the service lines at any number of points: commitments and covered usage taken off."""
     out: list[Line] = []
     for plan, c in s.commitments.items():
         title = PLANS[plan][0]
-        covered = _covered(plan, c, lines)
+        covered = _covered(plan, rates(plan, c, prices, {ln.meter for ln in lines}), lines)
         commitment = c.hourly_usd * s.hours_per_month
         at_rates = sum((u for _, _, _, u in covered.values()), np.zeros(1))
         share = np.minimum(1.0, np.divide(commitment, at_rates, out=np.zeros_like(at_rates), where=at_rates > 0))
@@ -87,24 +102,26 @@ def _negation(title: str, unit: str, quantity: np.ndarray, rate: np.ndarray, met
     return line
 
 
-def _covered(plan: str, c, lines: list[Line]) -> dict[str, tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+def _covered(plan: str, rate: dict[str, float], lines: list[Line]) -> dict[str, tuple]:
     """Covered meter -> (unit, paid quantity, its on-demand USD, its USD at the plan's rate), per point."""
     out: dict[str, list] = {}
     for line in lines:
-        if line.free or line.service == SERVICE or line.meter not in c.rates or not covers(plan, line.meter):
+        if line.free or line.service == SERVICE or line.meter not in rate:
             continue
         q = np.asarray(line.quantity, dtype=float)
         e = out.setdefault(line.meter, [line.unit, np.zeros_like(q), np.zeros_like(q)])
         e[1] = e[1] + q
         e[2] = e[2] + q * line.unit_price
-    return {m: (u, q, od, q * c.rates[m]) for m, (u, q, od) in out.items()}
+    return {m: (u, q, od, q * rate[m]) for m, (u, q, od) in out.items()}
 
 
-def report(s, lines: list[Line]) -> list[dict]:
+def report(s, lines: list[Line], prices=None) -> list[dict]:
     """Per plan at the scenario's users: commitment, usage covered at plan rates, utilisation, waste, savings."""
     out = []
     for plan, c in s.commitments.items():
-        covered = _covered(plan, c, lines)
+        used_meters = {ln.meter for ln in lines if ln.service != SERVICE and covers(plan, ln.meter)}
+        rate = rates(plan, c, prices, used_meters)
+        covered = _covered(plan, rate, lines)
         commitment = c.hourly_usd * s.hours_per_month
         at_rates = float(sum(float(u[0]) for _, _, _, u in covered.values()))
         on_demand = float(sum(float(od[0]) for _, _, od, _ in covered.values()))
@@ -122,6 +139,8 @@ def report(s, lines: list[Line]) -> list[dict]:
                 "covered_on_demand_usd": round(on_demand * share, 2),
                 "savings_usd": round(on_demand * share - commitment, 2),
                 "meters": sorted(covered),
+                "rates": rate,
+                "unrated_meters": sorted(used_meters - set(rate)),  # covered by the plan, no rate: on demand
             }
         )
     return out

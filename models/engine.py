@@ -101,7 +101,7 @@ class Workload:
         usage = Usage(quantities.shape[1], dict(zip(self.meters, quantities)))
         out = [line for service in registry() for line in service.lines(usage, self.prices)]
         if self.scenario.commitments:  # Savings Plans: the commitment, and the covered usage taken off
-            out += commitments.apply(self.scenario, out)
+            out += commitments.apply(self.scenario, out, self.prices)
         return out
 
 
@@ -383,7 +383,7 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         capacity_notes=capacity_notes,
         notes=notes,
         free_tier_benefit={k: round(v, 2) for k, v in benefit.items() if v > 0},
-        commitments=commitments.report(s, lines),
+        commitments=commitments.report(s, lines, w.prices),
     )
 
 
