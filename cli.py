@@ -86,6 +86,7 @@ def parser() -> Parser:
     _import(sub)
     _init(sub)
     _review(sub)
+    _actuals(sub)
     return p
 
 
@@ -106,6 +107,27 @@ def _diff(sub) -> None:
     c.add_argument("--policy", required=True, metavar="POLICY", help="policy YAML: total, tiers, features, capacity")
     c.add_argument("--markdown", action="store_true", help="the rules as a table for a pull-request comment")
     c.set_defaults(run="commands.diff:check")
+
+
+def _actuals(sub) -> None:
+    a = sub.add_parser(
+        "actuals",
+        help="a month's billed cost from a Cost and Usage Report (CUR 2.0 / FOCUS 1.2) on DuckDB or Athena",
+    )
+    a.add_argument("--cur", metavar="PATH", help="a Parquet file or folder (Data Exports' BILLING_PERIOD=YYYY-MM)")
+    a.add_argument("--month", required=True, metavar="YYYY-MM", help="the billing period")
+    a.add_argument(
+        "--group-by",
+        metavar="KEYS",
+        help="comma-separated: account, service, usage_type, resource, tag:KEY (default account,service,usage_type)",
+    )
+    a.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    a.add_argument("--athena-table", metavar="DB.TABLE", help="run the query on Athena instead ($5 per TB scanned)")
+    a.add_argument("--athena-output", metavar="s3://BUCKET/PREFIX", help="where Athena writes the query results")
+    a.add_argument("--athena-workgroup", metavar="W", help="the Athena workgroup (default: primary)")
+    a.add_argument("--profile", help="AWS profile for Athena (default: the standard credential chain)")
+    a.add_argument("--region", help="AWS region of the Athena table (default: from the profile)")
+    a.set_defaults(run="commands.actuals:actuals")
 
 
 def _prices(sub) -> None:
@@ -137,6 +159,17 @@ def _prices(sub) -> None:
         "--allow-missing",
         action="store_true",
         help="leave out (and report) components a --region lacks, instead of failing",
+    )
+    r.add_argument(
+        "--savings-plans",
+        action="store_true",
+        help="refresh the Savings Plans rates (Compute: Lambda; Database: DynamoDB) from the Savings Plans API",
+    )
+    r.add_argument(
+        "--payment-option",
+        choices=("No Upfront", "Partial Upfront", "All Upfront"),
+        default="No Upfront",
+        help="with --savings-plans: the plans' payment option (1-year term)",
     )
     r.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     r.add_argument(
@@ -234,6 +267,11 @@ def _review(sub) -> None:
     p.add_argument("--history", metavar="PATH", help="the history database (SQLite)")
     p.add_argument("--demo", action="store_true", help="the built-in demo account (no AWS access, months 2026-01..10)")
     p.add_argument("--refresh", action="store_true", help="ask Cost Explorer again instead of using the cache")
+    p.add_argument(
+        "--cur",
+        metavar="PATH",
+        help="the bill from a Cost and Usage Report (CUR 2.0 / FOCUS 1.2 Parquet) instead of Cost Explorer",
+    )
     p.add_argument("--no-metrics", action="store_true", help="skip the CloudWatch import (no metered column)")
     p.add_argument("--notes", default="", help="notes saved with the review")
     p.add_argument("--no-save", action="store_true", help="do not save the review to history")

@@ -63,6 +63,17 @@ class Refreshed:
 
 def refresh(args) -> int:
     """`prices refresh`: progress and what was left out on stderr, the summary on stdout."""
+    if getattr(args, "savings_plans", False):
+        done = refresh_savings_plans(
+            region=args.region,
+            base=args.base,
+            out_dir=args.out_dir,
+            profile=args.profile,
+            payment=args.payment_option,
+            say=_progress,
+        )
+        print("\n".join(done.summary))
+        return 0
     done = refresh_book(**{k: getattr(args, k) for k in REFRESH_OPTIONS}, say=_progress)
     print("\n".join(done.summary))
     return 0
@@ -136,6 +147,55 @@ def refresh_book(
         lines.append(f"{len(result.missing)} components not in the Price List (listed on stderr)")
     lines.append(f"details: cli.py prices diff {_shown(base_path)} {_shown(path)}")
     return Refreshed(path, lines)
+
+
+def refresh_savings_plans(
+    *,
+    region: list[str] | None = None,
+    base: str | None = None,
+    out_dir: str | None = None,
+    profile: str | None = None,
+    payment: str = "No Upfront",
+    client=None,
+    say: Callable[[str], None] = _progress,
+) -> Refreshed:
+    """A new dated book: the base book with the Savings Plans rates of `region` (default: the base book's
+    regions) replaced by the Savings Plans API's (read-only), 1-year term, `payment` option."""
+    from usage import aws, savingsplans
+
+    base_path = Path(base) if base else newest_path()
+    book = load(base_path)
+    regions = list(dict.fromkeys(region or book.regions))
+    for r in regions:
+        if not REGION.match(r):
+            raise UsageError(f"--region {r!r} is not a region code like us-east-1")
+    doc = json.loads(base_path.read_text(encoding="utf-8"))
+    if client is None:  # the Savings Plans API is global, served from us-east-1
+        session = aws.make_session(profile, "us-east-1")
+        client = session.client("savingsplans", region_name="us-east-1", config=aws.RETRY_CONFIG)
+    today = date.today().isoformat()
+    new_rows = []
+    for r in regions:
+        rows = savingsplans.rate_rows(client, r, payment)
+        say(f"{r}: {len(rows)} Savings Plans rates")
+        new_rows += rows
+    keep = [row for row in doc["prices"] if not (row["service"] == savingsplans.SERVICE and row["region"] in regions)]
+    doc["prices"] = keep + new_rows
+    doc["sources"] = dict(doc["sources"]) | {
+        savingsplans.SOURCE: f"AWS Savings Plans API, DescribeSavingsPlansOfferingRates, 1 year, {payment}, "
+        f"read {today}"
+    }
+    try:
+        path = write_book(doc, out_dir or books_dir(), today)
+    except OSError as e:
+        raise UsageError(f"cannot write the new price book in {out_dir or books_dir()}: {e.strerror or e}") from None
+    return Refreshed(
+        path,
+        [
+            f"wrote {_shown(path)}: {len(new_rows)} Savings Plans rates for {', '.join(regions)} "
+            f"(1 year, {payment}); other prices carried over from {_shown(base_path)}"
+        ],
+    )
 
 
 def _from_files(args, allowances, today: str, say):

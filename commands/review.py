@@ -2,7 +2,7 @@
 
     review --month YYYY-MM --scenario FILE [--tag K=V] [--users N | --users-metric NS:METRIC[:STAT]
            [--users-dimension K=V]...] [--json] [--history PATH] [--demo] [--refresh] [--no-metrics]
-           [--notes TEXT] [--no-save] [--profile P] [--region R]
+           [--notes TEXT] [--no-save] [--profile P] [--region R] [--cur PATH]
     review list [--json]            saved reviews, newest month first
     review show ID [--json]         one saved review
     review compare [--json]         unit costs month over month (the latest review of each month)
@@ -13,6 +13,8 @@
 Cost Explorer bills $0.01 per request: a review makes two (more when results span pages) and keeps the answers
 in the history database, so reviewing the same month again costs nothing (--refresh asks again). The history
 database is --history, else $UNITCOST_HISTORY, else ~/.local/share/unitcost/reviews.sqlite3.
+--cur PATH takes the bill from a Cost and Usage Report (CUR 2.0 or FOCUS 1.2 Parquet, as `actuals` reads it)
+instead of Cost Explorer: the same reconciliation, no Cost Explorer request.
 Exit 2 with one sentence on stderr for bad input, no credentials, access denied (naming the permission).
 """
 
@@ -42,6 +44,8 @@ def review(args) -> int:
     from pricing.book import default_book
     from usage.review_run import run_review
 
+    if args.demo and args.cur:
+        raise ReviewError("--demo and --cur are two bills: give one")
     if args.users is not None and not (math.isfinite(args.users) and 0 < args.users <= 1e12):
         raise ReviewError("--users must be a positive number (at most 1e12)")
     if args.scenario:
@@ -71,6 +75,7 @@ def review(args) -> int:
         profile=args.profile,
         region=args.region,
         notes=args.notes,
+        cur=args.cur,
     )
     if args.json:
         out = run.review.to_json() | {"review_id": run.review_id, "history": run.history_path, "messages": run.messages}
@@ -150,10 +155,13 @@ def review_text(r: Review | dict) -> str:
             f"(modelled {usd(t['modelled_cost_per_user'], small=True)})"
         )
     for f in u.get("features", []):
+        tagged = f" ({usd(f['tagged_cost'])} of it tagged feature={f['name']})" if f.get("tagged_cost") else ""
         parts.append(
             f"  feature {f['name']}: {_q(f['uses'])} uses, {usd(f['cost_per_use'], small=True)} per use "
-            f"(modelled {usd(f['modelled_cost_per_use'], small=True)})"
+            f"(modelled {usd(f['modelled_cost_per_use'], small=True)}){tagged}"
         )
+    for t in u.get("tenants", []):
+        parts.append(f"  tenant {t['name']} (tag tenant): {usd(t['billed_cost'])} of usage")
     parts += [f"Note: {n}" for n in d.get("notes", [])]
     return "\n".join(parts)
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models import commitments
 from models.capacity import Limit, capacity
 from models.ratios import ratio
 from models.scenario import Feature, Scenario, ScenarioError
@@ -98,7 +99,10 @@ class Workload:
 
     def lines(self, quantities: np.ndarray) -> list[Line]:
         usage = Usage(quantities.shape[1], dict(zip(self.meters, quantities)))
-        return [line for service in registry() for line in service.lines(usage, self.prices)]
+        out = [line for service in registry() for line in service.lines(usage, self.prices)]
+        if self.scenario.commitments:  # Savings Plans: the commitment, and the covered usage taken off
+            out += commitments.apply(self.scenario, out, self.prices)
+        return out
 
 
 def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
@@ -119,7 +123,7 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
             meters.setdefault(meter, len(meters))
         rows.append(row)
 
-    fixed_q = _summed(service.fixed(s) for service in registry())
+    fixed_q = _summed([*(service.fixed(s) for service in registry()), commitments.fixed(s)])
     user_q = _summed(service.per_user(s) for service in registry())
     rules = [rule for service in registry() for rule in service.sized(s)]
     for key in (*fixed_q, *user_q, *(r.meter for r in rules)):
@@ -254,6 +258,7 @@ class Estimate:
     notes: list[str] = field(default_factory=list)  # why a figure is null where that is not plain from the data
     # USD per service that the Always Free allowances save: the free lines' quantity at the first paid price
     free_tier_benefit: dict[str, float] = field(default_factory=dict)
+    commitments: list[dict] = field(default_factory=list)  # Savings Plans: utilisation, waste (commitments.report)
 
     @property
     def users(self) -> float:
@@ -277,6 +282,7 @@ class Estimate:
             "capacity": [limit.to_json() for limit in self.capacity],
             "capacity_notes": self.capacity_notes,
             "notes": self.notes,
+            **({"commitments": self.commitments} if self.commitments else {}),
         }
 
 
@@ -377,6 +383,7 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         capacity_notes=capacity_notes,
         notes=notes,
         free_tier_benefit={k: round(v, 2) for k, v in benefit.items() if v > 0},
+        commitments=commitments.report(s, lines, w.prices),
     )
 
 

@@ -388,6 +388,7 @@ class History:
                     "modelled_cost_per_user": u.get("modelled_cost_per_user"),
                     "tiers": {t["name"]: t.get("cost_per_user") for t in u.get("tiers", [])},
                     "features": {f["name"]: f.get("cost_per_use") for f in u.get("features", [])},
+                    "tenants": {t["name"]: t.get("billed_cost") for t in u.get("tenants", [])},
                 }
             )
         return out

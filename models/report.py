@@ -164,4 +164,11 @@ def estimate_text(e: Estimate) -> str:
             f"Shared over features in proportion to their usage cost (storage, provisioned "
             f"capacity): {usd(e.shared_cost)}"
         )
+    for c in e.commitments:
+        used = "-" if c["utilisation"] is None else f"{c['utilisation']:.1%}"
+        parts.append(
+            f"{c['plan']}: ${c['hourly_usd']:g}/h, commitment {usd(c['commitment_usd'])} (a fixed cost), usage at "
+            f"its rates {usd(c['usage_at_plan_rates_usd'])}, {c['covered_share']:.1%} of it covered; utilisation "
+            f"{used}, unused {usd(c['unused_usd'])}; saves {usd(c['savings_usd'])} on demand"
+        )
     return "\n".join(parts)

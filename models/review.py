@@ -174,6 +174,9 @@ class Bill:
     cached: bool = False
     fetched_at: str = ""
     notes: list[str] = field(default_factory=list)
+    # Usage lines' cost by cost-allocation tag (a Cost and Usage Report has them per line; Cost Explorer's
+    # answers do not): {"meter": meter or None, "feature": tag value or None, "tenant": tag value or None, "cost"}
+    tagged: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -481,7 +484,8 @@ def reconcile(
         )
 
     e = estimate(s, book)
-    unit_costs = _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source)
+    unit_costs = _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, bill.tagged)
+    notes += unit_costs.pop("notes")
     return Review(
         month=bill.month,
         scenario_name=s.name,
@@ -696,7 +700,9 @@ def _memory_gb(s: Scenario, arch: str) -> float | None:
 # ---------------------------------------------------------------- unit costs
 
 
-def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source) -> dict:
+def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagged=()) -> dict:
+    """Unit costs of the month. Bill lines tagged `feature` with one of the scenario's features (a Cost and Usage
+    Report's resource_tags) are that feature's outright; the rest of each meter is shared by the model's use."""
     model_users = float(w.tier_users.sum())
     month_users = float(users) if users else model_users
     scale = month_users / model_users if model_users > 0 else 1.0
@@ -712,8 +718,23 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source) -> di
             unmapped += r.billed_cost
         else:
             meter_cost[i] += r.billed_cost
+    direct = np.zeros(len(w.features))
+    feature_index = {f: k for k, f in enumerate(w.features)}
+    unknown: set[str] = set()
+    for t in tagged:
+        k = feature_index.get(t.get("feature"))
+        if k is None:
+            if t.get("feature"):
+                unknown.add(t["feature"])
+            continue
+        direct[k] += t["cost"]
+        i = index.get(t.get("meter")) if t.get("meter") else None
+        if i is None:
+            unmapped -= t["cost"]
+        else:
+            meter_cost[i] -= t["cost"]
     sh = share(w, meter_cost, quantities, uses_model, also_shared=unmapped)
-    feature, unallocated = sh.feature, sh.unallocated
+    feature, unallocated = sh.feature + direct, sh.unallocated
 
     tier_part = w.tier_users @ w.tier_uses if len(w.tier_names) else np.zeros(len(w.features))
     uses_month = w.baseline + scale * tier_part
@@ -726,8 +747,9 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source) -> di
             "billed_cost": round(float(c), 2),
             "cost_per_use": None if math.isnan(p) else float(p),
             "modelled_cost_per_use": modelled_per_use.get(n),
+            "tagged_cost": _cents(float(d)),  # of billed_cost: lines tagged feature=<name>
         }
-        for n, u, c, p in zip(w.features, uses_month, feature, per_use)
+        for n, u, c, p, d in zip(w.features, uses_month, feature, per_use, direct)
     ]
     if sh.per_user:  # what every user brings (Cognito MAUs): an equal part each, as in the estimate
         features.append(
@@ -755,7 +777,24 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source) -> di
                 "modelled_cost_per_user": modelled_tier.get(name),
             }
         )
+    tenants: dict[str, float] = {}
+    for t in tagged:
+        if t.get("tenant"):
+            tenants[t["tenant"]] = tenants.get(t["tenant"], 0.0) + t["cost"]
+    notes = []
+    if tagged:
+        share_tagged = math.fsum(float(d) for d in direct)
+        notes.append(
+            f"Cost-allocation tags: ${share_tagged:,.2f} of usage tagged with a scenario feature is that feature's "
+            "outright; the rest is shared by the model's use."
+        )
+    if unknown:
+        notes.append(
+            "Tagged feature(s) not in the scenario, shared like untagged lines: " + ", ".join(sorted(unknown)) + "."
+        )
     return {
+        "notes": notes,
+        "tenants": [{"name": n, "billed_cost": _cents(c)} for n, c in sorted(tenants.items())],
         "users": month_users or None,
         "users_source": users_source or ("scenario tiers" if model_users else "unknown"),
         "cost_per_user": total_billed / month_users if month_users else None,

@@ -27,6 +27,14 @@ MAX_NUMBER = 1e12
 
 
 @dataclass(frozen=True)
+class Commitment:
+    """A Savings Plan (models/commitments.py): USD per hour committed, and its rates (meter -> USD per unit)."""
+
+    hourly_usd: float
+    rates: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Provisioned:
     concurrency: float
     hours: float | None = None  # None: all month (hours_per_month)
@@ -198,6 +206,7 @@ class Scenario:
     features: dict[str, Feature] = field(default_factory=dict)
     tiers: dict[str, PricingTier] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
+    commitments: dict[str, Commitment] = field(default_factory=dict)  # compute_savings_plan, database_savings_plan
 
     @property
     def users(self) -> float:
@@ -393,7 +402,29 @@ class _Reader:
         }
         tiers = {n: self.tier(t, ("tiers", n), features) for n, t in self.mapping(d.get("tiers"), ("tiers",)).items()}
         baseline = self.counts(d.get("baseline"), ("baseline",), features, "feature")
-        return replace(s, features=features, tiers=tiers, baseline=baseline)
+        return replace(s, features=features, tiers=tiers, baseline=baseline, commitments=self.commitments(d))
+
+    def commitments(self, d: dict) -> dict[str, Commitment]:
+        from models.commitments import PLANS, covers
+
+        out = {}
+        path = ("commitments",)
+        for plan, c in self.mapping(d.get("commitments"), path, tuple(PLANS)).items():
+            pp = path + (plan,)
+            c = self.mapping(c, pp, ("hourly_usd", "rates"))
+            if "hourly_usd" not in c:
+                raise self.error(pp, "missing required key 'hourly_usd'")
+            rates = {}
+            for meter, rate in self.mapping(c.get("rates"), pp + ("rates",)).items():
+                if not covers(plan, meter):
+                    raise self.error(
+                        pp + ("rates", meter),
+                        f"the {PLANS[plan][0]} does not cover {meter!r}; it covers meters starting "
+                        + ", ".join(PLANS[plan][1]),
+                    )
+                rates[meter] = self.number(rate, pp + ("rates", meter))
+            out[plan] = Commitment(self.number(c["hourly_usd"], pp + ("hourly_usd",), 1e-9), rates)
+        return out
 
     def function(self, value: Any, path: tuple) -> Function:
         keys = tuple(f.name for f in fields(Function) if f.name != "duration_scaling")
@@ -653,6 +684,7 @@ def to_dict(s: Scenario) -> dict:
         "features": {n: _feature(f) for n, f in s.features.items()},
         "tiers": {n: {"users": t.users, "price": t.price, "uses": dict(t.uses)} for n, t in s.tiers.items()},
         "baseline": dict(s.baseline),
+        "commitments": {p: {"hourly_usd": c.hourly_usd, "rates": dict(c.rates)} for p, c in s.commitments.items()},
     }
     out |= {k: v for k, v in sections.items() if v}
     return out

@@ -77,13 +77,16 @@ st.caption(
 with st.container(border=True):
     kind = st.radio(
         "Bill and metrics from",
-        ["Demo account", "AWS account"],
+        ["Demo account", "AWS account", "Cost and Usage Report"],
         horizontal=True,
         key="rv_source",
         help="The demo account needs no credentials. An AWS account is read with Cost Explorer "
-        "(ce:GetCostAndUsage, $0.01 per request, cached in the history database) and CloudWatch.",
+        "(ce:GetCostAndUsage, $0.01 per request, cached in the history database) and CloudWatch. "
+        "A Cost and Usage Report (CUR 2.0 or FOCUS 1.2 Parquet, a file or a Data Exports folder) is read "
+        "locally with DuckDB, at no AWS cost.",
     )
     demo = kind == "Demo account"
+    from_cur = kind == "Cost and Usage Report"
     if demo:
         from commands.review import demo_months
 
@@ -98,7 +101,19 @@ with st.container(border=True):
         )
         notes = c3.text_input("Notes saved with the review", key="rv_notes")
         extra: dict = {}
-        if not demo:
+        if from_cur:
+            c1, c2, c3, c4 = st.columns(4)
+            cur = c1.text_input("Parquet file or folder", key="rv_cur")
+            tag = c2.text_input("Cost-allocation tag (KEY=VALUE, optional)", key="rv_tag")
+            profile = c3.text_input("AWS profile for CloudWatch (optional)", key="rv_profile")
+            skip = c4.checkbox("Skip the CloudWatch import", value=True, key="rv_cur_skip_metrics")
+            extra = {
+                "cur": cur.strip(),
+                "tag": tag.strip() or None,
+                "profile": profile.strip() or None,
+                "metrics": not skip,
+            }
+        elif not demo:
             c1, c2, c3, c4 = st.columns(4)
             tag = c1.text_input("Cost-allocation tag (KEY=VALUE, optional)", key="rv_tag")
             metric = c2.text_input(
@@ -115,7 +130,9 @@ with st.container(border=True):
                 "metrics": not skip,
             }
         go = st.form_submit_button("Run the review", key="rv_run", type="primary")
-    if go:
+    if go and from_cur and not extra["cur"]:
+        st.error("Give the Cost and Usage Report's Parquet file or folder.")
+    elif go:
         _run(s, text, month, demo, users=float(users) or None, notes=notes, **extra)
 
 history = _history()

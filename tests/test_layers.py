@@ -1,5 +1,5 @@
 """Layers run one way: pricing/ and models/ never import streamlit or boto3; only app.py and pages/
-import streamlit; only usage/ imports boto3."""
+import streamlit; only usage/ imports boto3 and duckdb."""
 
 import ast
 from pathlib import Path
@@ -34,6 +34,14 @@ def test_only_app_and_pages_import_streamlit():
     files = [p for p in ROOT.glob("*.py")] + _py_files("pricing", "models", "ui", "usage")
     offenders = [str(p.relative_to(ROOT)) for p in files if p not in allowed and "streamlit" in _imports(p)]
     assert offenders == []
+
+
+def test_only_usage_reads_bills_with_duckdb():
+    """DuckDB (the CUR / FOCUS engine) is usage/'s, like boto3: the bill is read there and nowhere else."""
+    files = [p for p in ROOT.glob("*.py")] + _py_files("pricing", "models", "ui", "pages", "commands")
+    offenders = [str(p.relative_to(ROOT)) for p in files if "duckdb" in _imports(p)]
+    assert offenders == []
+    assert "duckdb" in _imports(ROOT / "usage" / "cur.py")
 
 
 def test_only_usage_talks_to_aws():

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
+from functools import cache
 
 import botocore.exceptions as bexc
 
@@ -70,10 +71,19 @@ _REGION_TOKEN = re.compile(r"^(?:[A-Z]{2,4}\d{0,2}|Global)$")
 
 
 def _suffixes(service: str) -> list[tuple[str, str]]:
-    """(usage type suffix, meter) of the registry's services that Cost Explorer's `service` names
-    (each service module's BILL_NAMES: parts of the normalised name, "apigateway"), longest suffix first."""
+    """(usage type suffix, meter) of the registry's services that the bill's `service` names, longest suffix
+    first. Cost Explorer names a service in words ("Amazon API Gateway": each service module's BILL_NAMES are
+    parts of the normalised name, "apigateway"); a Cost and Usage Report by its product code ("AWSLambda"), the
+    Price List offer code each component carries."""
+    return _suffixes_in(registry(), service)
+
+
+@cache  # per registry: a test that adds a service module clears the registry's cache, and so this one's key
+def _suffixes_in(services: tuple, service: str) -> list[tuple[str, str]]:
     name = _norm(service)
-    meters = {m for sv in registry() if any(k in name for k in sv.bill_names) for c in sv.components for m in [c.meter]}
+    meters = {
+        c.meter for sv in services for c in sv.components if c.offer == service or any(k in name for k in sv.bill_names)
+    }
     pairs = [(u, m) for m, u in usage_types().items() if m in meters]
     pairs += [(u, m) for u, m in also_billed_as().items() if m in meters]
     return sorted(pairs, key=lambda p: -len(p[0]))  # IA-ReadRequestUnits before ReadRequestUnits
@@ -90,19 +100,34 @@ def _region_ok(prefix: str, region: str) -> tuple[bool, str]:
     return False, f"another region ({where}); the scenario is in {region}"
 
 
+def _match(service: str, usage_type: str) -> tuple[str, str] | None:
+    """(meter, region prefix) of a bill line whose usage type ends in one of the service's suffixes."""
+    for suffix, meter in _suffixes(service):
+        if usage_type == suffix or usage_type.endswith("-" + suffix):
+            prefix = usage_type[: -len(suffix)].rstrip("-")
+            if prefix and not _REGION_TOKEN.match(prefix):
+                continue  # Lambda-Edge-Request is not Request
+            return meter, prefix
+    return None
+
+
+def meter_of(service: str, usage_type: str) -> str | None:
+    """The model's meter a bill line is on, in whichever region (the region prefix stripped), else None:
+    `meter_of("AWSLambda", "USE1-Lambda-GB-Second")` is "lambda.duration_gb_s.x86_64"."""
+    found = _match(service, usage_type)
+    return found[0] if found else None
+
+
 def classify(service: str, usage_type: str, region: str, custom: list[str] = ()) -> tuple[str | None, str]:
     """The model's meter a Cost Explorer line is billed on, or (None, why it is outside the model)."""
     name = _norm(service)
-    suffixes = _suffixes(service)
-    if suffixes:
-        for suffix, meter in suffixes:
-            if usage_type == suffix or usage_type.endswith("-" + suffix):
-                prefix = usage_type[: -len(suffix)].rstrip("-")
-                if prefix and not _REGION_TOKEN.match(prefix):
-                    continue  # Lambda-Edge-Request is not Request
-                ok, why = _region_ok(prefix, region)
-                return (meter, "") if ok else (None, f"{service} {usage_type}: {why}")
-        return None, f"{service} {usage_type} is not in the model"
+    if _suffixes(service):
+        found = _match(service, usage_type)
+        if found is None:
+            return None, f"{service} {usage_type} is not in the model"
+        meter, prefix = found
+        ok, why = _region_ok(prefix, region)
+        return (meter, "") if ok else (None, f"{service} {usage_type}: {why}")
     for c in custom:
         tokens = {_norm(c)} | {_norm(t) for t in re.split(r"[-_ ./]", c) if len(t) >= 4}
         if any(t and t in name for t in tokens):

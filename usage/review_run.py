@@ -212,8 +212,11 @@ def run_review(
     notes: str = "",
     now: datetime | None = None,
     book: PriceBook | None = None,
+    cur: str | None = None,
 ) -> ReviewRun:
-    """Fetch, reconcile and save a review. Raises UsageError / ReviewError / HistoryError with one sentence."""
+    """Fetch, reconcile and save a review. Raises UsageError / ReviewError / HistoryError with one sentence.
+    `cur`: the bill from a Cost and Usage Report (CUR 2.0 / FOCUS 1.2 Parquet, a file or folder) instead of Cost
+    Explorer; AWS is then called only for the CloudWatch import and a users metric."""
     now = now or datetime.now(UTC)
     parse_month(month)
     if users is not None and users <= 0:
@@ -237,17 +240,26 @@ def run_review(
         messages.append("Demo account: generated figures, no AWS calls, no charge.")
     else:
         in_progress = check_month(month, now)
-        session = aws.make_session(profile, region or scenario.region)
-        bill = costexplorer.get_bill(session, month, scenario.region, custom, tag=tag, history=history, refresh=refresh)
+        session = None
+        if cur:
+            from usage.cur import review_bill
+
+            bill = review_bill(cur, month, scenario.region, custom, tag=tag)
+        else:
+            session = aws.make_session(profile, region or scenario.region)
+            bill = costexplorer.get_bill(
+                session, month, scenario.region, custom, tag=tag, history=history, refresh=refresh
+            )
         if in_progress:
             bill.notes.append(
                 f"{month} is still in progress: the bill and the metered usage are month to date, "
                 "the model is a whole month."
             )
-        messages += [n for n in bill.notes if n.startswith("Cost Explorer")]
+        messages += [n for n in bill.notes if n.startswith(("Cost Explorer", "Bill from"))]
         metered = None
         if metrics:
             try:
+                session = session or aws.make_session(profile, region or scenario.region)
                 metered, cost_notes = import_month(session, month, tag, now)
                 messages += cost_notes
                 if metered is None:
@@ -256,6 +268,7 @@ def run_review(
                 bill.notes.append(f"CloudWatch import failed ({e.message}); the metered column is empty.")
         users_source = "entered" if users else ""
         if users is None and users_metric:
+            session = session or aws.make_session(profile, region or scenario.region)
             users = users_from_metric(session, users_metric, list(users_dimensions), month, now)
             users_source = f"CloudWatch metric {users_metric}"
     review = reconcile(scenario, bill, metered, users=users, users_source=users_source, book=book, tag=tag)
