@@ -202,26 +202,39 @@ def test_review_cur_on_the_command_line(bill_folder, tmp_path):
     assert bad.returncode == 2 and bad.stderr.strip() == f"error: {tmp_path / 'none'}: no such file or folder"
 
 
-def test_the_monthly_review_page_takes_the_bill_from_a_cur(bill_folder, monkeypatch, tmp_path):
+def test_the_monthly_review_page_takes_the_bill_from_a_cur(monkeypatch, tmp_path):
     """pages/review.py (through tests/fixtures/review/review_app.py, the demo scenario): 'Cost and Usage Report',
-    the folder, October: the page shows the review run_review makes from the same folder."""
+    the folder, a month: the page shows the review run_review makes from the same folder. The page offers the
+    last 13 months, so October's lines are re-dated to last month, whichever month the test runs in."""
+    from datetime import UTC, datetime
+
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from models.report import usd
+    from models.review import recent_months
     from usage.demo import demo_scenario_yaml
 
+    month = recent_months(datetime.now(UTC).date(), 13)[1]
+    bill_folder = tmp_path / "export"
+    dated = {
+        "bill_billing_period_start_date": f"{month}-01 00:00:00",
+        "line_item_usage_start_date": f"{month}-05 10:00:00",
+    }
+    cb.write(
+        bill_folder / "data" / f"BILLING_PERIOD={month}" / "x-00001.snappy.parquet", [{**ln, **dated} for ln in LINES]
+    )
     st.cache_data.clear()
     monkeypatch.setenv("UNITCOST_HISTORY", str(tmp_path / "reviews.sqlite3"))
     expected = review_run.run_review(
-        loads(demo_scenario_yaml(), "demo"), "2026-10", metrics=False, cur=str(bill_folder)
+        loads(demo_scenario_yaml(), "demo"), month, metrics=False, cur=str(bill_folder)
     ).review
     at = AppTest.from_file(str(ROOT / "tests" / "fixtures" / "review" / "review_app.py"), default_timeout=60).run()
     at.radio(key="rv_source").set_value("Cost and Usage Report").run()
     at.button(key="rv_run").click().run()  # no path yet: said so, nothing run
     assert [e.value for e in at.error] == ["Give the Cost and Usage Report's Parquet file or folder."]
     at.text_input(key="rv_cur").set_value(str(bill_folder))
-    at.selectbox(key="rv_month").set_value("2026-10")
+    at.selectbox(key="rv_month").set_value(month)
     at.button(key="rv_run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     shown = {m.label: m.value for m in at.metric}
