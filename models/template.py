@@ -1159,12 +1159,12 @@ class _Builder:
     def resources_named(self, section: str, res: Any, line: int | None) -> list[str]:
         if str(res) == "*":
             return list(self.sections[section])
+        text = str(res)
+        if "/stream/" in text or ".StreamArn}" in text:
+            return []  # a table's stream: read by an event source mapping, free
         targets = [x for x in sorted(cfn.refs(res)) if x in self.sections[section]]
         if targets:
             return targets
-        text = str(res)
-        if "/stream/" in text:
-            return []  # a table's stream: read by an event source mapping, free
         if section in ARN_PART and ARN_PART[section] in text:
             name = text.split(ARN_PART[section], 1)[1].split("/")[0]
             if section in ("queues", "topics"):

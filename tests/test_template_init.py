@@ -570,12 +570,15 @@ def test_stream_event_managed_policy_and_included_openapi(tmp_path):
         "    Properties: {BillingMode: PAY_PER_REQUEST, StreamSpecification: {StreamViewType: NEW_IMAGE}}\n"
         "  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionBody:\n"
         "        'Fn::Transform': {Name: 'AWS::Include', Parameters: {Location: api.yaml}}\n"
-        "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Policies: AmazonDynamoDBReadOnlyAccess\n"
+        "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Policies:\n"
+        "        - AmazonDynamoDBReadOnlyAccess\n"
+        "        - Statement: [{Effect: Allow, Action: 'dynamodb:*', Resource: !GetAtt T.StreamArn}]\n"
         "      Events:\n        Changes: {Type: DynamoDB, Properties: {Stream: !GetAtt T.StreamArn}}\n"
     )
     s, text = init(tmp_path, path)
     assert s["features"]["Changes"]["lambda"] == {"F": 1}
-    assert ops(s["features"]["Changes"]) == {("T", "reads")}  # the managed read-only policy: reads only
+    # The managed read-only policy: reads only; dynamodb:* on the table's stream is no table access.
+    assert ops(s["features"]["Changes"]) == {("T", "reads")}
     assert "included from another file (AWS::Include), not read" in text
 
 
