@@ -494,6 +494,20 @@ def test_robust_on_what_real_templates_do(tmp_path, capsys):
     estimate_ok(tmp_path / "scenario.yaml", capsys)
 
 
+def test_a_resource_condition_on_a_parameter_with_no_value_keeps_the_resource(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Parameters:\n  Env: {Type: String}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nResources:\n"
+        "  Q:\n    Type: AWS::SQS::Queue\n    Condition: IsProd\n"
+    )
+    s, text = init(tmp_path, path)
+    assert s["queues"] == {"Q": {"type": "standard"}}
+    assert "Q (AWS::SQS::Queue) kept though its Condition cannot be decided" in text
+    assert "parameter 'Env' has no Default and no --param Env=VALUE" in text
+    s, _ = init(tmp_path, path, "--param", "Env=dev")
+    assert "queues" not in s
+
+
 def test_region_resolves_aws_region(tmp_path):
     path = tmp_path / "t.yaml"
     path.write_text(
