@@ -179,9 +179,7 @@ def _init(sub) -> None:
     p.add_argument(
         "--template", required=True, metavar="PATH", help="template (YAML or JSON), cdk.out folder or *.template.json"
     )
-    p.add_argument(
-        "--param", action="append", metavar="KEY=VALUE", help="a template parameter's value (repeatable)"
-    )
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="a template parameter's value (repeatable)")
     p.add_argument("--region", help="the scenario's region (default us-east-1); also AWS::Region in the template")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="scenario file to write")
     p.set_defaults(run="commands.init:init")
