@@ -81,6 +81,10 @@ class Unresolvable(TemplateError):
     """A value only the deployed stack knows (Fn::ImportValue, Fn::Cidr...): an error where the value is needed."""
 
 
+class MissingValue(TemplateError):
+    """A parameter with no value here (no Default and no --param, or read from SSM when deployed)."""
+
+
 class NoValue:
     """`!Ref AWS::NoValue`: the property is left out."""
 
@@ -168,6 +172,9 @@ class Template:
     def error(self, message: str, node: Any = None, line: int | None = None, field: str = "") -> TemplateError:
         return TemplateError(message, source=self.source, line=line or line_of(node), field=field)
 
+    def missing(self, message: str, node: Any) -> MissingValue:
+        return MissingValue(message, source=self.source, line=line_of(node))
+
     def where(self, line: int | None) -> str:
         """`template.yaml:42`, the provenance of a value."""
         return f"{self.name}:{line}" if line else self.name
@@ -182,14 +189,14 @@ class Template:
             raw: Any = self.params[name]
         elif isinstance(decl, dict) and "Default" in decl:
             if ptype.startswith("AWS::SSM::Parameter::Value"):
-                raise self.error(
+                raise self.missing(
                     f"parameter {name!r} is read from SSM Parameter Store ({decl['Default']}) when deployed; "
                     f"give its value with --param {name}=VALUE",
                     node,
                 )
             raw = decl["Default"]
         else:
-            raise self.error(
+            raise self.missing(
                 f"parameter {name!r} has no Default and no --param {name}=VALUE; its value is needed here", node
             )
         text = ",".join(str(v) for v in raw) if isinstance(raw, list) else str(raw)

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from models import cfn
-from models.cfn import Att, Ref, Template, TemplateError, Unresolvable, key_line
+from models.cfn import Att, MissingValue, Ref, Template, TemplateError, Unresolvable, key_line
 
 __all__ = ["TemplateError", "Reading", "read", "read_text", "read_template"]
 
@@ -321,7 +321,12 @@ class _Builder:
             if r["Type"] not in READ_TYPES:  # its Condition is not evaluated: nothing here needs it
                 self.skipped.setdefault(r["Type"], []).append(logical_id)
                 continue
-            if not t.included(r):
+            try:
+                included = t.included(r)
+            except (MissingValue, Unresolvable) as e:  # a condition on a parameter with no value: kept, said so
+                self.notes.append(f"{logical_id} ({r['Type']}) kept though its Condition cannot be decided: {e}")
+                included = True
+            if not included:
                 self.notes.append(
                     f"{logical_id} ({r['Type']}) left out: its Condition {r.get('Condition')} is false "
                     f"({self.where(key_line(r, 'Condition'))})"
@@ -1159,12 +1164,12 @@ class _Builder:
     def resources_named(self, section: str, res: Any, line: int | None) -> list[str]:
         if str(res) == "*":
             return list(self.sections[section])
+        text = str(res)
+        if "/stream/" in text or ".StreamArn}" in text:
+            return []  # a table's stream: read by an event source mapping, free
         targets = [x for x in sorted(cfn.refs(res)) if x in self.sections[section]]
         if targets:
             return targets
-        text = str(res)
-        if "/stream/" in text:
-            return []  # a table's stream: read by an event source mapping, free
         if section in ARN_PART and ARN_PART[section] in text:
             name = text.split(ARN_PART[section], 1)[1].split("/")[0]
             if section in ("queues", "topics"):

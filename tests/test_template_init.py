@@ -494,6 +494,20 @@ def test_robust_on_what_real_templates_do(tmp_path, capsys):
     estimate_ok(tmp_path / "scenario.yaml", capsys)
 
 
+def test_a_resource_condition_on_a_parameter_with_no_value_keeps_the_resource(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Parameters:\n  Env: {Type: String}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nResources:\n"
+        "  Q:\n    Type: AWS::SQS::Queue\n    Condition: IsProd\n"
+    )
+    s, text = init(tmp_path, path)
+    assert s["queues"] == {"Q": {"type": "standard"}}
+    assert "Q (AWS::SQS::Queue) kept though its Condition cannot be decided" in text
+    assert "parameter 'Env' has no Default and no --param Env=VALUE" in text
+    s, _ = init(tmp_path, path, "--param", "Env=dev")
+    assert "queues" not in s
+
+
 def test_region_resolves_aws_region(tmp_path):
     path = tmp_path / "t.yaml"
     path.write_text(
@@ -570,12 +584,15 @@ def test_stream_event_managed_policy_and_included_openapi(tmp_path):
         "    Properties: {BillingMode: PAY_PER_REQUEST, StreamSpecification: {StreamViewType: NEW_IMAGE}}\n"
         "  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionBody:\n"
         "        'Fn::Transform': {Name: 'AWS::Include', Parameters: {Location: api.yaml}}\n"
-        "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Policies: AmazonDynamoDBReadOnlyAccess\n"
+        "  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Policies:\n"
+        "        - AmazonDynamoDBReadOnlyAccess\n"
+        "        - Statement: [{Effect: Allow, Action: 'dynamodb:*', Resource: !GetAtt T.StreamArn}]\n"
         "      Events:\n        Changes: {Type: DynamoDB, Properties: {Stream: !GetAtt T.StreamArn}}\n"
     )
     s, text = init(tmp_path, path)
     assert s["features"]["Changes"]["lambda"] == {"F": 1}
-    assert ops(s["features"]["Changes"]) == {("T", "reads")}  # the managed read-only policy: reads only
+    # The managed read-only policy: reads only; dynamodb:* on the table's stream is no table access.
+    assert ops(s["features"]["Changes"]) == {("T", "reads")}
     assert "included from another file (AWS::Include), not read" in text
 
 
