@@ -254,6 +254,7 @@ class Estimate:
     notes: list[str] = field(default_factory=list)  # why a figure is null where that is not plain from the data
     # USD per service that the Always Free allowances save: the free lines' quantity at the first paid price
     free_tier_benefit: dict[str, float] = field(default_factory=dict)
+    ranges: int = 0  # numbers the scenario gives as ranges: the estimate takes their modes
 
     @property
     def users(self) -> float:
@@ -277,6 +278,7 @@ class Estimate:
             "capacity": [limit.to_json() for limit in self.capacity],
             "capacity_notes": self.capacity_notes,
             "notes": self.notes,
+            "ranges": self.ranges,
         }
 
 
@@ -377,6 +379,7 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         capacity_notes=capacity_notes,
         notes=notes,
         free_tier_benefit={k: round(v, 2) for k, v in benefit.items() if v > 0},
+        ranges=len(s.ranges),
     )
 
 
@@ -399,3 +402,78 @@ def sweep(s: Scenario, users: np.ndarray, book: PriceBook | None = None, rounded
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         per_user = np.where(users > 0, total / users, np.nan)
     return Sweep(users, total, per_user)
+
+
+# ---------------------------------------------------------------- many whole months at once
+
+
+@dataclass(frozen=True)
+class Points:
+    """Whole months priced at many points at once: the samples of a scenario's ranges, the months of a plan.
+    Each point is billed on its own (volume tiers and free allowances per point) and shared out by the rule
+    above, so a point equals `estimate` of the scenario with that point's inputs."""
+
+    lines: list[Line]
+    line_cost: np.ndarray  # lines x points: USD, each line rounded to the cent
+    total: np.ndarray  # points: USD, the sum of the line costs
+    uses: np.ndarray  # points x features: uses per month
+    feature_cost: np.ndarray  # points x features: USD, shared costs included
+    tier_users: np.ndarray  # points x tiers
+    tier_cost: np.ndarray  # points x tiers: USD
+
+
+def evaluate(
+    w: Workload,
+    tier_users: np.ndarray,
+    tier_uses: np.ndarray | None = None,
+    per_use: np.ndarray | None = None,
+    loads: list[np.ndarray] | None = None,
+) -> Points:
+    """Price `len(tier_users)` whole months in one vectorised pass.
+
+    tier_users: points x tiers; tier_uses: tiers x features, or points x tiers x features (default: the
+    scenario's); per_use: features x meters, or points x features x meters (default: the workload's);
+    loads: per sized-capacity rule, its load per use by feature (features, or points x features)."""
+    users = np.asarray(tier_users, dtype=float).reshape(-1, len(w.tier_names))
+    n = users.shape[0]
+    tu = w.tier_uses if tier_uses is None else np.asarray(tier_uses, dtype=float)
+    pu = w.per_use if per_use is None else np.asarray(per_use, dtype=float)
+    loads = [load for _, load, _ in w.sized] if loads is None else loads
+    uses = w.baseline[None, :] + (users @ tu if tu.ndim == 2 else np.einsum("nt,ntf->nf", users, tu))
+    total_users = users.sum(axis=1)
+    q = (pu.T @ uses.T if pu.ndim == 2 else np.einsum("nf,nfm->mn", uses, pu)) + w.fixed[:, None]
+    q = q + w.per_user[:, None] * total_users[None, :]
+    caps = []
+    for (m, _, rule), load in zip(w.sized, loads):
+        demand = uses @ load if load.ndim == 1 else np.einsum("nf,nf->n", uses, load)
+        cap = rule.units(demand) * rule.hours
+        q[m] += cap
+        caps.append((m, load, demand, cap))
+    lines = w.lines(q)
+    line_cost = np.array([np.broadcast_to(line.cost, (n,)) for line in lines]).reshape(len(lines), n)
+    index = {m: i for i, m in enumerate(w.meters)}
+    meter_cost = np.zeros((len(w.meters), n))
+    for line, cost in zip(lines, line_cost):
+        meter_cost[index[line.meter]] += cost
+    # The allocation of `share`, point by point.
+    unit = np.divide(meter_cost, q, out=np.zeros_like(q), where=q > 0)  # USD per unit of each meter
+    per_use_cost = (unit.T @ pu.T) if pu.ndim == 2 else np.einsum("nfm,mn->nf", pu, unit)  # points x features
+    idle_cost = np.zeros(n)
+    for m, load, demand, cap in caps:  # sized capacity: by each feature's share of its load
+        used_now = demand > 0
+        per_load = np.divide(cap * unit[m], demand, out=np.zeros(n), where=used_now)
+        per_use_cost = per_use_cost + per_load[:, None] * (load if load.ndim == 2 else load[None, :])
+        idle_cost += np.where(used_now, 0.0, cap * unit[m])
+    feature = uses * per_use_cost
+    shared = w.fixed @ unit + idle_cost + np.where(q <= 0, meter_cost, 0.0).sum(axis=0)
+    user_cost = total_users * (w.per_user @ unit)
+    weights = np.where((feature.sum(axis=1) > 0)[:, None], feature, uses)
+    wsum = weights.sum(axis=1)
+    feature = feature + np.divide(shared, wsum, out=np.zeros(n), where=wsum > 0)[:, None] * weights
+    unallocated = np.where(wsum > 0, 0.0, shared)
+    per_use_all = np.divide(feature, uses, out=np.zeros_like(feature), where=uses > 0)
+    tier_feature_uses = users[:, :, None] * (tu[None, :, :] if tu.ndim == 2 else tu)  # points x tiers x features
+    tier_cost = np.einsum("ntf,nf->nt", tier_feature_uses, per_use_all)
+    user_part = np.divide(users, total_users[:, None], out=np.zeros_like(users), where=total_users[:, None] > 0)
+    tier_cost = tier_cost + user_part * (unallocated + user_cost)[:, None]
+    return Points(lines, line_cost, line_cost.sum(axis=0), uses, feature, users, tier_cost)
