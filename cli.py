@@ -14,7 +14,7 @@ import importlib
 import os
 import sys
 
-from commands.args import Parser, number
+from commands.args import Parser, number, tier_rate
 from errors import UnitcostError
 
 BAD_INPUT = 2
@@ -102,8 +102,9 @@ def _plan(sub) -> None:
     f = sub.add_parser("forecast", help="cost, revenue and margin month by month as tiers grow and churn")
     f.add_argument("file", help=from_text)
     f.add_argument("--months", type=number(0, MAX_MONTHS, whole=True), required=True, metavar="N")
-    f.add_argument("--growth", action="append", metavar="TIER=PCT", help="monthly growth of a tier, %%; repeatable")
-    f.add_argument("--churn", action="append", metavar="TIER=PCT", help="monthly churn of a tier, %%; repeatable")
+    for flag, what in (("--growth", "growth"), ("--churn", "churn")):
+        f.add_argument(flag, action="append", type=tier_rate, metavar="TIER=PCT",
+                       help=f"monthly {what} of a tier in percent (over the scenario's plan:); repeatable")  # fmt: skip
     f.add_argument("--json", action="store_true", help="a JSON list, one object per month")
     f.set_defaults(run="commands.plan:forecast")
 

@@ -7,7 +7,6 @@ import json
 import sys
 
 from commands.estimate import _about, _load
-from models.yamlio import ScenarioError
 
 
 def simulate(args) -> int:
@@ -26,25 +25,10 @@ def simulate(args) -> int:
     return 0
 
 
-def _rates(items: list[str] | None, flag: str) -> dict[str, float]:
-    """TIER=PCT arguments (repeatable) as {tier: percent a month}."""
-    out: dict[str, float] = {}
-    for item in items or []:
-        name, sep, pct = item.partition("=")
-        try:
-            value = float(pct)
-        except ValueError:
-            value = float("nan")
-        if not sep or not name.strip() or value != value or value in (float("inf"), float("-inf")):
-            raise ScenarioError(f"must be TIER=PERCENT (such as pro=5), got {item!r}", field=flag)
-        out[name.strip()] = value
-    return out
-
-
 def forecast(args) -> int:
     from models.plan import forecast, rates
 
-    growth, churn = _rates(args.growth, "--growth"), _rates(args.churn, "--churn")
+    growth, churn = dict(args.growth or []), dict(args.churn or [])  # a tier given twice: the last
     with _about(args.file):
         scenario, book = _load(args.file)
         plan = rates(scenario, growth, churn)

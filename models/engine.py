@@ -439,7 +439,10 @@ def evaluate(
     tu = w.tier_uses if tier_uses is None else np.asarray(tier_uses, dtype=float)
     pu = w.per_use if per_use is None else np.asarray(per_use, dtype=float)
     loads = [load for _, load, _ in w.sized] if loads is None else loads
-    uses = w.baseline[None, :] + (users @ tu if tu.ndim == 2 else np.einsum("nt,ntf->nf", users, tu))
+    # tiers are few: a loop over them is faster than einsum's over the points
+    uses = np.repeat(w.baseline[None, :], n, axis=0) if tu.ndim == 3 else w.baseline[None, :] + users @ tu
+    for t in range(users.shape[1] if tu.ndim == 3 else 0):
+        uses += users[:, t, None] * tu[:, t, :]
     total_users = users.sum(axis=1)
     q = (pu.T @ uses.T if pu.ndim == 2 else np.einsum("nf,nfm->mn", uses, pu)) + w.fixed[:, None]
     q = q + w.per_user[:, None] * total_users[None, :]
@@ -472,8 +475,9 @@ def evaluate(
     feature = feature + np.divide(shared, wsum, out=np.zeros(n), where=wsum > 0)[:, None] * weights
     unallocated = np.where(wsum > 0, 0.0, shared)
     per_use_all = np.divide(feature, uses, out=np.zeros_like(feature), where=uses > 0)
-    tier_feature_uses = users[:, :, None] * (tu[None, :, :] if tu.ndim == 2 else tu)  # points x tiers x features
-    tier_cost = np.einsum("ntf,nf->nt", tier_feature_uses, per_use_all)
+    tier_cost = (per_use_all @ tu.T) * users if tu.ndim == 2 else np.empty_like(users)
+    for t in range(users.shape[1] if tu.ndim == 3 else 0):
+        tier_cost[:, t] = users[:, t] * (tu[:, t, :] * per_use_all).sum(axis=1)
     user_part = np.divide(users, total_users[:, None], out=np.zeros_like(users), where=total_users[:, None] > 0)
     tier_cost = tier_cost + user_part * (unallocated + user_cost)[:, None]
     return Points(lines, line_cost, line_cost.sum(axis=0), uses, feature, users, tier_cost)
