@@ -744,11 +744,11 @@ def to_dict(s: Scenario) -> dict:
     if plan:
         out["plan"] = plan
     for r in s.ranges:
-        _put_range(out, r)
+        put_range(out, r)
     return out
 
 
-def _put_range(data: dict, r: Range) -> None:
+def put_range(data: dict, r: Range) -> None:
     """Write a range back where its mode stands; a number no longer at the mode (edited since) drops its range."""
     node: Any = data
     for k in r.key[:-1]:
