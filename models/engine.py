@@ -434,7 +434,7 @@ def evaluate(
     tier_users: points x tiers; tier_uses: tiers x features, or points x tiers x features (default: the
     scenario's); per_use: features x meters, or points x features x meters (default: the workload's);
     loads: per sized-capacity rule, its load per use by feature (features, or points x features)."""
-    users = np.asarray(tier_users, dtype=float).reshape(-1, len(w.tier_names))
+    users = np.atleast_2d(np.asarray(tier_users, dtype=float))  # points x tiers (a scenario may have no tiers)
     n = users.shape[0]
     tu = w.tier_uses if tier_uses is None else np.asarray(tier_uses, dtype=float)
     pu = w.per_use if per_use is None else np.asarray(per_use, dtype=float)
