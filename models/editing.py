@@ -193,6 +193,10 @@ def with_tiers(s: Scenario, rows: list[TierRow], book: PriceBook) -> Scenario:
     data.pop("tiers", None)
     if tiers:
         data["tiers"] = tiers
+    if "plan" in data:  # a removed (or renamed) tier takes its growth and churn with it
+        plan = {k: {t: v for t, v in rates.items() if t in tiers} for k, rates in data.pop("plan").items()}
+        if plan := {k: rates for k, rates in plan.items() if rates}:
+            data["plan"] = plan
     return rebuild(with_ranges_of(data, s), "tiers table", book)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import cli
 from models.engine import estimate
-from models.scenario import Range, loads, to_yaml
+from models.scenario import Range, ScenarioError, loads, to_yaml
 
 # Line numbers matter below: the errors name them.
 RANGED = """\
@@ -168,3 +168,30 @@ def test_bad_plans_exit_2(tmp_path, capsys, new, line, field, words):
     path, err = _bad(tmp_path, capsys, text)
     assert err.startswith(f"error: {path}, line {line}: {field}: "), err
     assert words in err
+
+
+def test_the_editors_keep_ranges_and_the_plan_follows_renamed_tiers():
+    from models import editing
+    from pricing.book import default_book
+
+    book = default_book()
+    s = loads(RANGED + "plan:\n  growth: {pro: 5}\n")
+    # the editors show the modes; given back unchanged, nothing is lost
+    assert editing.footprint(s, "send")["websocket"]["messages"] == 3
+    assert editing.with_footprint(s, "send", editing.footprint(s, "send"), book) == s
+    assert editing.with_tiers(s, editing.tier_rows(s), book) == s
+    # a number changed in an editor drops its range, the others stay
+    rows = editing.tier_rows(s)
+    rows[0] = editing.TierRow("pro", 250, rows[0].price, rows[0].uses)
+    edited = editing.with_tiers(s, rows, book)
+    assert edited.tiers["pro"].users == 250 and "tiers.pro.users" not in [r.path for r in edited.ranges]
+    assert len(edited.ranges) == 5
+    # renaming the tier takes its ranges and its plan with it (they named the old tier)
+    renamed = editing.with_tiers(s, [editing.TierRow("gold", 200, 5, {"send": 2000})], book)
+    assert renamed.plan.growth == {} and all(not r.path.startswith("tiers.") for r in renamed.ranges)
+    # the ranges table: rows replace the ranges under its prefix, checked like a file's
+    one = editing.with_ranges(s, "tiers.", [editing.RangeRow("tiers.pro.users", 100, None, 300)], book)
+    assert [r.path for r in one.ranges if r.path.startswith("tiers.")] == ["tiers.pro.users"]
+    assert one.tiers["pro"].users == 200  # uniform 100..300: the midpoint
+    with pytest.raises(ScenarioError, match=r"tiers\.pro\.users: range low 300 is above its high 100"):
+        editing.with_ranges(s, "tiers.", [editing.RangeRow("tiers.pro.users", 300, None, 100)], book)

@@ -16,6 +16,7 @@ import cli
 from models.engine import estimate
 from models.plan import DEFAULT_SEED, draw, simulate
 from models.scenario import from_data, loads
+from tests.conftest import ROOT
 
 # Linear in one input: no functions, no free tier, one per-unit service at $0.001 a unit, 100 units a use, so the
 # month costs 1,000 users x uses x 100 x $0.001 = $100 per use per user (cent rounding moves it by at most $0.005).
@@ -241,3 +242,26 @@ def test_bad_arguments_exit_2(tmp_path, capsys, args, words):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["simulate", str(path), *args])
     assert exit_.value.code == 2 and words in capsys.readouterr().err
+
+
+SCENARIOS = sorted(
+    p for folder in ("examples", "scenarios", "benchmarks") for p in (ROOT / folder).glob("*.yaml")
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_evaluate_at_the_scenarios_own_inputs_is_its_estimate(path):
+    """The engine's many-point pricing, at one point, shares the bill out exactly as `estimate` does."""
+    from models.engine import compile_scenario, evaluate
+
+    s = loads(path.read_text())
+    w = compile_scenario(s)
+    pts = evaluate(w, w.tier_users[None, :])
+    e = estimate(s)
+    assert pts.total[0] == pytest.approx(e.total, abs=1e-9)
+    assert list(pts.tier_cost[0]) == pytest.approx([t.cost for t in e.tiers], rel=1e-12, abs=1e-9)
+    by_name = {f.name: f.cost for f in e.features}
+    assert list(pts.feature_cost[0]) == pytest.approx([by_name[f] for f in w.features], rel=1e-12, abs=1e-9)
+    # and at many points at once, each point as alone
+    many = evaluate(w, np.repeat(w.tier_users[None, :], 3, axis=0) * np.array([[0.5], [1.0], [2.0]]))
+    assert many.total[1] == pytest.approx(e.total, abs=1e-9)
