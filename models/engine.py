@@ -21,7 +21,7 @@ Allocation (how the bill is shared out):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -322,13 +322,8 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         features.append(FeatureCost(PER_USER, total_users, user_cost, ratio(user_cost, total_users)))
 
     tiers = []
-    for i, name in enumerate(w.tier_names):
+    for name, (by_feature, user_share, cost) in zip(w.tier_names, tier_costs(w, sh, uses)):
         t = s.tiers[name]
-        by_feature = cost_of(t.users * w.tier_uses[i])
-        # Fixed costs with no feature use to share them by fall on the users, each an equal part.
-        idle_share = unallocated * t.users / total_users if total_users else 0.0
-        user_share = user_cost * t.users / total_users if total_users else 0.0
-        cost = float(by_feature.sum()) + idle_share + user_share
         revenue = t.users * t.price
         cost_per_user = ratio(cost, t.users)
         if cost_per_user is None and t.users:
@@ -381,6 +376,21 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         free_tier_benefit={k: round(v, 2) for k, v in benefit.items() if v > 0},
         ranges=len(s.ranges),
     )
+
+
+def tier_costs(w: Workload, sh: Shares, uses: np.ndarray) -> list[tuple[np.ndarray, float, float]]:
+    """Per tier: its cost by feature (its uses' part of each feature's cost), its part of what every user brings,
+    and its whole cost, USD. Fixed costs with no feature use to share them by fall on the users, an equal part each."""
+    total_users = float(w.tier_users.sum())
+    out = []
+    for i in range(len(w.tier_names)):
+        users = w.tier_users[i]
+        part = np.divide(users * w.tier_uses[i], uses, out=np.zeros_like(sh.feature), where=uses > 0)
+        by_feature = sh.feature * part  # no overflow on tiny counts
+        idle_share = sh.unallocated * users / total_users if total_users else 0.0
+        user_share = sh.per_user * users / total_users if total_users else 0.0
+        out.append((by_feature, float(user_share), float(by_feature.sum()) + idle_share + user_share))
+    return out
 
 
 @dataclass(frozen=True)
@@ -481,3 +491,26 @@ def evaluate(
     user_part = np.divide(users, total_users[:, None], out=np.zeros_like(users), where=total_users[:, None] > 0)
     tier_cost = tier_cost + user_part * (unallocated + user_cost)[:, None]
     return Points(lines, line_cost, line_cost.sum(axis=0), uses, feature, users, tier_cost)
+
+
+def evaluate_each(w: Workload, tier_users: np.ndarray) -> Points:
+    """As `evaluate` for a few points (the months of a plan), each point's usage and allocation worked out by
+    `estimate`'s own steps (only the pricing of the lines is one vectorised call), so that a point equals
+    `estimate` of the scenario with its users to the last bit, not only to float noise."""
+    users = np.atleast_2d(np.asarray(tier_users, dtype=float))
+    each = [replace(w, tier_users=u) for u in users]
+    q = np.hstack([wk.quantities() for wk in each]) if each else np.zeros((len(w.meters), 0))
+    lines = w.lines(q)
+    n = len(each)
+    line_cost = np.array([np.broadcast_to(line.cost, (n,)) for line in lines]).reshape(len(lines), n)
+    index = {m: i for i, m in enumerate(w.meters)}
+    feature_cost, tier_cost, uses = np.zeros((n, len(w.features))), np.zeros_like(users), np.zeros((n, len(w.features)))
+    for k, wk in enumerate(each):
+        meter_cost = np.zeros(len(w.meters))
+        for line, cost in zip(lines, line_cost[:, k]):
+            meter_cost[index[line.meter]] += float(cost)
+        uses[k] = wk.uses()
+        sh = share(wk, meter_cost, q[:, k], uses[k])
+        feature_cost[k] = sh.feature
+        tier_cost[k] = [cost for _, _, cost in tier_costs(wk, sh, uses[k])]
+    return Points(lines, line_cost, line_cost.sum(axis=0), uses, feature_cost, users, tier_cost)

@@ -21,7 +21,15 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from models.engine import MIN_REVENUE_FOR_MARGIN_PCT, Points, Workload, _per_use, compile_scenario, evaluate
+from models.engine import (
+    MIN_REVENUE_FOR_MARGIN_PCT,
+    Points,
+    Workload,
+    _per_use,
+    compile_scenario,
+    evaluate,
+    evaluate_each,
+)
 from models.scenario import Plan, Range, Scenario, ScenarioError
 from pricing.book import PriceBook
 from pricing.services import registry
@@ -422,7 +430,7 @@ def forecast(s: Scenario, months: int, plan: Plan, book: PriceBook | None = None
         raise ScenarioError(f"months must be from 0 to {MAX_MONTHS}, got {months}", field="--months")
     users = month_users(s, months, plan)
     w = compile_scenario(s, book)
-    pts = evaluate(w, users)
+    pts = evaluate_each(w, users)  # each month exactly `estimate` of its users
     price = np.array([t.price for t in s.tiers.values()], dtype=float)
     happened = events(pts)
     out = []
