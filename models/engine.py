@@ -423,9 +423,8 @@ class Points:
     Each point is billed on its own (volume tiers and free allowances per point) and shared out by the rule
     above, so a point equals `estimate` of the scenario with that point's inputs."""
 
-    lines: list[Line]
-    line_cost: np.ndarray  # lines x points: USD, each line rounded to the cent
-    total: np.ndarray  # points: USD, the sum of the line costs
+    lines: list[Line]  # each line's quantity at every point
+    total: np.ndarray  # points: USD, the sum of the line costs (each rounded to the cent)
     uses: np.ndarray  # points x features: uses per month
     feature_cost: np.ndarray  # points x features: USD, shared costs included
     tier_users: np.ndarray  # points x tiers
@@ -454,8 +453,10 @@ def evaluate(
     for t in range(users.shape[1] if tu.ndim == 3 else 0):
         uses += users[:, t, None] * tu[:, t, :]
     total_users = users.sum(axis=1)
-    q = (pu.T @ uses.T if pu.ndim == 2 else np.einsum("nf,nfm->mn", uses, pu)) + w.fixed[:, None]
-    q = q + w.per_user[:, None] * total_users[None, :]
+    q = pu.T @ uses.T if pu.ndim == 2 else np.einsum("nf,nfm->mn", uses, pu)  # meters x points
+    q += w.fixed[:, None]
+    for m in np.flatnonzero(w.per_user):  # in place, meter by meter: at 100,000 points every copy counts
+        q[m] += w.per_user[m] * total_users
     caps = []
     for (m, _, rule), load in zip(w.sized, loads):
         demand = uses @ load if load.ndim == 1 else np.einsum("nf,nf->n", uses, load)
@@ -463,10 +464,11 @@ def evaluate(
         q[m] += cap
         caps.append((m, load, demand, cap))
     lines = w.lines(q)
-    line_cost = np.array([np.broadcast_to(line.cost, (n,)) for line in lines]).reshape(len(lines), n)
     index = {m: i for i, m in enumerate(w.meters)}
-    meter_cost = np.zeros((len(w.meters), n))
-    for line, cost in zip(lines, line_cost):
+    meter_cost, total = np.zeros((len(w.meters), n)), np.zeros(n)
+    for line in lines:
+        cost = line.cost  # USD, rounded to the cent
+        total += cost
         meter_cost[index[line.meter]] += cost
     # The allocation of `share`, point by point.
     unit = np.divide(meter_cost, q, out=np.zeros_like(q), where=q > 0)  # USD per unit of each meter
@@ -478,7 +480,9 @@ def evaluate(
         per_use_cost = per_use_cost + per_load[:, None] * (load if load.ndim == 2 else load[None, :])
         idle_cost += np.where(used_now, 0.0, cap * unit[m])
     feature = uses * per_use_cost
-    shared = w.fixed @ unit + idle_cost + np.where(q <= 0, meter_cost, 0.0).sum(axis=0)
+    shared = w.fixed @ unit + idle_cost
+    for m in np.flatnonzero((q <= 0).any(axis=1)):  # a cost on a meter with no quantity (few meters, if any)
+        shared += np.where(q[m] <= 0, meter_cost[m], 0.0)
     user_cost = total_users * (w.per_user @ unit)
     weights = np.where((feature.sum(axis=1) > 0)[:, None], feature, uses)
     wsum = weights.sum(axis=1)
@@ -490,7 +494,7 @@ def evaluate(
         tier_cost[:, t] = users[:, t] * (tu[:, t, :] * per_use_all).sum(axis=1)
     user_part = np.divide(users, total_users[:, None], out=np.zeros_like(users), where=total_users[:, None] > 0)
     tier_cost = tier_cost + user_part * (unallocated + user_cost)[:, None]
-    return Points(lines, line_cost, line_cost.sum(axis=0), uses, feature, users, tier_cost)
+    return Points(lines, total, uses, feature, users, tier_cost)
 
 
 def evaluate_each(w: Workload, tier_users: np.ndarray) -> Points:
@@ -513,4 +517,4 @@ def evaluate_each(w: Workload, tier_users: np.ndarray) -> Points:
         sh = share(wk, meter_cost, q[:, k], uses[k])
         feature_cost[k] = sh.feature
         tier_cost[k] = [cost for _, _, cost in tier_costs(wk, sh, uses[k])]
-    return Points(lines, line_cost, line_cost.sum(axis=0), uses, feature_cost, users, tier_cost)
+    return Points(lines, line_cost.sum(axis=0), uses, feature_cost, users, tier_cost)
