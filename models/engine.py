@@ -114,7 +114,7 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
     rows: list[dict[str, float]] = []
 
     for f in s.features.values():
-        row = _per_use(s, f)
+        row = feature_row(s, f)
         for meter in row:
             meters.setdefault(meter, len(meters))
         rows.append(row)
@@ -186,7 +186,7 @@ def share(w: Workload, meter_cost: np.ndarray, quantities: np.ndarray, uses: np.
     return Shares(per_use, feature, shared, unallocated, per_user)
 
 
-def _per_use(s: Scenario, f: Feature) -> dict[str, float]:
+def feature_row(s: Scenario, f: Feature) -> dict[str, float]:
     """What one use of a feature puts on each meter, by the services' metering rules."""
     return _summed(service.per_use(f, s) for service in registry())
 
@@ -389,7 +389,7 @@ def tier_costs(w: Workload, sh: Shares, uses: np.ndarray) -> list[tuple[np.ndarr
         by_feature = sh.feature * part  # no overflow on tiny counts
         idle_share = sh.unallocated * users / total_users if total_users else 0.0
         user_share = sh.per_user * users / total_users if total_users else 0.0
-        out.append((by_feature, float(user_share), float(by_feature.sum()) + idle_share + user_share))
+        out.append((by_feature, float(user_share), float(float(by_feature.sum()) + idle_share + user_share)))
     return out
 
 

@@ -25,10 +25,10 @@ from models.engine import (
     MIN_REVENUE_FOR_MARGIN_PCT,
     Points,
     Workload,
-    _per_use,
     compile_scenario,
     evaluate,
     evaluate_each,
+    feature_row,
 )
 from models.scenario import Plan, Range, Scenario, ScenarioError
 from pricing.book import PriceBook
@@ -78,9 +78,9 @@ def inputs(s: Scenario, values: dict[tuple, np.ndarray], points: int, book: Pric
     and every other number as the scenario has it."""
     w = compile_scenario(s, book)
     tiers, features = w.tier_names, w.features
-    users = np.repeat(w.tier_users[None, :], points, axis=0)
+    users = np.repeat(w.tier_users[None, :].astype(float), points, axis=0)
     price = np.repeat(np.array([[s.tiers[t].price for t in tiers]], dtype=float), points, axis=0)
-    tier_uses: np.ndarray = w.tier_uses
+    tier_uses: np.ndarray = w.tier_uses.astype(float)  # whole numbers in the file make an integer array
     by_feature: dict[str, dict[tuple, np.ndarray]] = {}
     for key, v in values.items():
         if key[0] == "tiers":
@@ -91,7 +91,7 @@ def inputs(s: Scenario, values: dict[tuple, np.ndarray], points: int, book: Pric
                 price[:, t] = v
             else:  # ("tiers", name, "uses", feature)
                 if tier_uses.ndim == 2:
-                    tier_uses = np.repeat(w.tier_uses[None, :, :], points, axis=0)
+                    tier_uses = np.repeat(tier_uses[None, :, :], points, axis=0)
                 tier_uses[:, t, features.index(key[3])] = v
         elif key[0] == "features":
             by_feature.setdefault(key[1], {})[key[2:]] = v
@@ -115,7 +115,7 @@ def _feature_rows(s: Scenario, w: Workload, by_feature: dict, points: int):
             f = base
             for key, v in keyed.items():
                 f = _set_feature(f, key, float(v[i]))
-            out.append(_per_use(s, f))
+            out.append(feature_row(s, f))
             if sized:
                 one = replace(s, features={name: f})
                 lo.append([rule.per_use.get(name, 0.0) for sv in registry() for rule in sv.sized(one)])

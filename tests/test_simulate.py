@@ -204,10 +204,28 @@ def _set(data, key, value):
     node[key[-1]] = value
 
 
-def test_each_sample_is_priced_as_a_whole_month():
+REGISTRY = """\
+name: Registry services
+region: us-east-1
+queues: {q: {}}
+topics: {t: {}}
+functions: {f: {memory_mb: 128, duration_ms: 10}}
+tables: {tb: {capacity: provisioned, read_capacity: auto, write_capacity: 5}}
+features:
+  a:
+    lambda: {f: {low: 1, high: 2}}
+    sqs: [{messages: {low: 1, mode: 2, high: 5}, message_kb: {low: 1, high: 100}}]
+    sns: [{publishes: 1, deliveries: {sqs: {low: 0, high: 3}}}]
+    dynamodb: [{table: tb, reads: {low: 1, high: 4}, item_kb: {low: 1, high: 9}}]
+tiers:
+  p: {users: {low: 10000, high: 90000}, price: 2, uses: {a: {low: 100, mode: 300, high: 1000}}}
+"""
+
+
+@pytest.mark.parametrize("text", [NONLINEAR, REGISTRY], ids=["nonlinear", "registry services"])
+def test_each_sample_is_priced_as_a_whole_month(text):
     """Sample by sample, the simulation's figures are `estimate` of the scenario with that sample's numbers
-    written in; nothing is averaged first."""
-    text = NONLINEAR
+    written in; nothing is averaged first. (REGISTRY's uses are whole numbers in the file: each sample's are not.)"""
     s = loads(text)
     n, seed = 25, 11
     sim = simulate(s, n, seed)
