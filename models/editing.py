@@ -14,6 +14,7 @@ price books to choose from.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import math
 import os
@@ -252,25 +253,38 @@ def range_rows(s: Scenario, prefix: str) -> list[RangeRow]:
 
 
 def range_inputs(s: Scenario, prefix: str) -> list[str]:
-    """The numbers under `prefix` that may be given as ranges, as paths: what a ranges table offers."""
-    data = modes(s)
+    """The numbers under `prefix` that may be given as ranges, as paths: what a ranges table offers. A feature's
+    numbers are all of its uses' (those left at their defaults too), but not the whole-number ones."""
     out = []
+    for t in s.tiers:
+        out += [f"tiers.{t}.users", f"tiers.{t}.price", *(f"tiers.{t}.uses.{f}" for f in s.features)]
+    for name, f in s.features.items():
+        out += [".".join(map(str, ("features", name, *key))) for key in _numbers(f)]
+    return [p for p in out if p.startswith(prefix)]
 
-    def walk(node, path):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, (*path, k))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, (*path, i))
-        elif isinstance(node, int | float) and not isinstance(node, bool):
-            out.append(".".join(map(str, path)))
 
-    for section in ("features", "tiers"):
-        walk(data.get(section, {}), (section,))
-    if prefix.startswith("tiers"):  # every tier's uses of every feature, also those it does not use yet
-        out += [f"tiers.{t}.uses.{f}" for t in s.tiers for f in s.features]
-    return [p for p in dict.fromkeys(out) if p.startswith(prefix)]
+_FILE_KEYS = {"invocations": "lambda"}  # Feature's fields named as in the file
+
+
+def _numbers(node, key: tuple = ()):
+    """Keys of the numbers in a feature (as the file names them), whole-number fields and unset ones left out."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _numbers(v, (*key, k))
+    elif isinstance(node, tuple):
+        for i, v in enumerate(node):
+            yield from _numbers(v, (*key, i))
+    elif dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            if f.metadata.get("integer") or value is None:
+                continue
+            if f.name == "uses" and not key:  # the registry's services: under their own keys ("sqs")
+                yield from _numbers(value)
+            else:
+                yield from _numbers(value, (*key, _FILE_KEYS.get(f.name, f.name)))
+    elif isinstance(node, int | float) and not isinstance(node, bool):
+        yield key
 
 
 def with_ranges(s: Scenario, prefix: str, rows: list[RangeRow], book: PriceBook) -> Scenario:
