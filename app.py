@@ -22,6 +22,7 @@ PAGES = {
         st.Page("pages/tiers.py", title="Tiers", icon=":material/sell:", url_path="tiers"),
         st.Page("pages/features.py", title="Features", icon=":material/receipt_long:", url_path="features"),
         st.Page("pages/designs.py", title="Compare designs", icon=":material/compare_arrows:", url_path="designs"),
+        st.Page("pages/plan.py", title="Plan", icon=":material/timeline:", url_path="plan"),
     ],
     "Limits and prices": [
         st.Page("pages/capacity.py", title="Capacity", icon=":material/speed:", url_path="capacity"),

@@ -16,13 +16,15 @@ import importlib
 import os
 import sys
 
-from commands.args import Parser, number
+from commands.args import Parser, number, tier_rate
 from errors import UnitcostError
 
 BAD_INPUT = 2
 MAX_POINTS = 1_000_000  # a finer curve than any screen or spreadsheet needs; about 2 s and 300 MB
 MAX_DAYS = 455  # hourly CloudWatch datapoints are kept 455 days
 DEFAULT_SESSION_MINUTES = 5.0
+MAX_SAMPLES = 1_000_000  # simulate: as models/plan.py
+MAX_MONTHS = 600  # forecast: 50 years
 SAVED_REVIEWS = ("list", "show", "compare", "export", "report", "delete")
 
 
@@ -82,6 +84,7 @@ def parser() -> Parser:
     d.set_defaults(run="commands.designs:designs")
 
     _diff(sub)
+    _plan(sub)
     _prices(sub)
     _import(sub)
     _init(sub)
@@ -128,6 +131,27 @@ def _actuals(sub) -> None:
     a.add_argument("--profile", help="AWS profile for Athena (default: the standard credential chain)")
     a.add_argument("--region", help="AWS region of the Athena table (default: from the profile)")
     a.set_defaults(run="commands.actuals:actuals")
+
+
+def _plan(sub) -> None:
+    from_text = "scenario file (YAML, format 1)"
+    m = sub.add_parser("simulate", help="the scenario's ranges sampled: P10/P50/P90 per tier and feature, the tornado")
+    m.add_argument("file", help=from_text)
+    m.add_argument(
+        "--samples", type=number(1, MAX_SAMPLES, whole=True), default=10_000, metavar="N", help="default 10,000"
+    )
+    m.add_argument("--seed", type=number(0, 2**63 - 1, whole=True), default=0, metavar="S", help="default 0")
+    m.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    m.set_defaults(run="commands.plan:simulate")
+
+    f = sub.add_parser("forecast", help="cost, revenue and margin month by month as tiers grow and churn")
+    f.add_argument("file", help=from_text)
+    f.add_argument("--months", type=number(0, MAX_MONTHS, whole=True), required=True, metavar="N")
+    for flag, what in (("--growth", "growth"), ("--churn", "churn")):
+        f.add_argument(flag, action="append", type=tier_rate, metavar="TIER=PCT",
+                       help=f"monthly {what} of a tier in percent (over the scenario's plan:); repeatable")  # fmt: skip
+    f.add_argument("--json", action="store_true", help="a JSON list, one object per month")
+    f.set_defaults(run="commands.plan:forecast")
 
 
 def _prices(sub) -> None:

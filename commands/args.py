@@ -57,3 +57,16 @@ def number(low: float, high: float, *, whole: bool = False, low_open: bool = Fal
 def _shown(x: float) -> str:
     """1,000,000 and 120 as written, 1e12 for the huge."""
     return f"{x:,.0f}" if x == int(x) and abs(x) < 1e7 else f"{x:g}".replace("e+", "e")
+
+
+def tier_rate(text: str) -> tuple[str, float]:
+    """An argparse type: TIER=PERCENT (pro=5), the percent a finite number; whether the tier exists and the
+    percent's range are the scenario's to say."""
+    name, sep, pct = text.partition("=")
+    try:
+        value = float(pct)
+    except ValueError:
+        value = math.nan
+    if not sep or not name.strip() or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be TIER=PERCENT (such as pro=5), got {text!r}")
+    return name.strip(), value

@@ -14,20 +14,21 @@ price books to choose from.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import math
 import os
 import re
 import tempfile
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from errors import UnitcostError
 from models.engine import Estimate, estimate
-from models.scenario import Scenario, ScenarioError, from_data, loads, price_error, to_dict
+from models.scenario import Plan, Scenario, ScenarioError, from_data, loads, price_error, put_range, to_dict
 from models.yamlio import load_with_lines
 from pricing.book import PriceBook, PriceError, book_paths, books_dir
 from pricing.book import load as load_book_file
@@ -189,28 +190,137 @@ def with_tiers(s: Scenario, rows: list[TierRow], book: PriceBook) -> Scenario:
             raise ScenarioError(f"tier name {name!r} is used twice", source="tiers table", field=f"tiers.{name}")
         uses = {f: n for f, n in row.uses.items() if n}
         tiers[name] = {"users": row.users, "price": row.price} | ({"uses": uses} if uses else {})
-    data = to_dict(s)
+    data = modes(s)
     data.pop("tiers", None)
     if tiers:
         data["tiers"] = tiers
-    return rebuild(data, "tiers table", book)
+    if "plan" in data:  # a removed (or renamed) tier takes its growth and churn with it
+        plan = {k: {t: v for t, v in rates.items() if t in tiers} for k, rates in data.pop("plan").items()}
+        if plan := {k: rates for k, rates in plan.items() if rates}:
+            data["plan"] = plan
+    return rebuild(with_ranges_of(data, s), "tiers table", book)
+
+
+def modes(s: Scenario) -> dict:
+    """The scenario as format-1 data with each range at its mode: what the editors show and change."""
+    return to_dict(replace(s, ranges=()))
+
+
+def with_ranges_of(data: dict, s: Scenario) -> dict:
+    """`data` with `s`'s ranges put back where their numbers still stand at the mode (an edited number, or
+    one whose tier or feature is gone, drops its range)."""
+    for r in s.ranges:
+        put_range(data, r)
+    return data
 
 
 # ---------------------------------------------------------------- features
 
 
 def footprint(s: Scenario, feature: str) -> dict:
-    """What one use of `feature` consumes, as format-1 data (the feature's entry in the file)."""
-    return to_dict(s).get("features", {}).get(feature, {})
+    """What one use of `feature` consumes, as format-1 data (the feature's entry in the file), ranges at their
+    modes (the Features page edits ranges in a table of their own)."""
+    return modes(s).get("features", {}).get(feature, {})
 
 
 def with_footprint(s: Scenario, feature: str, data: dict, book: PriceBook) -> Scenario:
     """The scenario with one feature's footprint replaced by `data` (format-1 feature data)."""
     if feature not in s.features:
         raise ScenarioError(f"unknown feature {feature!r}", source="footprint", field="features")
-    whole = to_dict(s)
+    whole = modes(s)
     whole["features"] = {n: (data if n == feature else f) for n, f in whole["features"].items()}
-    return rebuild(whole, f"footprint of {feature}", book)
+    return rebuild(with_ranges_of(whole, s), f"footprint of {feature}", book)
+
+
+# ---------------------------------------------------------------- ranges and the plan
+
+
+@dataclass(frozen=True)
+class RangeRow:
+    """One row of a ranges table: the number's path (tiers.pro.users) and its low, mode (None: uniform), high."""
+
+    path: str
+    low: float
+    mode: float | None
+    high: float
+
+
+def range_rows(s: Scenario, prefix: str) -> list[RangeRow]:
+    """The scenario's ranges whose path starts with `prefix` ("tiers.", "features.send.")."""
+    return [
+        RangeRow(r.path, r.low, None if r.uniform else r.mode, r.high) for r in s.ranges if r.path.startswith(prefix)
+    ]
+
+
+def range_inputs(s: Scenario, prefix: str) -> list[str]:
+    """The numbers under `prefix` that may be given as ranges, as paths: what a ranges table offers. A feature's
+    numbers are all of its uses' (those left at their defaults too), but not the whole-number ones."""
+    out = []
+    for t in s.tiers:
+        out += [f"tiers.{t}.users", f"tiers.{t}.price", *(f"tiers.{t}.uses.{f}" for f in s.features)]
+    for name, f in s.features.items():
+        out += [".".join(map(str, ("features", name, *key))) for key in _numbers(f)]
+    return [p for p in out if p.startswith(prefix)]
+
+
+_FILE_KEYS = {"invocations": "lambda"}  # Feature's fields named as in the file
+
+
+def _numbers(node, key: tuple = ()):
+    """Keys of the numbers in a feature (as the file names them), whole-number fields and unset ones left out."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _numbers(v, (*key, k))
+    elif isinstance(node, tuple):
+        for i, v in enumerate(node):
+            yield from _numbers(v, (*key, i))
+    elif dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            if f.metadata.get("integer") or value is None:
+                continue
+            if f.name == "uses" and not key:  # the registry's services: under their own keys ("sqs")
+                yield from _numbers(value)
+            else:
+                yield from _numbers(value, (*key, _FILE_KEYS.get(f.name, f.name)))
+    elif isinstance(node, int | float) and not isinstance(node, bool):
+        yield key
+
+
+def with_ranges(s: Scenario, prefix: str, rows: list[RangeRow], book: PriceBook) -> Scenario:
+    """The scenario with its ranges under `prefix` replaced by `rows`; each is checked like a file's range
+    (low <= mode <= high, the field's own bounds), the error naming the path."""
+    data = modes(s)
+    keep = [r for r in s.ranges if not r.path.startswith(prefix)]
+    with_ranges_of(data, replace(s, ranges=tuple(keep)))
+    seen = set()
+    for i, row in enumerate(rows, start=1):
+        path = (row.path or "").strip()
+        if not path.startswith(prefix):
+            raise ScenarioError(f"row {i}: pick the number the range is for", source="ranges table", field=prefix)
+        if path in seen:
+            raise ScenarioError(f"row {i}: {path} has two ranges", source="ranges table", field=path)
+        seen.add(path)
+        key = tuple(int(k) if k.isdigit() else k for k in path.split("."))
+        node: Any = data
+        try:
+            for k in key[:-1]:
+                node = node.setdefault(k, {}) if isinstance(node, dict) else node[k]
+        except (IndexError, TypeError):
+            raise ScenarioError(f"row {i}: no number at {path}", source="ranges table", field=path) from None
+        given = {"low": row.low, "high": row.high} | ({} if row.mode is None else {"mode": row.mode})
+        node[key[-1]] = given
+    return rebuild(data, "ranges table", book)
+
+
+def with_plan(s: Scenario, growth: dict[str, float], churn: dict[str, float], book: PriceBook) -> Scenario:
+    """The scenario with its `plan:` replaced: percent growth and churn a month, by tier (zeros left out)."""
+    data = to_dict(replace(s, plan=Plan()))
+    plan = {k: {t: v for t, v in d.items() if v} for k, d in (("growth", growth), ("churn", churn))}
+    plan = {k: d for k, d in plan.items() if d}
+    if plan:
+        data["plan"] = plan
+    return rebuild(data, "plan", book)
 
 
 # ---------------------------------------------------------------- scenarios folder

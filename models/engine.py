@@ -21,7 +21,7 @@ Allocation (how the bill is shared out):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -118,7 +118,7 @@ def compile_scenario(s: Scenario, book: PriceBook | None = None) -> Workload:
     rows: list[dict[str, float]] = []
 
     for f in s.features.values():
-        row = _per_use(s, f)
+        row = feature_row(s, f)
         for meter in row:
             meters.setdefault(meter, len(meters))
         rows.append(row)
@@ -190,7 +190,7 @@ def share(w: Workload, meter_cost: np.ndarray, quantities: np.ndarray, uses: np.
     return Shares(per_use, feature, shared, unallocated, per_user)
 
 
-def _per_use(s: Scenario, f: Feature) -> dict[str, float]:
+def feature_row(s: Scenario, f: Feature) -> dict[str, float]:
     """What one use of a feature puts on each meter, by the services' metering rules."""
     return _summed(service.per_use(f, s) for service in registry())
 
@@ -259,6 +259,7 @@ class Estimate:
     # USD per service that the Always Free allowances save: the free lines' quantity at the first paid price
     free_tier_benefit: dict[str, float] = field(default_factory=dict)
     commitments: list[dict] = field(default_factory=list)  # Savings Plans: utilisation, waste (commitments.report)
+    ranges: int = 0  # numbers the scenario gives as ranges: the estimate takes their modes
 
     @property
     def users(self) -> float:
@@ -283,6 +284,7 @@ class Estimate:
             "capacity_notes": self.capacity_notes,
             "notes": self.notes,
             **({"commitments": self.commitments} if self.commitments else {}),
+            "ranges": self.ranges,
         }
 
 
@@ -326,13 +328,8 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         features.append(FeatureCost(PER_USER, total_users, user_cost, ratio(user_cost, total_users)))
 
     tiers = []
-    for i, name in enumerate(w.tier_names):
+    for name, (by_feature, user_share, cost) in zip(w.tier_names, tier_costs(w, sh, uses)):
         t = s.tiers[name]
-        by_feature = cost_of(t.users * w.tier_uses[i])
-        # Fixed costs with no feature use to share them by fall on the users, each an equal part.
-        idle_share = unallocated * t.users / total_users if total_users else 0.0
-        user_share = user_cost * t.users / total_users if total_users else 0.0
-        cost = float(by_feature.sum()) + idle_share + user_share
         revenue = t.users * t.price
         cost_per_user = ratio(cost, t.users)
         if cost_per_user is None and t.users:
@@ -384,7 +381,23 @@ def estimate(s: Scenario, book: PriceBook | None = None) -> Estimate:
         notes=notes,
         free_tier_benefit={k: round(v, 2) for k, v in benefit.items() if v > 0},
         commitments=commitments.report(s, lines, w.prices),
+        ranges=len(s.ranges),
     )
+
+
+def tier_costs(w: Workload, sh: Shares, uses: np.ndarray) -> list[tuple[np.ndarray, float, float]]:
+    """Per tier: its cost by feature (its uses' part of each feature's cost), its part of what every user brings,
+    and its whole cost, USD. Fixed costs with no feature use to share them by fall on the users, an equal part each."""
+    total_users = float(w.tier_users.sum())
+    out = []
+    for i in range(len(w.tier_names)):
+        users = w.tier_users[i]
+        part = np.divide(users * w.tier_uses[i], uses, out=np.zeros_like(sh.feature), where=uses > 0)
+        by_feature = sh.feature * part  # no overflow on tiny counts
+        idle_share = sh.unallocated * users / total_users if total_users else 0.0
+        user_share = sh.per_user * users / total_users if total_users else 0.0
+        out.append((by_feature, float(user_share), float(float(by_feature.sum()) + idle_share + user_share)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -406,3 +419,109 @@ def sweep(s: Scenario, users: np.ndarray, book: PriceBook | None = None, rounded
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         per_user = np.where(users > 0, total / users, np.nan)
     return Sweep(users, total, per_user)
+
+
+# ---------------------------------------------------------------- many whole months at once
+
+
+@dataclass(frozen=True)
+class Points:
+    """Whole months priced at many points at once: the samples of a scenario's ranges, the months of a plan.
+    Each point is billed on its own (volume tiers and free allowances per point) and shared out by the rule
+    above, so a point equals `estimate` of the scenario with that point's inputs."""
+
+    lines: list[Line]  # each line's quantity at every point
+    total: np.ndarray  # points: USD, the sum of the line costs (each rounded to the cent)
+    uses: np.ndarray  # points x features: uses per month
+    feature_cost: np.ndarray  # points x features: USD, shared costs included
+    tier_users: np.ndarray  # points x tiers
+    tier_cost: np.ndarray  # points x tiers: USD
+
+
+def evaluate(
+    w: Workload,
+    tier_users: np.ndarray,
+    tier_uses: np.ndarray | None = None,
+    per_use: np.ndarray | None = None,
+    loads: list[np.ndarray] | None = None,
+) -> Points:
+    """Price `len(tier_users)` whole months in one vectorised pass.
+
+    tier_users: points x tiers; tier_uses: tiers x features, or points x tiers x features (default: the
+    scenario's); per_use: features x meters, or points x features x meters (default: the workload's);
+    loads: per sized-capacity rule, its load per use by feature (features, or points x features)."""
+    users = np.atleast_2d(np.asarray(tier_users, dtype=float))  # points x tiers (a scenario may have no tiers)
+    n = users.shape[0]
+    tu = w.tier_uses if tier_uses is None else np.asarray(tier_uses, dtype=float)
+    pu = w.per_use if per_use is None else np.asarray(per_use, dtype=float)
+    loads = [load for _, load, _ in w.sized] if loads is None else loads
+    # tiers are few: a loop over them is faster than einsum's over the points
+    uses = np.repeat(w.baseline[None, :], n, axis=0) if tu.ndim == 3 else w.baseline[None, :] + users @ tu
+    for t in range(users.shape[1] if tu.ndim == 3 else 0):
+        uses += users[:, t, None] * tu[:, t, :]
+    total_users = users.sum(axis=1)
+    q = pu.T @ uses.T if pu.ndim == 2 else np.einsum("nf,nfm->mn", uses, pu)  # meters x points
+    q += w.fixed[:, None]
+    for m in np.flatnonzero(w.per_user):  # in place, meter by meter: at 100,000 points every copy counts
+        q[m] += w.per_user[m] * total_users
+    caps = []
+    for (m, _, rule), load in zip(w.sized, loads):
+        demand = uses @ load if load.ndim == 1 else np.einsum("nf,nf->n", uses, load)
+        cap = rule.units(demand) * rule.hours
+        q[m] += cap
+        caps.append((m, load, demand, cap))
+    lines = w.lines(q)
+    index = {m: i for i, m in enumerate(w.meters)}
+    meter_cost, total = np.zeros((len(w.meters), n)), np.zeros(n)
+    for line in lines:
+        cost = line.cost  # USD, rounded to the cent
+        total += cost
+        meter_cost[index[line.meter]] += cost
+    # The allocation of `share`, point by point.
+    unit = np.divide(meter_cost, q, out=np.zeros_like(q), where=q > 0)  # USD per unit of each meter
+    per_use_cost = (unit.T @ pu.T) if pu.ndim == 2 else np.einsum("nfm,mn->nf", pu, unit)  # points x features
+    idle_cost = np.zeros(n)
+    for m, load, demand, cap in caps:  # sized capacity: by each feature's share of its load
+        used_now = demand > 0
+        per_load = np.divide(cap * unit[m], demand, out=np.zeros(n), where=used_now)
+        per_use_cost = per_use_cost + per_load[:, None] * (load if load.ndim == 2 else load[None, :])
+        idle_cost += np.where(used_now, 0.0, cap * unit[m])
+    feature = uses * per_use_cost
+    shared = w.fixed @ unit + idle_cost
+    for m in np.flatnonzero((q <= 0).any(axis=1)):  # a cost on a meter with no quantity (few meters, if any)
+        shared += np.where(q[m] <= 0, meter_cost[m], 0.0)
+    user_cost = total_users * (w.per_user @ unit)
+    weights = np.where((feature.sum(axis=1) > 0)[:, None], feature, uses)
+    wsum = weights.sum(axis=1)
+    feature = feature + np.divide(shared, wsum, out=np.zeros(n), where=wsum > 0)[:, None] * weights
+    unallocated = np.where(wsum > 0, 0.0, shared)
+    per_use_all = np.divide(feature, uses, out=np.zeros_like(feature), where=uses > 0)
+    tier_cost = (per_use_all @ tu.T) * users if tu.ndim == 2 else np.empty_like(users)
+    for t in range(users.shape[1] if tu.ndim == 3 else 0):
+        tier_cost[:, t] = users[:, t] * (tu[:, t, :] * per_use_all).sum(axis=1)
+    user_part = np.divide(users, total_users[:, None], out=np.zeros_like(users), where=total_users[:, None] > 0)
+    tier_cost = tier_cost + user_part * (unallocated + user_cost)[:, None]
+    return Points(lines, total, uses, feature, users, tier_cost)
+
+
+def evaluate_each(w: Workload, tier_users: np.ndarray) -> Points:
+    """As `evaluate` for a few points (the months of a plan), each point's usage and allocation worked out by
+    `estimate`'s own steps (only the pricing of the lines is one vectorised call), so that a point equals
+    `estimate` of the scenario with its users to the last bit, not only to float noise."""
+    users = np.atleast_2d(np.asarray(tier_users, dtype=float))
+    each = [replace(w, tier_users=u) for u in users]
+    q = np.hstack([wk.quantities() for wk in each]) if each else np.zeros((len(w.meters), 0))
+    lines = w.lines(q)
+    n = len(each)
+    line_cost = np.array([np.broadcast_to(line.cost, (n,)) for line in lines]).reshape(len(lines), n)
+    index = {m: i for i, m in enumerate(w.meters)}
+    feature_cost, tier_cost, uses = np.zeros((n, len(w.features))), np.zeros_like(users), np.zeros((n, len(w.features)))
+    for k, wk in enumerate(each):
+        meter_cost = np.zeros(len(w.meters))
+        for line, cost in zip(lines, line_cost[:, k]):
+            meter_cost[index[line.meter]] += float(cost)
+        uses[k] = wk.uses()
+        sh = share(wk, meter_cost, q[:, k], uses[k])
+        feature_cost[k] = sh.feature
+        tier_cost[k] = [cost for _, _, cost in tier_costs(wk, sh, uses[k])]
+    return Points(lines, line_cost.sum(axis=0), uses, feature_cost, users, tier_cost)

@@ -87,6 +87,14 @@ def estimate_text(e: Estimate) -> str:
     parts = [
         f"{e.name}: {e.region}, prices as of {e.prices_as_of}, Always Free tier {free}",
         f"Monthly total: {usd(e.total)}",
+        *(
+            [
+                f"This scenario has {e.ranges} range{'s' if e.ranges != 1 else ''}: figures use each range's mode "
+                "(cli.py simulate gives P10, P50 and P90)"
+            ]
+            if e.ranges
+            else []
+        ),
         "",
         "By line",
         table(
@@ -172,3 +180,85 @@ def estimate_text(e: Estimate) -> str:
             f"{used}, unused {usd(c['unused_usd'])}; saves {usd(c['savings_usd'])} on demand"
         )
     return "\n".join(parts)
+
+
+def _p(st: dict, fmt=None) -> list[str]:
+    fmt = fmt or usd
+    return [fmt(st["p10"]), fmt(st["p50"]), fmt(st["p90"]), fmt(st["mean"])]
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else percent(100 * x)
+
+
+def simulation_text(sim, name: str) -> str:
+    """`simulate`'s tables: the total, each tier and feature at P10/P50/P90 and mean, and the tornado."""
+    data = sim.to_json()
+    head = ["", "P10", "P50", "P90", "mean"]
+    parts = [
+        f"{name}: {sim.samples:,} samples of {len(sim.ranges)} range{'s' if len(sim.ranges) != 1 else ''}, "
+        f"seed {sim.seed} (each sample priced as a whole month)",
+        "",
+        table(
+            head,
+            [["monthly total", *_p(data["total"])], ["revenue", *_p(data["revenue"])], ["margin", *_p(data["margin"])]],
+            right={1, 2, 3, 4},
+        ),
+    ]
+    if data["tiers"]:
+        rows = []
+        for t in data["tiers"]:
+            rows += [
+                [f"{t['name']}: cost per user", *_p(t["cost_per_user"], lambda x: usd(x, small=True))],
+                [f"{t['name']}: margin", *_p(t["margin"])],
+                [f"{t['name']}: margin %", *_p(t["margin_pct"], _pct)],
+            ]
+        parts += ["", "By tier", table(["tier", *head[1:]], rows, right={1, 2, 3, 4})]
+    rows = [[f["name"], *_p(f["cost_per_use"], lambda x: usd(x, small=True))] for f in data["features"]]
+    parts += ["", "Cost per use", table(["feature", *head[1:]], rows, right={1, 2, 3, 4})]
+    if data["sensitivity"]:
+        rows = [[w["input"], usd(w["low_total"]), usd(w["high_total"]), usd(w["swing"])] for w in data["sensitivity"]]
+        parts += [
+            "",
+            "What moves the total (each range at its low and high, the others at their modes)",
+            table(["input", "total at low", "total at high", "swing"], rows, right={1, 2, 3}),
+        ]
+    else:
+        parts += ["", "The scenario has no ranges: every sample is the estimate."]
+    return "\n".join(parts)
+
+
+def forecast_text(months, plan, name: str) -> str:
+    """`forecast`'s table: month by month users, total, revenue, margin and what starts that month."""
+    rates = ", ".join(
+        f"{t} +{plan.growth.get(t, 0):g}% -{plan.churn.get(t, 0):g}%"
+        for t in dict.fromkeys([*plan.growth, *plan.churn])
+    )
+    rows = [
+        [
+            str(m.month),
+            users(m.users),
+            usd(m.total),
+            usd(m.revenue),
+            usd(m.margin),
+            _pct(m.margin_pct),
+            usd(m.cost_per_user, small=True),
+            "; ".join(
+                f"{'free tier used up' if e['kind'] == 'free_tier_runs_out' else 'volume tier'}: "
+                f"{e['service']} {e['component']}"
+                for e in m.events
+            ),
+        ]
+        for m in months
+    ]
+    return "\n".join(
+        [
+            f"{name}: {len(months) - 1} months ahead; per month: {rates or 'no growth or churn'}",
+            "",
+            table(
+                ["month", "users", "total", "revenue", "margin", "margin %", "cost per user", "starts"],
+                rows,
+                right={0, 1, 2, 3, 4, 5, 6},
+            ),
+        ]
+    )

@@ -189,6 +189,43 @@ class PricingTier:
 
 
 @dataclass(frozen=True)
+class Range:
+    """A number given as a range: `{low, mode, high}` (triangular) or `{low, high}` (uniform, its mode the
+    midpoint). The scenario holds the mode where the number goes; `Scenario.ranges` keeps the range, at its
+    `key` as in the file: ("tiers", "pro", "uses", "send_message"), ("features", "send", "dynamodb", 0, "item_kb")."""
+
+    key: tuple
+    low: float
+    mode: float
+    high: float
+    uniform: bool = False
+    line: int | None = field(default=None, compare=False)  # where the file gave it, for messages
+
+    @property
+    def path(self) -> str:
+        """The key as people read it: tiers.pro.uses.send_message, features.send.dynamodb.0.item_kb."""
+        return ".".join(str(k) for k in self.key)
+
+    def to_data(self) -> dict:
+        if self.uniform:
+            return {"low": self.low, "high": self.high}
+        return {"low": self.low, "mode": self.mode, "high": self.high}
+
+
+# Ranges may stand for numbers of these sections: what one use consumes and what tiers' users do and pay.
+RANGED_SECTIONS = ("features", "tiers")
+MAX_PLAN_GROWTH_PCT = 1000.0  # per month: ten-fold a month is beyond any plan
+
+
+@dataclass(frozen=True)
+class Plan:
+    """`plan:`: each tier's monthly growth and churn in percent (the forecast's defaults; CLI flags override)."""
+
+    growth: dict[str, float] = field(default_factory=dict)
+    churn: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     region: str
@@ -207,6 +244,8 @@ class Scenario:
     tiers: dict[str, PricingTier] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
     commitments: dict[str, Commitment] = field(default_factory=dict)  # compute_savings_plan, database_savings_plan
+    plan: Plan = field(default_factory=Plan)
+    ranges: tuple[Range, ...] = ()  # the numbers given as ranges; the fields above hold their modes
 
     @property
     def users(self) -> float:
@@ -262,6 +301,7 @@ _NUMBER_TEXT = re.compile(r"^[+-]?(\d[\d_]*\.?\d*|\.\d+)[eE][+-]?\d+$")  # 1e6, 
 class _Reader:
     def __init__(self, source: str, lines: dict[tuple, int]):
         self.source, self.lines = source, lines
+        self.ranges: list[Range] = []
 
     def error(self, path: tuple, message: str) -> ScenarioError:
         line = None
@@ -293,6 +333,8 @@ class _Reader:
     def number(
         self, value: Any, path: tuple, low: float = 0.0, high: float = MAX_NUMBER, integer: bool = False
     ) -> float:
+        if isinstance(value, dict):
+            return self.range(value, path, low, high, integer)
         if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -310,6 +352,30 @@ class _Reader:
         if integer and value != int(value):
             raise self.error(path, f"must be a whole number, got {value:g}")
         return int(value) if integer else value
+
+    def range(self, value: dict, path: tuple, low: float, high: float, integer: bool) -> float:
+        """`{low, mode, high}` or `{low, high}` where a number goes: recorded in `self.ranges`, read as its mode."""
+        if path[:1] not in [(s,) for s in RANGED_SECTIONS]:
+            raise self.error(path, "must be a number (a range {low, mode, high} is allowed under features and tiers)")
+        if integer:
+            raise self.error(path, "must be a whole number, not a range")
+        d = self.mapping(value, path, ("low", "mode", "high"))
+        for required in ("low", "high"):
+            if required not in d:
+                raise self.error(path, f"a range needs 'low' and 'high' (and may have 'mode'); missing {required!r}")
+        ends = {}
+        for key in d:
+            if isinstance(d[key], dict):
+                raise self.error(path + (key,), "must be a number, got a mapping")
+            ends[key] = self.number(d[key], path + (key,), low, high)
+        lo, hi = ends["low"], ends["high"]
+        if lo > hi:
+            raise self.error(path, f"range low {lo:g} is above its high {hi:g}")
+        mode = ends.get("mode", (lo + hi) / 2)
+        if not lo <= mode <= hi:
+            raise self.error(path + ("mode",), f"range mode {mode:g} is outside low {lo:g} to high {hi:g}")
+        self.ranges.append(Range(path, lo, mode, hi, "mode" not in d, self.lines.get(path)))
+        return mode
 
     def optional(
         self, d: dict, key: str, path: tuple, low: float = 0.0, high: float = MAX_NUMBER, integer: bool = False
@@ -351,7 +417,9 @@ class _Reader:
     # -- sections
 
     def scenario(self, data: Any) -> Scenario:
-        keys = tuple(f.name for f in fields(Scenario) if f.name != "resources") + tuple(sv.section for sv in generic())
+        keys = tuple(f.name for f in fields(Scenario) if f.name not in ("resources", "ranges")) + tuple(
+            sv.section for sv in generic()
+        )
         if data is None:
             raise self.error((), "is empty; a scenario needs at least name and region")
         d = self.mapping(data, (), keys)
@@ -402,7 +470,16 @@ class _Reader:
         }
         tiers = {n: self.tier(t, ("tiers", n), features) for n, t in self.mapping(d.get("tiers"), ("tiers",)).items()}
         baseline = self.counts(d.get("baseline"), ("baseline",), features, "feature")
-        return replace(s, features=features, tiers=tiers, baseline=baseline, commitments=self.commitments(d))
+        plan = self.plan(d.get("plan"), tiers)
+        return replace(
+            s,
+            features=features,
+            tiers=tiers,
+            baseline=baseline,
+            commitments=self.commitments(d),
+            plan=plan,
+            ranges=tuple(self.ranges),
+        )
 
     def commitments(self, d: dict) -> dict[str, Commitment]:
         from models.commitments import PLANS, covers
@@ -425,6 +502,22 @@ class _Reader:
                 rates[meter] = self.number(rate, pp + ("rates", meter))
             out[plan] = Commitment(self.number(c["hourly_usd"], pp + ("hourly_usd",), 1e-9), rates)
         return out
+
+    def plan(self, value: Any, tiers: dict) -> Plan:
+        """`plan: {growth: {TIER: PCT}, churn: {TIER: PCT}}`: percent per month."""
+        path = ("plan",)
+        d = self.mapping(value, path, ("growth", "churn"))
+        out = {}
+        for key, low, high in (("growth", -100.0, MAX_PLAN_GROWTH_PCT), ("churn", 0.0, 100.0)):
+            p = path + (key,)
+            out[key] = {}
+            for name, pct in self.mapping(d.get(key), p).items():
+                if name not in tiers:
+                    raise self.error(p + (name,), f"unknown tier {name!r}" + _known(tiers))
+                if isinstance(pct, dict):
+                    raise self.error(p + (name,), "must be a number (percent per month), not a range")
+                out[key][name] = self.number(pct, p + (name,), low, high)
+        return Plan(**out)
 
     def function(self, value: Any, path: tuple) -> Function:
         keys = tuple(f.name for f in fields(Function) if f.name != "duration_scaling")
@@ -687,7 +780,28 @@ def to_dict(s: Scenario) -> dict:
         "commitments": {p: {"hourly_usd": c.hourly_usd, "rates": dict(c.rates)} for p, c in s.commitments.items()},
     }
     out |= {k: v for k, v in sections.items() if v}
+    plan = {k: dict(v) for k, v in (("growth", s.plan.growth), ("churn", s.plan.churn)) if v}
+    if plan:
+        out["plan"] = plan
+    for r in s.ranges:
+        put_range(out, r)
     return out
+
+
+def put_range(data: dict, r: Range) -> None:
+    """Write a range back where its mode stands; a number no longer at the mode (edited since) drops its range."""
+    node: Any = data
+    for k in r.key[:-1]:
+        try:
+            node = node[k]
+        except (KeyError, IndexError, TypeError):
+            return
+    last = r.key[-1]
+    if not isinstance(node, dict):
+        return
+    value = node.get(last, r.mode)  # a default left out of the file: the mode was the default
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isclose(value, r.mode, rel_tol=1e-12):
+        node[last] = r.to_data()
 
 
 def _changed(obj: Any, names: tuple[str, ...] | None = None) -> dict:

@@ -225,6 +225,11 @@ with results:
         lambda: editing.with_footprint(state.scenario(), pick, edited_footprint(), state.book()),
     )
 
+prefix = f"features.{pick}."
+with st.expander(f"Ranges ({sum(r.path.startswith(prefix) for r in s.ranges)})"):
+    st.caption("What one use consumes when you do not know it for sure: low, most likely (mode) and high.")
+    edits.ranges_editor("feature_ranges", prefix, token=pick)
+
 # ---------------------------------------------------------------- results (drawn above the editor)
 e = compute.estimate_or_stop()
 bom = compute.current_bom()

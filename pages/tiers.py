@@ -55,6 +55,13 @@ edits.apply_edit(
     lambda: editing.with_tiers(state.scenario(), tables.tiers_from_editor(edited, features), state.book()),
 )
 
+with st.expander(f"Ranges ({sum(r.path.startswith('tiers.') for r in s.ranges)})", expanded=bool(s.ranges)):
+    st.caption(
+        "A number you do not know for sure: its low, most likely (mode) and high value. The figures on this page "
+        "use the mode; the Plan page samples the ranges (a blank mode: any value from low to high)."
+    )
+    edits.ranges_editor("tier_ranges", "tiers.")
+
 e = compute.estimate_or_stop()
 edits.remember("tiers_target", 80.0)
 target = st.columns(3)[0].number_input(

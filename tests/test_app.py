@@ -20,6 +20,7 @@ PAGES = [
     "pages/tiers.py",
     "pages/features.py",
     "pages/designs.py",
+    "pages/plan.py",
     "pages/scenario.py",
     "pages/capacity.py",
     "pages/prices.py",

@@ -29,6 +29,7 @@ PAGES = {
     "Tiers": ("tiers", "Cost per user: free"),
     "Features": ("features", "Cost per use (as billed)"),
     "Compare designs": ("designs", "current: monthly total"),
+    "Plan": ("plan", "Monthly total P50"),
     "Scenario": ("scenario", "Scenario (YAML, format 1)"),
     "Capacity": ("capacity", "First limit reached"),
     "Prices": ("prices", "What changed between two books"),

@@ -232,6 +232,7 @@ PAGES = [
     "pages/tiers.py",
     "pages/features.py",
     "pages/designs.py",
+    "pages/plan.py",
     "pages/capacity.py",
     "pages/prices.py",
     "pages/review.py",

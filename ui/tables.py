@@ -18,7 +18,7 @@ import pandas as pd
 from models.bom import Bom
 from models.capacity import limit_name
 from models.designs import Comparison, MemoryChoice
-from models.editing import TierRow, number
+from models.editing import RangeRow, TierRow, number
 from models.engine import Estimate
 from models.report import quantity
 from models.scenario import ScenarioError
@@ -563,3 +563,32 @@ def price_rows_frame(rows: list[dict]) -> pd.DataFrame:
     if not df.empty:
         df["begin"], df["end"] = df["begin"].map(bound), df["end"].map(bound)
     return df
+
+
+# ---------------------------------------------------------------- ranges (the Tiers and Features editors)
+
+RANGE_COLUMNS = ["input", "low", "mode", "high"]
+
+
+def ranges_frame(rows: list[RangeRow]) -> pd.DataFrame:
+    """The editable ranges table: the number's path, its low, mode (blank: uniform) and high."""
+    df = pd.DataFrame([[r.path, r.low, r.mode, r.high] for r in rows], columns=RANGE_COLUMNS)
+    df["input"] = df["input"].astype(object)
+    for c in RANGE_COLUMNS[1:]:
+        df[c] = df[c].astype("float64")
+    return df
+
+
+def ranges_from_frame(df: pd.DataFrame) -> list[RangeRow]:
+    """Rows of the edited ranges table; a row left empty is skipped, a blank mode makes the range uniform, a blank
+    low or high is an error naming the row."""
+    out = []
+    for i, rec in enumerate(df.to_dict("records"), start=1):
+        if all(_blank(v) for v in rec.values()):
+            continue
+        if _blank(rec.get("low")) or _blank(rec.get("high")):
+            raise ScenarioError(f"row {i}: a range needs a low and a high", source="ranges table")
+        path = "" if _blank(rec.get("input")) else str(rec["input"])
+        mode = None if _blank(rec.get("mode")) else number(rec["mode"])
+        out.append(RangeRow(path, number(rec["low"]), mode, number(rec["high"])))
+    return out

@@ -55,6 +55,42 @@ def _cheapest_memories(key: str, as_of: str, _s: Scenario) -> dict[str, MemoryCh
     return {n: cheapest_memory(_s, n, b) for n, f in _s.functions.items() if f.duration_scaling is not None}
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _simulation(key: str, as_of: str, samples: int, seed: int, _s: Scenario) -> dict:
+    from models.plan import simulate
+
+    sim = simulate(_s, samples, seed, editing.book_as_of(as_of))
+    return {"json": sim.to_json(), "sensitivity": sim.sensitivity}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _fan(key: str, as_of: str, scales: tuple[float, ...], samples: int, seed: int, _s: Scenario):
+    from models.plan import fan
+
+    return fan(_s, scales, samples, seed, editing.book_as_of(as_of))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _forecast(key: str, as_of: str, months: int, _s: Scenario):
+    from models.plan import forecast
+
+    return forecast(_s, months, _s.plan, editing.book_as_of(as_of))
+
+
+def simulation(samples: int, seed: int) -> dict:
+    """`simulate` of the scenario: {"json": its --json figures, "sensitivity": the tornado's swings}."""
+    return _simulation(_key(), ss.book_as_of, samples, seed, ss.scenario)
+
+
+def fan(scales: tuple[float, ...], samples: int, seed: int):
+    return _fan(_key(), ss.book_as_of, scales, samples, seed, ss.scenario)
+
+
+def forecast(months: int):
+    """The forecast of the scenario's own `plan:`."""
+    return _forecast(_key(), ss.book_as_of, months, ss.scenario)
+
+
 def current_estimate() -> Estimate:
     return _estimate(_key(), ss.book_as_of, ss.scenario)
 

@@ -83,3 +83,44 @@ def save_remembered() -> None:
         if key in ss:
             saved[key] = ss[key]
     ss.remember_now = set()
+
+
+# ---------------------------------------------------------------- ranges
+
+
+def ranges_editor(name: str, prefix: str, token: Hashable = None) -> None:
+    """The table of the scenario's ranges under `prefix` ("tiers.", "features.send."): pick a number, give its
+    low, mode (blank: uniform) and high; applied like every edit, an invalid range reported and not applied."""
+    from models import editing
+    from pages.shared import state
+    from ui import tables
+
+    s = state.scenario()
+    ed = edit_session(name, token)
+    if ed["fresh"]:
+        ed["base"] = tables.ranges_frame(editing.range_rows(s, prefix))
+    number = st.column_config.NumberColumn
+    edited = st.data_editor(
+        ed["base"],
+        key=f"{name}_{ed['gen']}",
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "input": st.column_config.SelectboxColumn(
+                "input", options=editing.range_inputs(s, prefix), required=True, width="large",
+                help="The number the range is for, by its path in the scenario file",
+            ),
+            "low": number("low", format="%g"),
+            "mode": number("mode", format="%g", help="The most likely value; blank: any value from low to high"),
+            "high": number("high", format="%g"),
+        },
+    )  # fmt: skip
+    rev = ss.rev
+    apply_edit(
+        ed,
+        tables.records(edited),
+        lambda: editing.with_ranges(state.scenario(), prefix, tables.ranges_from_frame(edited), state.book()),
+    )
+    if ss.rev != rev:  # applied: the page's editors drawn above show the scenario before it; draw them again
+        st.rerun()
