@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from models import cfn
-from models.cfn import Att, MissingValue, Ref, Template, TemplateError, Unresolvable, key_line
+from models.cfn import Att, MissingValue, Ref, Template, TemplateError, Unresolvable, key_line, line_of
 
 __all__ = ["TemplateError", "Reading", "read", "read_text", "read_template"]
 
@@ -61,6 +61,9 @@ WIRING_TYPES = (
     "AWS::Scheduler::Schedule",
     "AWS::SNS::Subscription",
     "AWS::ApplicationAutoScaling::ScalableTarget",
+    "AWS::ApiGateway::Method",
+    "AWS::ApiGateway::Resource",
+    "AWS::Lambda::Url",
 )
 # Services a policy may allow that unitcost's scenario models, or that bill nothing per call.
 MODELLED_PREFIXES = (
@@ -108,6 +111,7 @@ POLICY_TEMPLATES = {
 # SAM policy templates that allow nothing a scenario prices per call (pollers, stream readers, admin).
 QUIET_TEMPLATES = (
     "SQSPollerPolicy",
+    "KinesisStreamReadPolicy",
     "DynamoDBStreamReadPolicy",
     "DynamoDBReconfigurePolicy",
     "AWSLambdaBasicExecutionRole",
@@ -368,6 +372,7 @@ class _Builder:
         self.provisioned_from_aliases()
         self.autoscaling()
         self.routes()
+        self.rest_methods()
         self.events()
         self.sam_websocket_routes()
         self.openapi_routes()
@@ -737,6 +742,31 @@ class _Builder:
             line = kline or self.line(logical_id)
             self.route_feature(api, key, fn, line, via, logical_id)
 
+    def rest_methods(self) -> None:
+        """`AWS::ApiGateway::Method` of a REST API: `METHOD /path` (its Resource's PathParts) -> the function its
+        `Integration.Uri` invokes. REST requests are not priced: the feature invokes the function only."""
+        for logical_id, r in self.res.items():
+            if r["Type"] != "AWS::ApiGateway::Method":
+                continue
+            p = self.props(logical_id)
+            integ = p.get("Integration")
+            fn = self.function_of(integ.get("Uri")) if isinstance(integ, dict) else None
+            method, mline, _ = self.lenient(p, "HttpMethod")
+            if fn is None or not isinstance(method, str):
+                continue
+            key = f"{method.upper()} {self.rest_path(p.get('ResourceId'))}"
+            self.route_feature("", key, fn, mline or self.line(logical_id), f"{logical_id} (REST API)", logical_id)
+
+    def rest_path(self, node: Any, depth: int = 0) -> str:
+        """The path of a REST API resource: `/` for the API's root, else its parents' PathParts joined."""
+        for target in sorted(self.refs(node)):
+            r = self.res.get(target)
+            if r and r["Type"] == "AWS::ApiGateway::Resource" and depth < 50:
+                part, _, _ = self.lenient(self.props(target), "PathPart")
+                parent = self.rest_path(self.props(target).get("ParentId"), depth + 1)
+                return parent.rstrip("/") + "/" + str(part)
+        return "/"
+
     def route_feature(self, api: str, key: str, fn: str | None, line: int | None, via: str, resource: str) -> None:
         ws = api in self.sections["websockets"]
         name = self.unique(feature_name(key), fn or api)
@@ -810,6 +840,10 @@ class _Builder:
         for fn in list(self.sections["functions"]):
             r = self.res[fn]
             events = self.props(fn).get("Events") if r["Type"] == "AWS::Serverless::Function" else None
+            url = self.props(fn).get("FunctionUrlConfig") if r["Type"] == "AWS::Serverless::Function" else None
+            if isinstance(url, dict):  # SAM writes an AWS::Lambda::Url named <function>Url
+                uline = key_line(self.props(fn), "FunctionUrlConfig")
+                self.event_feature(f"{fn}Url", fn, ("function URL", None), uline, fn)
             if isinstance(events, dict):
                 for name, ev in events.items():
                     if isinstance(ev, dict):
@@ -818,12 +852,8 @@ class _Builder:
             sam = self.res[machine]["Type"] == "AWS::Serverless::StateMachine"
             events = self.props(machine).get("Events") if sam else None
             for name, ev in events.items() if isinstance(events, dict) else ():
-                line = key_line(events, name)
-                fname = self.unique(str(name), machine)
                 kind, _, _ = self.lenient(ev if isinstance(ev, dict) else {}, "Type")
-                use = ({"machine": machine, "executions": 1}, "one use: one execution started by its source")
-                self.features[fname] = Item(f"{kind} -> {machine} {self.where(line)}", [("stepfunctions", [use], "")])
-                self.rows.append(Row(machine, str(kind), f"features.{fname}", machine, line, f"-> {machine}"))
+                self.machine_feature(str(name), machine, str(kind), key_line(events, name))
         for logical_id, r in self.res.items():
             kind, p, line = r["Type"], self.props(logical_id), self.line(logical_id)
             if kind == "AWS::Lambda::EventSourceMapping":
@@ -834,13 +864,20 @@ class _Builder:
             elif kind in ("AWS::Events::Rule", "AWS::Scheduler::Schedule"):
                 targets = p.get("Targets") if kind == "AWS::Events::Rule" else [p.get("Target")]
                 for target in targets if isinstance(targets, list) else []:
-                    fn = self.function_of(target.get("Arn")) if isinstance(target, dict) else None
+                    arn = target.get("Arn") if isinstance(target, dict) else None
+                    fn = self.function_of(arn)
+                    bus = self.custom_bus(p.get("EventBusName"))
+                    schedule = "ScheduleExpression" in p
                     if fn:
-                        bus = self.custom_bus(p.get("EventBusName"))
-                        schedule = "ScheduleExpression" in p
                         self.event_feature(
                             logical_id, fn, ("schedule", None) if schedule else ("rule", bus), line, logical_id
                         )
+                    for machine in sorted(x for x in self.refs(arn) if x in self.sections["state_machines"]):
+                        self.machine_feature(logical_id, machine, "schedule" if schedule else "rule", line)
+            elif kind == "AWS::Lambda::Url":  # a function URL: one request invokes the function (no charge of its own)
+                fn = self.function_of(p.get("TargetFunctionArn"))
+                if fn:
+                    self.event_feature(logical_id, fn, ("function URL", None), line, logical_id)
             elif kind == "AWS::SNS::Subscription":
                 fn = self.function_of(p.get("Endpoint"))
                 topic = next((x for x in sorted(self.refs(p.get("TopicArn"))) if x in self.sections["topics"]), None)
@@ -858,6 +895,13 @@ class _Builder:
                     fn = self.function_of(lc.get("Function")) if isinstance(lc, dict) else None
                     if fn:
                         self.event_feature(logical_id, fn, ("bucket", logical_id), line, logical_id)
+
+    def machine_feature(self, name: str, machine: str, kind: str, line: int | None) -> None:
+        """A source that starts a state machine (SAM event, EventBridge rule or schedule): one execution a use."""
+        fname = self.unique(name, machine)
+        use = ({"machine": machine, "executions": 1}, "one use: one execution started by its source")
+        self.features[fname] = Item(f"{kind} -> {machine} {self.where(line)}", [("stepfunctions", [use], "")])
+        self.rows.append(Row(machine, kind, f"features.{fname}", machine, line, f"-> {machine}"))
 
     def source_of(self, node: Any) -> tuple[str, str | None]:
         """What an event source mapping reads: ("queue", Q), ("stream", T) for a table's stream, or ("stream", None)."""
@@ -1113,6 +1157,9 @@ class _Builder:
         statements = doc.get("Statement") if isinstance(doc, dict) else None
         statements = statements if isinstance(statements, list) else [statements] if statements else []
         for st in statements:
+            stline = line_of(st)
+            if isinstance(st, dict) and len(st) == 1 and str(next(iter(st))).startswith("Fn::"):
+                st = self.lenient_value(st)  # a statement in an Fn::If (NoValue when its condition is false)
             if not isinstance(st, dict):
                 continue
             effect, _, _ = self.lenient(st, "Effect")
@@ -1120,7 +1167,7 @@ class _Builder:
                 continue
             actions = self.t.value(st["Action"])
             actions = [str(a) for a in (actions if isinstance(actions, list) else [actions])]
-            line = key_line(st, "Action")
+            line = key_line(st, "Action") or stline
             raw = st.get("Resource", "*")
             resources = []
             for node in raw if isinstance(raw, list) else [raw]:
