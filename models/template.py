@@ -64,6 +64,8 @@ WIRING_TYPES = (
     "AWS::ApiGateway::Method",
     "AWS::ApiGateway::Resource",
     "AWS::Lambda::Url",
+    "AWS::ApiGateway::Authorizer",
+    "AWS::ApiGatewayV2::Authorizer",
 )
 # Services a policy may allow that unitcost's scenario models, or that bill nothing per call.
 MODELLED_PREFIXES = (
@@ -373,6 +375,7 @@ class _Builder:
         self.autoscaling()
         self.routes()
         self.rest_methods()
+        self.authorizers()
         self.events()
         self.sam_websocket_routes()
         self.openapi_routes()
@@ -756,6 +759,29 @@ class _Builder:
                 continue
             key = f"{method.upper()} {self.rest_path(p.get('ResourceId'))}"
             self.route_feature("", key, fn, mline or self.line(logical_id), f"{logical_id} (REST API)", logical_id)
+
+    def authorizers(self) -> None:
+        """Lambda authorizers (`AWS::ApiGateway(V2)::Authorizer` `AuthorizerUri`, SAM `Auth.Authorizers`
+        `FunctionArn`): the requests they authorize invoke them (unless the result is cached): said in the header."""
+        found = []
+        for logical_id, r in self.res.items():
+            p = self.props(logical_id)
+            if r["Type"] in ("AWS::ApiGateway::Authorizer", "AWS::ApiGatewayV2::Authorizer"):
+                found.append((self.function_of(p.get("AuthorizerUri")), logical_id, key_line(p, "AuthorizerUri")))
+            elif r["Type"] in ("AWS::Serverless::HttpApi", "AWS::Serverless::Api"):
+                auth = p.get("Auth") if isinstance(p.get("Auth"), dict) else {}
+                named = auth.get("Authorizers") if isinstance(auth.get("Authorizers"), dict) else {}
+                for name, conf in named.items():
+                    if isinstance(conf, dict):
+                        found.append(
+                            (self.function_of(conf.get("FunctionArn")), f"{logical_id} {name}", key_line(named, name))
+                        )
+        for fn, what, line in found:
+            if fn:
+                self.notes.append(
+                    f"{fn} is the Lambda authorizer {what} ({self.where(line)}): each request it authorizes invokes it "
+                    "unless the result is cached; add it to those routes' features' lambda to price it"
+                )
 
     def rest_path(self, node: Any, depth: int = 0) -> str:
         """The path of a REST API resource: `/` for the API's root, else its parents' PathParts joined."""

@@ -21,11 +21,18 @@ QUEUE = "JobsQueueA1B2C3D4"
 # fixture -> {function: (memory_mb, architecture)}, {feature: function it invokes (None: none)}
 EXPECTED = {
     SAM: (
-        {"WebhookFn": (256, "arm64"), "WorkerFn": (512, "arm64"), "ClicksFn": (128, "arm64")},
+        {
+            "WebhookFn": (256, "arm64"),
+            "WorkerFn": (512, "arm64"),
+            "AuthFn": (128, "arm64"),
+            "ItemsFn": (128, "arm64"),
+            "ClicksFn": (128, "arm64"),
+        },
         {
             "get_items_id": "WorkerFn",
             "WebhookFnUrl": "WebhookFn",
             "Jobs": "WorkerFn",
+            "get_items": "ItemsFn",
             "Stream": "ClicksFn",
             "Nightly": None,
             "PipelineRule": None,
@@ -117,3 +124,12 @@ def test_diff_runs_on_two_versions_of_one_template(tmp_path, capsys):
     assert cli.main(["diff", str(SAM), str(head), "--json"]) == 0
     out = capsys.readouterr().out
     assert '"WebhookFnUrl"' in out and '"total"' in out
+
+
+def test_lambda_authorizers_are_named_in_the_header(tmp_path):
+    data, text = init(tmp_path, SAM)
+    note = next(line for line in text.splitlines() if "Lambda authorizer" in line)
+    assert note.startswith("# NOTE: AuthFn is the Lambda authorizer Api TokenAuth (sam-constructs.yaml:")
+    assert "TokenAuth:" in cited(note, SAM)
+    assert data["features"]["get_items"]["http"] == {"api": "Api", "requests": 1}
+    assert "AuthFn" not in data["features"]["get_items"]["lambda"]  # cached or not: for the user to say
