@@ -321,6 +321,12 @@ class _Builder:
 
     def build(self) -> Reading:
         t = self.t
+        for key in t.data["Resources"]:
+            if str(key).startswith("Fn::ForEach::"):
+                self.notes.append(
+                    f"{key} ({self.where(key_line(t.data['Resources'], key))}): a loop of AWS::LanguageExtensions, "
+                    "not expanded: the resources it makes are not read"
+                )
         for logical_id, r in t.resources.items():
             if r["Type"] in IGNORED_TYPES:
                 continue
@@ -330,7 +336,10 @@ class _Builder:
             try:
                 included = t.included(r)
             except (MissingValue, Unresolvable) as e:  # a condition on a parameter with no value: kept, said so
-                self.notes.append(f"{logical_id} ({r['Type']}) kept though its Condition cannot be decided: {e}")
+                self.notes.append(
+                    f"{logical_id} ({r['Type']}) kept though its Condition cannot be decided: {e.message} "
+                    f"({self.where(e.line)})"
+                )
                 included = True
             if not included:
                 self.notes.append(
@@ -1247,6 +1256,13 @@ class _Builder:
             name = text.split(ARN_PART[section], 1)[1].split("/")[0]
             if section in ("queues", "topics"):
                 name = text.rsplit(":", 1)[-1]
+            if "${" in name:  # named after another resource's value (a nested stack's output): known once deployed
+                note = (
+                    f"a policy names a {section[:-1]} known only once deployed ({name}, {self.where(line)}): not read"
+                )
+                if note not in self.notes:
+                    self.notes.append(note)
+                return []
             if "*" in name:
                 return [x for x in self.sections[section] if fnmatch.fnmatchcase(self.physical(section, x), name)]
             found = self.resolve_name(section, name, line)

@@ -17,6 +17,7 @@ PUBLIC = Path(__file__).parent / "fixtures" / "templates" / "public"
 SAM = PUBLIC / "sam-constructs.yaml"
 CDK = PUBLIC / "cdk-shaped.template.json"
 QUEUE = "JobsQueueA1B2C3D4"
+EDGES = PUBLIC / "sam-edges.yaml"
 
 # fixture -> {function: (memory_mb, architecture)}, {feature: function it invokes (None: none)}
 EXPECTED = {
@@ -37,6 +38,10 @@ EXPECTED = {
             "Nightly": None,
             "PipelineRule": None,
         },
+    ),
+    EDGES: (
+        {"Fn1": (256, "arm64"), "Big1": (128, "x86_64")},
+        {"get_x": "Fn1", "Q": "Fn1", "Ev": "Fn1", "Sch": "Fn1", "Cog": "Fn1", "Iot": "Fn1"},
     ),
     CDK: (
         {"Handler886CB40B": (512, "arm64")},
@@ -133,3 +138,19 @@ def test_lambda_authorizers_are_named_in_the_header(tmp_path):
     assert "TokenAuth:" in cited(note, SAM)
     assert data["features"]["get_items"]["http"] == {"api": "Api", "requests": 1}
     assert "AuthFn" not in data["features"]["get_items"]["lambda"]  # cached or not: for the user to say
+
+
+def test_what_only_the_deployed_stack_knows_is_noted_not_guessed(tmp_path):
+    data, text = init(tmp_path, EDGES)
+    notes = [line for line in text.splitlines() if line.startswith("# NOTE: ")]
+    # the loop is not expanded, and said so; no topics are invented
+    assert any(n.startswith("# NOTE: Fn::ForEach::Topics (sam-edges.yaml:23)") for n in notes)
+    assert "topics" not in data
+    # a table named after a nested stack's output is no external table (it was one, named "Nested.Outputs...")
+    assert "tables" not in data
+    known = "# NOTE: a policy names a table known only once deployed (${Nested.Outputs.TableName}, sam-edges.yaml:55)"
+    assert f"{known}: not read" in notes
+    assert "dynamodb" not in data["features"]["get_x"]
+    # Big1's condition needs Vpc, which has no value: kept, and the note cites the condition's line, not a path
+    big = next(n for n in notes if n.startswith("# NOTE: Big1 "))
+    assert big.endswith("(sam-edges.yaml:16)") and "/" not in big.split("needed here")[1]
