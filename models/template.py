@@ -66,6 +66,7 @@ WIRING_TYPES = (
     "AWS::Lambda::Url",
     "AWS::ApiGateway::Authorizer",
     "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::RouteResponse",
 )
 # Services a policy may allow that unitcost's scenario models, or that bill nothing per call.
 MODELLED_PREFIXES = (
@@ -792,6 +793,15 @@ class _Builder:
                     "unless the result is cached; add it to those routes' features' lambda to price it"
                 )
 
+    def responded(self) -> set[str]:
+        """The routes an `AWS::ApiGatewayV2::RouteResponse` answers (two-way routes)."""
+        return {
+            x
+            for logical_id, r in self.res.items()
+            if r["Type"] == "AWS::ApiGatewayV2::RouteResponse"
+            for x in self.refs(self.props(logical_id).get("RouteId"))
+        }
+
     def rest_path(self, node: Any, depth: int = 0) -> str:
         """The path of a REST API resource: `/` for the API's root, else its parents' PathParts joined."""
         for target in sorted(self.refs(node)):
@@ -816,14 +826,18 @@ class _Builder:
             item.fields.append(("lambda", {fn: 1}, f"{fn} behind the route"))
         if ws:
             connect = key == "$connect"
-            use = {"api": api, "messages": 0 if key in ("$connect", "$disconnect") else 1}
+            # A route with a route response also sends one message back, billed like the one received.
+            replies = key not in ("$connect", "$disconnect") and resource in self.responded()
+            use = {"api": api, "messages": 0 if key in ("$connect", "$disconnect") else 2 if replies else 1}
             if connect:
                 use["connects"] = 1
             item.fields.append(
                 (
                     "websocket",
                     use,
-                    "one use: one request on the route" + ("; connection_minutes to fill in" if connect else ""),
+                    "one use: one request on the route"
+                    + ("; connection_minutes to fill in" if connect else "")
+                    + ("; its route response is a second message" if replies else ""),
                 )
             )
         elif api in self.sections["http_apis"]:
@@ -1099,7 +1113,11 @@ class _Builder:
                     self.document(fn, self.props(mp).get("PolicyDocument"), acc)
             value = self.lenient_value(item)
             for v in value if isinstance(value, list) else [value]:
-                if isinstance(v, dict) and not (len(v) == 1 and ("Ref" in v or str(next(iter(v))).startswith("Fn::"))):
+                if (
+                    isinstance(v, dict)
+                    and not (len(v) == 1 and ("Ref" in v or str(next(iter(v))).startswith("Fn::")))
+                    or isinstance(v, str)
+                ):
                     self.policy_item(fn, v, acc, line)
             return
         if "Statement" in item:

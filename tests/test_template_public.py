@@ -18,6 +18,7 @@ SAM = PUBLIC / "sam-constructs.yaml"
 CDK = PUBLIC / "cdk-shaped.template.json"
 QUEUE = "JobsQueueA1B2C3D4"
 EDGES = PUBLIC / "sam-edges.yaml"
+WS = PUBLIC / "sam-websocket-edges.yaml"
 
 # fixture -> {function: (memory_mb, architecture)}, {feature: function it invokes (None: none)}
 EXPECTED = {
@@ -42,6 +43,10 @@ EXPECTED = {
     EDGES: (
         {"Fn1": (256, "arm64"), "Big1": (128, "x86_64")},
         {"get_x": "Fn1", "Q": "Fn1", "Ev": "Fn1", "Sch": "Fn1", "Cog": "Fn1", "Iot": "Fn1"},
+    ),
+    WS: (
+        {"Empty": (128, "x86_64"), "NullProps": (128, "arm64"), "Mixed": (128, "x86_64"), "Reader": (128, "x86_64")},
+        {"default": "Mixed", "ping": None, "S3": "Mixed", "Sns": "Mixed", "ReaderUrl": "Reader"},
     ),
     CDK: (
         {"Handler886CB40B": (512, "arm64")},
@@ -154,3 +159,18 @@ def test_what_only_the_deployed_stack_knows_is_noted_not_guessed(tmp_path):
     # Big1's condition needs Vpc, which has no value: kept, and the note cites the condition's line, not a path
     big = next(n for n in notes if n.startswith("# NOTE: Big1 "))
     assert big.endswith("(sam-edges.yaml:16)") and "/" not in big.split("needed here")[1]
+
+
+def test_websocket_route_response_and_managed_policy_through_a_parameter(tmp_path):
+    data, text = init(tmp_path, WS)
+    f = data["features"]
+    # $default has a RouteResponse: the message received and the one sent back; ping (MOCK) has none
+    assert f["default"]["websocket"] == {"api": "Ws", "messages": 2}
+    assert f["ping"]["websocket"] == {"api": "Ws", "messages": 1} and "lambda" not in f["ping"]
+    # Extra's Default is AmazonDynamoDBReadOnlyAccess: reads on the template's table, no writes
+    assert ("Sessions", "reads") in ops(f["ReaderUrl"]) and ("Sessions", "writes") not in ops(f["ReaderUrl"])
+    # Mixed: Extra too, and dynamodb:* on the TableArn parameter's table/Shared, an external table (on demand assumed)
+    assert ops(f["default"]) == {("Sessions", "reads"), ("Shared", "reads"), ("Shared", "writes")}
+    assert data["tables"]["Shared"]["capacity"] == "on_demand"
+    assert f["Sns"]["sns"] == [{"topic": "shared-topic", "publishes": 1, "deliveries": {"lambda": 1}}]
+    assert "Architectures" in cited(comments(text)[("functions", "NullProps", "architecture")], WS)
