@@ -18,8 +18,9 @@ What is read (names are the template's logical IDs):
   BillingMode absent included, provisioned with read_capacity/write_capacity), `table_class`, `gsis`.
 - queues, topics, event buses, state machines, buckets and user pools (pricing/services/).
 
-Features: one per API route and one per event source (SQS, SNS, schedules, EventBridge rules, DynamoDB and
-Kinesis streams, S3 notifications), each invoking its function once, with an operation of count 0 for every
+Features: one per API route (REST `AWS::ApiGateway::Method`s too) and one per event source (SQS, SNS, schedules,
+EventBridge rules, DynamoDB and Kinesis streams, S3 notifications, function URLs), each invoking its function once
+(a rule or schedule that targets a state machine starts one execution), with an operation of count 0 for every
 table, queue, topic, bus, state machine and bucket the function's policies allow (IAM statements in
 `Policies` or in the function's Role and the `AWS::IAM::Policy`s attached to it; SAM policy templates such as
 `DynamoDBCrudPolicy: {TableName: ...}`). Route feature names: the route key, lower case, without a leading
