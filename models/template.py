@@ -618,6 +618,9 @@ class _Builder:
         p, rline, kind = self.props(logical_id), self.line(logical_id), self.res[logical_id]["Type"]
         value, line, how = self.prop(p, prop)
         if line is not None:
+            if str(value).lower() not in ("true", "false", yes, no):
+                allowed = "true or false" if prop.startswith("Fifo") else f"{yes.upper()} or {no.upper()}"
+                raise self.t.error(f"{prop} must be {allowed}, got {value!r}", line=line)
             chosen = yes if str(value).lower() in ("true", yes) else no
             value = str(value).lower() if isinstance(value, bool) else value
             self.add(

@@ -174,3 +174,21 @@ def test_websocket_route_response_and_managed_policy_through_a_parameter(tmp_pat
     assert data["tables"]["Shared"]["capacity"] == "on_demand"
     assert f["Sns"]["sns"] == [{"topic": "shared-topic", "publishes": 1, "deliveries": {"lambda": 1}}]
     assert "Architectures" in cited(comments(text)[("functions", "NullProps", "architecture")], WS)
+
+
+@pytest.mark.parametrize(
+    "resource, what",
+    [
+        ("{Type: AWS::SQS::Queue, Properties: {FifoQueue: maybe}}", "FifoQueue must be true or false, got 'maybe'"),
+        (
+            "{Type: AWS::StepFunctions::StateMachine, Properties: {StateMachineType: FAST}}",
+            "StateMachineType must be EXPRESS or STANDARD, got 'FAST'",
+        ),
+    ],
+)
+def test_a_type_outside_its_values_exits_2_naming_the_line(tmp_path, capsys, resource, what):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"Resources:\n  Fn: {{Type: AWS::Lambda::Function}}\n  X: {resource}\n")
+    assert cli.main(["init", "--template", str(bad), "-o", str(tmp_path / "x.yaml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {bad}, line 3: {what}"
