@@ -18,8 +18,9 @@ What is read (names are the template's logical IDs):
   BillingMode absent included, provisioned with read_capacity/write_capacity), `table_class`, `gsis`.
 - queues, topics, event buses, state machines, buckets and user pools (pricing/services/).
 
-Features: one per API route and one per event source (SQS, SNS, schedules, EventBridge rules, DynamoDB and
-Kinesis streams, S3 notifications), each invoking its function once, with an operation of count 0 for every
+Features: one per API route (REST `AWS::ApiGateway::Method`s too) and one per event source (SQS, SNS, schedules,
+EventBridge rules, DynamoDB and Kinesis streams, S3 notifications, function URLs), each invoking its function once
+(a rule or schedule that targets a state machine starts one execution), with an operation of count 0 for every
 table, queue, topic, bus, state machine and bucket the function's policies allow (IAM statements in
 `Policies` or in the function's Role and the `AWS::IAM::Policy`s attached to it; SAM policy templates such as
 `DynamoDBCrudPolicy: {TableName: ...}`). Route feature names: the route key, lower case, without a leading
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from models import cfn
-from models.cfn import Att, MissingValue, Ref, Template, TemplateError, Unresolvable, key_line
+from models.cfn import Att, MissingValue, Ref, Template, TemplateError, Unresolvable, key_line, line_of
 
 __all__ = ["TemplateError", "Reading", "read", "read_text", "read_template"]
 
@@ -61,6 +62,12 @@ WIRING_TYPES = (
     "AWS::Scheduler::Schedule",
     "AWS::SNS::Subscription",
     "AWS::ApplicationAutoScaling::ScalableTarget",
+    "AWS::ApiGateway::Method",
+    "AWS::ApiGateway::Resource",
+    "AWS::Lambda::Url",
+    "AWS::ApiGateway::Authorizer",
+    "AWS::ApiGatewayV2::Authorizer",
+    "AWS::ApiGatewayV2::RouteResponse",
 )
 # Services a policy may allow that unitcost's scenario models, or that bill nothing per call.
 MODELLED_PREFIXES = (
@@ -108,6 +115,7 @@ POLICY_TEMPLATES = {
 # SAM policy templates that allow nothing a scenario prices per call (pollers, stream readers, admin).
 QUIET_TEMPLATES = (
     "SQSPollerPolicy",
+    "KinesisStreamReadPolicy",
     "DynamoDBStreamReadPolicy",
     "DynamoDBReconfigurePolicy",
     "AWSLambdaBasicExecutionRole",
@@ -315,6 +323,12 @@ class _Builder:
 
     def build(self) -> Reading:
         t = self.t
+        for key in t.data["Resources"]:
+            if str(key).startswith("Fn::ForEach::"):
+                self.notes.append(
+                    f"{key} ({self.where(key_line(t.data['Resources'], key))}): a loop of AWS::LanguageExtensions, "
+                    "not expanded: the resources it makes are not read"
+                )
         for logical_id, r in t.resources.items():
             if r["Type"] in IGNORED_TYPES:
                 continue
@@ -324,7 +338,10 @@ class _Builder:
             try:
                 included = t.included(r)
             except (MissingValue, Unresolvable) as e:  # a condition on a parameter with no value: kept, said so
-                self.notes.append(f"{logical_id} ({r['Type']}) kept though its Condition cannot be decided: {e}")
+                self.notes.append(
+                    f"{logical_id} ({r['Type']}) kept though its Condition cannot be decided: {e.message} "
+                    f"({self.where(e.line)})"
+                )
                 included = True
             if not included:
                 self.notes.append(
@@ -368,6 +385,8 @@ class _Builder:
         self.provisioned_from_aliases()
         self.autoscaling()
         self.routes()
+        self.rest_methods()
+        self.authorizers()
         self.events()
         self.sam_websocket_routes()
         self.openapi_routes()
@@ -599,6 +618,9 @@ class _Builder:
         p, rline, kind = self.props(logical_id), self.line(logical_id), self.res[logical_id]["Type"]
         value, line, how = self.prop(p, prop)
         if line is not None:
+            if str(value).lower() not in ("true", "false", yes, no):
+                allowed = "true or false" if prop.startswith("Fifo") else f"{yes.upper()} or {no.upper()}"
+                raise self.t.error(f"{prop} must be {allowed}, got {value!r}", line=line)
             chosen = yes if str(value).lower() in ("true", yes) else no
             value = str(value).lower() if isinstance(value, bool) else value
             self.add(
@@ -737,6 +759,63 @@ class _Builder:
             line = kline or self.line(logical_id)
             self.route_feature(api, key, fn, line, via, logical_id)
 
+    def rest_methods(self) -> None:
+        """`AWS::ApiGateway::Method` of a REST API: `METHOD /path` (its Resource's PathParts) -> the function its
+        `Integration.Uri` invokes. REST requests are not priced: the feature invokes the function only."""
+        for logical_id, r in self.res.items():
+            if r["Type"] != "AWS::ApiGateway::Method":
+                continue
+            p = self.props(logical_id)
+            integ = p.get("Integration")
+            fn = self.function_of(integ.get("Uri")) if isinstance(integ, dict) else None
+            method, mline, _ = self.lenient(p, "HttpMethod")
+            if fn is None or not isinstance(method, str):
+                continue
+            key = f"{method.upper()} {self.rest_path(p.get('ResourceId'))}"
+            self.route_feature("", key, fn, mline or self.line(logical_id), f"{logical_id} (REST API)", logical_id)
+
+    def authorizers(self) -> None:
+        """Lambda authorizers (`AWS::ApiGateway(V2)::Authorizer` `AuthorizerUri`, SAM `Auth.Authorizers`
+        `FunctionArn`): the requests they authorize invoke them (unless the result is cached): said in the header."""
+        found = []
+        for logical_id, r in self.res.items():
+            p = self.props(logical_id)
+            if r["Type"] in ("AWS::ApiGateway::Authorizer", "AWS::ApiGatewayV2::Authorizer"):
+                found.append((self.function_of(p.get("AuthorizerUri")), logical_id, key_line(p, "AuthorizerUri")))
+            elif r["Type"] in ("AWS::Serverless::HttpApi", "AWS::Serverless::Api"):
+                auth = p.get("Auth") if isinstance(p.get("Auth"), dict) else {}
+                named = auth.get("Authorizers") if isinstance(auth.get("Authorizers"), dict) else {}
+                for name, conf in named.items():
+                    if isinstance(conf, dict):
+                        found.append(
+                            (self.function_of(conf.get("FunctionArn")), f"{logical_id} {name}", key_line(named, name))
+                        )
+        for fn, what, line in found:
+            if fn:
+                self.notes.append(
+                    f"{fn} is the Lambda authorizer {what} ({self.where(line)}): each request it authorizes invokes it "
+                    "unless the result is cached; add it to those routes' features' lambda to price it"
+                )
+
+    def responded(self) -> set[str]:
+        """The routes an `AWS::ApiGatewayV2::RouteResponse` answers (two-way routes)."""
+        return {
+            x
+            for logical_id, r in self.res.items()
+            if r["Type"] == "AWS::ApiGatewayV2::RouteResponse"
+            for x in self.refs(self.props(logical_id).get("RouteId"))
+        }
+
+    def rest_path(self, node: Any, depth: int = 0) -> str:
+        """The path of a REST API resource: `/` for the API's root, else its parents' PathParts joined."""
+        for target in sorted(self.refs(node)):
+            r = self.res.get(target)
+            if r and r["Type"] == "AWS::ApiGateway::Resource" and depth < 50:
+                part, _, _ = self.lenient(self.props(target), "PathPart")
+                parent = self.rest_path(self.props(target).get("ParentId"), depth + 1)
+                return parent.rstrip("/") + "/" + str(part)
+        return "/"
+
     def route_feature(self, api: str, key: str, fn: str | None, line: int | None, via: str, resource: str) -> None:
         ws = api in self.sections["websockets"]
         name = self.unique(feature_name(key), fn or api)
@@ -751,14 +830,18 @@ class _Builder:
             item.fields.append(("lambda", {fn: 1}, f"{fn} behind the route"))
         if ws:
             connect = key == "$connect"
-            use = {"api": api, "messages": 0 if key in ("$connect", "$disconnect") else 1}
+            # A route with a route response also sends one message back, billed like the one received.
+            replies = key not in ("$connect", "$disconnect") and resource in self.responded()
+            use = {"api": api, "messages": 0 if key in ("$connect", "$disconnect") else 2 if replies else 1}
             if connect:
                 use["connects"] = 1
             item.fields.append(
                 (
                     "websocket",
                     use,
-                    "one use: one request on the route" + ("; connection_minutes to fill in" if connect else ""),
+                    "one use: one request on the route"
+                    + ("; connection_minutes to fill in" if connect else "")
+                    + ("; its route response is a second message" if replies else ""),
                 )
             )
         elif api in self.sections["http_apis"]:
@@ -810,6 +893,10 @@ class _Builder:
         for fn in list(self.sections["functions"]):
             r = self.res[fn]
             events = self.props(fn).get("Events") if r["Type"] == "AWS::Serverless::Function" else None
+            url = self.props(fn).get("FunctionUrlConfig") if r["Type"] == "AWS::Serverless::Function" else None
+            if isinstance(url, dict):  # SAM writes an AWS::Lambda::Url named <function>Url
+                uline = key_line(self.props(fn), "FunctionUrlConfig")
+                self.event_feature(f"{fn}Url", fn, ("function URL", None), uline, fn)
             if isinstance(events, dict):
                 for name, ev in events.items():
                     if isinstance(ev, dict):
@@ -818,12 +905,8 @@ class _Builder:
             sam = self.res[machine]["Type"] == "AWS::Serverless::StateMachine"
             events = self.props(machine).get("Events") if sam else None
             for name, ev in events.items() if isinstance(events, dict) else ():
-                line = key_line(events, name)
-                fname = self.unique(str(name), machine)
                 kind, _, _ = self.lenient(ev if isinstance(ev, dict) else {}, "Type")
-                use = ({"machine": machine, "executions": 1}, "one use: one execution started by its source")
-                self.features[fname] = Item(f"{kind} -> {machine} {self.where(line)}", [("stepfunctions", [use], "")])
-                self.rows.append(Row(machine, str(kind), f"features.{fname}", machine, line, f"-> {machine}"))
+                self.machine_feature(str(name), machine, str(kind), key_line(events, name))
         for logical_id, r in self.res.items():
             kind, p, line = r["Type"], self.props(logical_id), self.line(logical_id)
             if kind == "AWS::Lambda::EventSourceMapping":
@@ -834,13 +917,20 @@ class _Builder:
             elif kind in ("AWS::Events::Rule", "AWS::Scheduler::Schedule"):
                 targets = p.get("Targets") if kind == "AWS::Events::Rule" else [p.get("Target")]
                 for target in targets if isinstance(targets, list) else []:
-                    fn = self.function_of(target.get("Arn")) if isinstance(target, dict) else None
+                    arn = target.get("Arn") if isinstance(target, dict) else None
+                    fn = self.function_of(arn)
+                    bus = self.custom_bus(p.get("EventBusName"))
+                    schedule = "ScheduleExpression" in p
                     if fn:
-                        bus = self.custom_bus(p.get("EventBusName"))
-                        schedule = "ScheduleExpression" in p
                         self.event_feature(
                             logical_id, fn, ("schedule", None) if schedule else ("rule", bus), line, logical_id
                         )
+                    for machine in sorted(x for x in self.refs(arn) if x in self.sections["state_machines"]):
+                        self.machine_feature(logical_id, machine, "schedule" if schedule else "rule", line)
+            elif kind == "AWS::Lambda::Url":  # a function URL: one request invokes the function (no charge of its own)
+                fn = self.function_of(p.get("TargetFunctionArn"))
+                if fn:
+                    self.event_feature(logical_id, fn, ("function URL", None), line, logical_id)
             elif kind == "AWS::SNS::Subscription":
                 fn = self.function_of(p.get("Endpoint"))
                 topic = next((x for x in sorted(self.refs(p.get("TopicArn"))) if x in self.sections["topics"]), None)
@@ -858,6 +948,13 @@ class _Builder:
                     fn = self.function_of(lc.get("Function")) if isinstance(lc, dict) else None
                     if fn:
                         self.event_feature(logical_id, fn, ("bucket", logical_id), line, logical_id)
+
+    def machine_feature(self, name: str, machine: str, kind: str, line: int | None) -> None:
+        """A source that starts a state machine (SAM event, EventBridge rule or schedule): one execution a use."""
+        fname = self.unique(name, machine)
+        use = ({"machine": machine, "executions": 1}, "one use: one execution started by its source")
+        self.features[fname] = Item(f"{kind} -> {machine} {self.where(line)}", [("stepfunctions", [use], "")])
+        self.rows.append(Row(machine, kind, f"features.{fname}", machine, line, f"-> {machine}"))
 
     def source_of(self, node: Any) -> tuple[str, str | None]:
         """What an event source mapping reads: ("queue", Q), ("stream", T) for a table's stream, or ("stream", None)."""
@@ -1020,7 +1117,11 @@ class _Builder:
                     self.document(fn, self.props(mp).get("PolicyDocument"), acc)
             value = self.lenient_value(item)
             for v in value if isinstance(value, list) else [value]:
-                if isinstance(v, dict) and not (len(v) == 1 and ("Ref" in v or str(next(iter(v))).startswith("Fn::"))):
+                if (
+                    isinstance(v, dict)
+                    and not (len(v) == 1 and ("Ref" in v or str(next(iter(v))).startswith("Fn::")))
+                    or isinstance(v, str)
+                ):
                     self.policy_item(fn, v, acc, line)
             return
         if "Statement" in item:
@@ -1113,6 +1214,9 @@ class _Builder:
         statements = doc.get("Statement") if isinstance(doc, dict) else None
         statements = statements if isinstance(statements, list) else [statements] if statements else []
         for st in statements:
+            stline = line_of(st)
+            if isinstance(st, dict) and len(st) == 1 and str(next(iter(st))).startswith("Fn::"):
+                st = self.lenient_value(st)  # a statement in an Fn::If (NoValue when its condition is false)
             if not isinstance(st, dict):
                 continue
             effect, _, _ = self.lenient(st, "Effect")
@@ -1120,7 +1224,7 @@ class _Builder:
                 continue
             actions = self.t.value(st["Action"])
             actions = [str(a) for a in (actions if isinstance(actions, list) else [actions])]
-            line = key_line(st, "Action")
+            line = key_line(st, "Action") or stline
             raw = st.get("Resource", "*")
             resources = []
             for node in raw if isinstance(raw, list) else [raw]:
@@ -1174,6 +1278,13 @@ class _Builder:
             name = text.split(ARN_PART[section], 1)[1].split("/")[0]
             if section in ("queues", "topics"):
                 name = text.rsplit(":", 1)[-1]
+            if "${" in name:  # named after another resource's value (a nested stack's output): known once deployed
+                note = (
+                    f"a policy names a {section[:-1]} known only once deployed ({name}, {self.where(line)}): not read"
+                )
+                if note not in self.notes:
+                    self.notes.append(note)
+                return []
             if "*" in name:
                 return [x for x in self.sections[section] if fnmatch.fnmatchcase(self.physical(section, x), name)]
             found = self.resolve_name(section, name, line)
