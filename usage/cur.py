@@ -101,14 +101,14 @@ FOCUS = Format(
     required={
         "account": ("SubAccountId",),
         "service": ("x_ServiceCode", "ServiceName"),
-        "usage_type": ("x_UsageType",),
         "usage_amount": ("ConsumedQuantity",),
         "unblended": ("BilledCost",),
         "effective": ("EffectiveCost",),
         "line_type": ("ChargeCategory",),
         "period": ("BillingPeriodStart", "ChargePeriodStart"),
     },
-    optional={"resource": "ResourceId", "tags": "Tags", "unit": "ConsumedUnit"},
+    # x_UsageType is an AWS extension column, not FOCUS: without it usage_type is null (and so is meter)
+    optional={"resource": "ResourceId", "tags": "Tags", "unit": "ConsumedUnit", "usage_type": "x_UsageType"},
     usage_lines=("Usage",),
 )
 # The CUR 2.0 line types whose effective cost needs an optional column (all of them present).
@@ -245,10 +245,14 @@ def build(
         tags, kind = c("tags"), types[col["tags"].lower()]
         if kind.startswith("map"):
             get = "element_at({}, {})" if dialect == "athena" else "map_extract_value({}, {})"
-        else:  # FOCUS Tags as JSON text
+            keys_of = [_lit(p + k.tag) for p in TAG_PREFIXES]
+        else:  # JSON text (FOCUS Tags in some exports), or a struct (a table whose tags were flattened): as JSON
+            if kind.startswith(("struct", "row")):
+                tags = f"json_format(CAST({tags} AS JSON))" if dialect == "athena" else f"to_json({tags})"
             get = "json_extract_scalar({}, {})" if dialect == "athena" else "json_extract_string({}, {})"
-            return "coalesce(" + ", ".join(get.format(tags, _lit(_json_path(p + k.tag))) for p in TAG_PREFIXES) + ")"
-        return "coalesce(" + ", ".join(get.format(tags, _lit(p + k.tag)) for p in TAG_PREFIXES) + ")"
+            keys_of = [_lit(_json_path(p + k.tag)) for p in TAG_PREFIXES]
+        # an empty value is no tag (CUR writes '' where a resource lacks an activated tag): the next spelling, else null
+        return "coalesce(" + ", ".join(f"nullif({get.format(tags, key)}, '')" for key in keys_of) + ")"
 
     lt = c("line_type")
     unblended = f"TRY_CAST({c('unblended')} AS DOUBLE)"
@@ -338,7 +342,8 @@ class Actuals:
 
 
 def _money(x: float) -> float:
-    return round(x, 10) + 0.0  # the CUR's rates carry 10 decimals; + 0.0: no -0.0
+    """A sum as it is: fsum (exact summation of the bill's doubles), not rounded (+ 0.0: no -0.0)."""
+    return x + 0.0
 
 
 def summarise(plan: Plan, result: list[tuple], month: str, engine: str, source: str) -> Actuals:
@@ -394,12 +399,19 @@ def summarise(plan: Plan, result: list[tuple], month: str, engine: str, source: 
         format=plan.format.name,
         keys=[k.name for k in plan.keys],
         rows=rows,
-        total_unblended=_money(math.fsum(r["unblended_cost"] for r in rows)),
-        total_effective=_money(math.fsum(r["effective_cost"] for r in rows)),
+        total_unblended=_money(math.fsum(x for g in groups.values() for x in g[1])),
+        total_effective=_money(math.fsum(x for g in groups.values() for x in g[2])),
         line_types={t: _money(math.fsum(v)) for t, v in sorted(line_types.items())},
         lines=lines,
         sql=plan.sql,
+        messages=_notes(plan),
     )
+
+
+def _notes(plan: Plan) -> list[str]:
+    if plan.format is FOCUS and "usage_type" in plan.missing:
+        return ["FOCUS file without x_UsageType (an AWS extension column): usage_type and meter are null."]
+    return []
 
 
 # ---------------------------------------------------------------- DuckDB over local Parquet
