@@ -199,10 +199,11 @@ def build(
     keys: list[Key],
     dialect: str,
     tag: tuple[str, str] | None = None,
+    accounts: tuple[str, ...] = (),
 ) -> Plan:
     """The one SQL query: month's lines grouped by `keys` and line type. `columns`: the source's column names
     (any case: both engines compare them case-blind) -> type; `dialect`: duckdb | athena; `tag`: (KEY, VALUE),
-    only the lines carrying that tag."""
+    only the lines carrying that tag; `accounts`: only these usage accounts (none: all)."""
     start, end = parse_month(month)
     real = {c.lower(): c for c in columns}
     types = {c.lower(): t.lower() for c, t in columns.items()}
@@ -294,9 +295,23 @@ def build(
             raise CurError(f"{source}: {col['period']} is of type {kind}, not a timestamp")
     if tag:
         where += f" AND {key_sql(Key('tag:' + tag[0], tag[0]))} = {_lit(tag[1])}"
+    if accounts:
+        where += f" AND {c('account')} IN ({', '.join(_lit(a) for a in parse_accounts(accounts))})"
     groups = ", ".join(str(i + 1) for i in range(len(keys) + 1))
     sql = f"SELECT {', '.join(select)} FROM {source_sql} WHERE {where} GROUP BY {groups}"
     return Plan(sql, fmt, keys, set(fmt.optional) - set(col), read, partitioned)
+
+
+def parse_accounts(ids) -> tuple[str, ...]:
+    """--account values: 12-digit AWS account ids, each once, in order."""
+    out: list[str] = []
+    for a in ids:
+        a = str(a).strip()
+        if not re.fullmatch(r"\d{12}", a):
+            raise CurError(f"--account needs a 12-digit AWS account id, got {a!r}")
+        if a not in out:
+            out.append(a)
+    return tuple(out)
 
 
 def _json_path(key: str) -> str:
@@ -437,7 +452,7 @@ def duckdb_actuals(path: str, month: str, keys: list[Key]) -> Actuals:
     return summarise(plan, result, month, "duckdb", source)
 
 
-def _duckdb_query(path: str, month: str, keys: list[Key], tag: tuple[str, str] | None = None):
+def _duckdb_query(path: str, month: str, keys: list[Key], tag: tuple[str, str] | None = None, accounts=()):
     """(the plan, its result rows, the source's name) of the one query over the Parquet at `path`."""
     import duckdb
 
@@ -453,7 +468,7 @@ def _duckdb_query(path: str, month: str, keys: list[Key], tag: tuple[str, str] |
         except duckdb.Error as e:
             raise CurError(f"{path}: not readable as Parquet ({_duck_message(e)})") from None
         columns = {name: kind for name, kind, *_ in described}
-        plan = build(columns, source_sql, source, month, keys, "duckdb", tag)
+        plan = build(columns, source_sql, source, month, keys, "duckdb", tag, tuple(accounts))
         try:
             result = con.execute(plan.sql).fetchall()
         except duckdb.Error as e:
@@ -463,20 +478,43 @@ def _duckdb_query(path: str, month: str, keys: list[Key], tag: tuple[str, str] |
     return plan, result, source
 
 
-def review_bill(path: str, month: str, region: str, custom: list[str] = (), tag: str | None = None):
+def review_bill(
+    path: str | None,
+    month: str,
+    region: str,
+    custom: list[str] = (),
+    tag: str | None = None,
+    accounts=(),
+    athena: dict | None = None,
+):
     """The month's bill for the review (models.review.Bill), from the CUR as Cost Explorer gives it: usage lines
     (Usage, DiscountedUsage, SavingsPlanCoveredUsage; FOCUS: ChargeCategory Usage) by service and usage type at
     their unblended cost, every other line type (Savings Plan negation and fees, credits, tax...) a record of its
     own, each line classified against the scenario's region and services as Cost Explorer's are; and the usage
-    lines' cost by their `feature` and `tenant` tags (Bill.tagged), in the same one query."""
+    lines' cost by their `feature` and `tenant` tags (Bill.tagged), in the same one query. `accounts`: only these
+    usage accounts' lines (none: every account in the bill). `athena`: run the query on Athena instead of DuckDB
+    over `path`: {"athena": client, "glue": client, "table": DB.TABLE, "output": s3://..., "workgroup": W|None,
+    "sleep"?, "say"?}."""
     from models.review import Bill, BilledLine
     from usage.costexplorer import classify, parse_tag
 
     keys = [Key("service"), Key("usage_type"), Key("unit")]
     keys += [Key(f"tag:{t}", t, optional=True) for t in ("feature", "tenant")]
-    plan, result, source = _duckdb_query(path, month, keys, parse_tag(tag))
+    accounts = parse_accounts(accounts)
+    scanned = None
+    if athena is not None:
+        plan, result, source, scanned = _athena_query(
+            month=month, keys=keys, tag=parse_tag(tag), accounts=accounts, **athena
+        )
+        path = source
+    else:
+        plan, result, source = _duckdb_query(path, month, keys, parse_tag(tag), accounts)
     if not sum(int(r[6] or 0) for r in result):
-        raise CurError(f"{source}: no bill lines for {month}" + (f" with the tag {tag}" if tag else ""))
+        raise CurError(
+            f"{source}: no bill lines for {month}"
+            + (f" with the tag {tag}" if tag else "")
+            + (f" in account(s) {', '.join(accounts)}" if accounts else "")
+        )
     groups: dict[tuple[str, str], list] = {}
     other: dict[str, list[float]] = {}
     tagged: dict[tuple, list[float]] = {}
@@ -503,13 +541,24 @@ def review_bill(path: str, month: str, region: str, custom: list[str] = (), tag:
         {"meter": meters.get((sv, ut)), "feature": f, "tenant": t, "cost": math.fsum(c)}
         for (sv, ut, f, t), c in sorted(tagged.items(), key=lambda kv: [str(x) for x in kv[0]])
     ]
-    where = f"{plan.format.name} at {path}" + (f", tag {tag}" if tag else "")
+    where = (
+        f"{plan.format.name} at {path}"
+        + (f", tag {tag}" if tag else "")
+        + (f", account(s) {', '.join(accounts)}" if accounts else "")
+    )
+    if scanned is None:
+        note = f"Bill from the {where}: one DuckDB query over the files, no AWS charge."
+    else:
+        note = (
+            f"Bill from the {where}: one Athena query, {scanned / 2**20:,.1f} MB scanned, "
+            f"${athena_cost_usd(scanned):.6f} ($5 per TB, 10 MB minimum)."
+        )
     return Bill(
         month=month,
         lines=lines,
         other={t: a for t, a in records.items() if round(a, 2) != 0},
         source=where,
-        notes=[f"Bill from the {where}: one DuckDB query over the files, no AWS charge."],
+        notes=[note],
         tagged=by_tag,
     )
 
@@ -583,13 +632,36 @@ def athena_actuals(
     say=lambda text: None,
 ) -> Actuals:
     """The month on Athena: the same query, one execution, polled with backoff, its results paged."""
+    plan, result, source, info = _athena_query(
+        athena, glue, table, output, month, keys, workgroup, sleep, say, info=True
+    )
+    out = summarise(plan, result, month, "athena", source)
+    out.athena = info
+    return out
+
+
+def _athena_query(
+    athena,
+    glue,
+    table: str,
+    output: str,
+    month: str,
+    keys: list[Key],
+    workgroup: str | None = None,
+    sleep=time.sleep,
+    say=lambda text: None,
+    tag: tuple[str, str] | None = None,
+    accounts=(),
+    info: bool = False,
+):
+    """(plan, result rows, source, bytes scanned, or with `info` the query's id/polls/bytes/cost) on Athena."""
     parse_month(month)
     db, name = parse_table(table)
     if not re.match(r"^s3://[^/]+", output or ""):
         raise CurError(f"--athena-output needs s3://BUCKET/PREFIX, got {output!r}")
     source = f"Athena {db}.{name}"
     columns = table_columns(glue, db, name)
-    plan = build(columns, f"{_ident(db)}.{_ident(name)}", source, month, keys, "athena")
+    plan = build(columns, f"{_ident(db)}.{_ident(name)}", source, month, keys, "athena", tag, tuple(accounts))
     scope = f"the {PERIOD_PARTITION} = '{month}' partition" if plan.partitioned else "every partition"
     say(
         f"Athena gives no estimate before a query runs: it reads {len(plan.columns)} column(s) of {db}.{name} "
@@ -610,15 +682,20 @@ def athena_actuals(
     stats = execution.get("Statistics", {})
     scanned = int(stats.get("DataScannedInBytes", 0) or 0)
     result = _results(athena, qid)
-    out = summarise(plan, result, month, "athena", source)
-    out.athena = {
-        "query_execution_id": qid,
-        "polls": polls,
-        "data_scanned_bytes": scanned,
-        "cost_usd": athena_cost_usd(scanned),
-        "engine_ms": int(stats.get("EngineExecutionTimeInMillis", 0) or 0),
-    }
-    return out
+    if not info:
+        return plan, result, source, scanned
+    return (
+        plan,
+        result,
+        source,
+        {
+            "query_execution_id": qid,
+            "polls": polls,
+            "data_scanned_bytes": scanned,
+            "cost_usd": athena_cost_usd(scanned),
+            "engine_ms": int(stats.get("EngineExecutionTimeInMillis", 0) or 0),
+        },
+    )
 
 
 def _wait(athena, qid: str, sleep) -> tuple[dict, int]:
