@@ -177,6 +177,11 @@ class Bill:
     # Usage lines' cost by cost-allocation tag (a Cost and Usage Report has them per line; Cost Explorer's
     # answers do not): {"meter": meter or None, "feature": tag value or None, "tenant": tag value or None, "cost"}
     tagged: list[dict] = field(default_factory=list)
+    # Savings Plans as a Cost and Usage Report details them (Cost Explorer's records do not): the negation lines by
+    # the meter of the usage they cover (meter -> USD, negative), and the recurring fee's commitment and used part
+    negations: dict[str, float] = field(default_factory=dict)
+    commitment_usd: float | None = None
+    commitment_used_usd: float | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -233,6 +238,8 @@ class Review:
     hours_per_month: float = 730
     bill_source: str = ""
     metered_source: str = ""
+    # per declared Savings Plan: the modelled commitment and utilisation beside the bill's (SavingsPlanRecurringFee)
+    commitments: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -341,6 +348,9 @@ def reconcile(
         billed_types.setdefault(bl.meter, []).append(bl.usage_type)
         units.setdefault(bl.meter, bl.unit)
 
+    other = dict(bill.other)
+    matched = _match_commitments(s, w, model_cost, other, bill, hours, billed_q, billed_raw, billed_types)
+
     mq = dict(metered.quantities) if metered else {}
     metered_from: dict[str, str] = {m: "cloudwatch" for m in mq}
     minutes = "websocket.connection_minutes"
@@ -414,7 +424,7 @@ def reconcile(
                 billed_usage_types=[bl.usage_type],
             )
         )
-    for record, amount in bill.other.items():
+    for record, amount in other.items():
         cost = _cents(amount)
         if cost == 0:
             continue
@@ -484,6 +494,7 @@ def reconcile(
         )
 
     e = estimate(s, book)
+    plans = _commitment_report(e, bill, matched)
     unit_costs = _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, bill.tagged)
     notes += unit_costs.pop("notes")
     return Review(
@@ -505,7 +516,70 @@ def reconcile(
         hours_per_month=s.hours_per_month,
         bill_source=bill.source,
         metered_source=metered.source if metered else "",
+        commitments=plans,
     )
+
+
+def _match_commitments(s, w, model_cost, other, bill, hours, billed_q, billed_raw, billed_types) -> dict:
+    """The bill's Savings Plan records matched to the scenario's declared plans, so they are not shown unmatched:
+    SavingsPlanRecurringFee goes to the commitment rows (commitments.<plan>; several plans: in proportion to their
+    modelled commitments, as the records do not say which plan), SavingsPlanNegation to the covered meters' rows
+    (by meter where the CUR gives the lines; Cost Explorer's one record: in proportion to the modelled coverage).
+    The matched amounts leave `other` (the record rows). Nothing is matched without a declared plan."""
+    if not s.commitments:
+        return {}
+    from models import commitments
+
+    plan_meters = [commitments.meter_of(p) for p in s.commitments]
+    matched: dict = {}
+    fee = other.pop("SavingsPlanRecurringFee", None)
+    if fee is not None:
+        weights = {m: model_cost.get(m, 0.0) for m in plan_meters}
+        total = sum(weights.values())
+        for m in plan_meters:
+            share = weights[m] / total if total > 0 else 1.0 / len(plan_meters)
+            billed_raw[m] = billed_raw.get(m, 0.0) + fee * share
+            billed_q[m] = billed_q.get(m, 0.0) + hours * share
+            billed_types.setdefault(m, []).append("SavingsPlanRecurringFee")
+        matched["fee_usd"] = fee
+    negation = other.pop("SavingsPlanNegation", None)
+    if negation is not None:
+        by_meter = dict(bill.negations)
+        if not by_meter:  # one record for the month: spread like the modelled coverage
+            modelled = {}
+            for line in w.lines(w.quantities()):
+                if line.service == commitments.SERVICE and line.meter not in plan_meters:
+                    modelled[line.meter] = modelled.get(line.meter, 0.0) + float(line.cost[0])
+            total = sum(modelled.values())
+            by_meter = {m: negation * c / total for m, c in modelled.items()} if total else {}
+        for m, amount in by_meter.items():
+            billed_raw[m] = billed_raw.get(m, 0.0) + amount
+            billed_types.setdefault(m, []).append("SavingsPlanNegation")
+        rest = negation - sum(by_meter.values())
+        if round(rest, 2) != 0:  # negations on usage the model has no meter for stay a record
+            other["SavingsPlanNegation"] = rest
+        matched["negation_usd"] = negation
+    return matched
+
+
+def _commitment_report(e, bill, matched: dict) -> list[dict]:
+    """Per declared plan: the modelled commitment and utilisation, and the bill's (CUR: used / commitment of the
+    recurring fee lines; Cost Explorer gives no utilisation, null)."""
+    out = []
+    billed_util = None
+    if bill.commitment_usd:
+        billed_util = (bill.commitment_used_usd or 0.0) / bill.commitment_usd
+    for c in e.commitments:
+        out.append(
+            {
+                "plan": c["plan"],
+                "modelled_commitment_usd": c["commitment_usd"],
+                "modelled_utilisation": c["utilisation"],
+                "billed_commitment_usd": None if "fee_usd" not in matched else round(matched["fee_usd"], 2),
+                "billed_utilisation": billed_util,
+            }
+        )
+    return out
 
 
 def _meter_order(m: str) -> tuple:

@@ -518,7 +518,14 @@ def review_bill(
     groups: dict[tuple[str, str], list] = {}
     other: dict[str, list[float]] = {}
     tagged: dict[tuple, list[float]] = {}
-    for service, usage_type, unit, feature, tenant, line_type, _, usage, unblended, _, _ in result:
+    negations: dict[tuple[str, str], list[float]] = {}
+    fee: list[list[float]] = [[], []]  # SavingsPlanRecurringFee: commitment (unblended), unused (effective)
+    for service, usage_type, unit, feature, tenant, line_type, _, usage, unblended, effective, _ in result:
+        if line_type == "SavingsPlanNegation":
+            negations.setdefault((service or "", usage_type or ""), []).append(float(unblended or 0.0))
+        if line_type == "SavingsPlanRecurringFee":
+            fee[0].append(float(unblended or 0.0))
+            fee[1].append(float(effective or 0.0))
         if line_type in plan.format.usage_lines:
             g = groups.setdefault((service or "", usage_type or ""), [[], [], unit or ""])
             g[0].append(float(usage or 0.0))
@@ -541,6 +548,11 @@ def review_bill(
         {"meter": meters.get((sv, ut)), "feature": f, "tenant": t, "cost": math.fsum(c)}
         for (sv, ut, f, t), c in sorted(tagged.items(), key=lambda kv: [str(x) for x in kv[0]])
     ]
+    by_meter: dict[str, list[float]] = {}
+    for (service, usage_type), amounts in negations.items():
+        meter, _ = classify(service, usage_type, region, list(custom))
+        if meter is not None:
+            by_meter.setdefault(meter, []).append(math.fsum(amounts))
     where = (
         f"{plan.format.name} at {path}"
         + (f", tag {tag}" if tag else "")
@@ -560,6 +572,9 @@ def review_bill(
         source=where,
         notes=[note],
         tagged=by_tag,
+        negations={m: math.fsum(v) for m, v in sorted(by_meter.items())},
+        commitment_usd=math.fsum(fee[0]) if fee[0] else None,
+        commitment_used_usd=math.fsum(fee[0]) - math.fsum(fee[1]) if fee[0] else None,
     )
 
 
