@@ -150,3 +150,19 @@ def test_several_months_in_plain_files(tmp_path, capsys):
     # one plain file with both months is the same
     f = cb.write(tmp_path / "one.parquet", [line("2026-10", 1.00), line("2026-09", 10.00)], columns)
     assert actuals_json(capsys, "--cur", f, "--month", "2026-09")["total_unblended"] == 10.00
+
+
+def test_athena_sql_for_tags_as_json_text_and_as_a_struct():
+    """On Athena (Trino): JSON text is read with json_extract_scalar, a struct (Glue type struct<...>) cast to JSON
+    first; each spelling's empty value is skipped (nullif)."""
+    from usage import cur
+
+    base = {"line_item_usage_account_id": "string", "line_item_product_code": "string"}
+    base |= {"line_item_usage_type": "string", "line_item_usage_amount": "double"}
+    base |= {"line_item_unblended_cost": "double", "line_item_line_item_type": "string", "billing_period": "string"}
+    keys = cur.parse_group_by("tag:feature")
+    text = cur.build(base | {"resource_tags": "string"}, '"d"."t"', "t", "2026-10", keys, "athena").sql
+    assert "coalesce(nullif(json_extract_scalar(\"resource_tags\", '$.\"feature\"'), '')," in text
+    struct = base | {"resource_tags": "struct<user_feature:string>"}
+    sql = cur.build(struct, '"d"."t"', "t", "2026-10", keys, "athena").sql
+    assert "nullif(json_extract_scalar(json_format(CAST(\"resource_tags\" AS JSON)), '$.\"user_feature\"'), '')" in sql
