@@ -180,6 +180,9 @@ class Bill:
     # Savings Plans as a Cost and Usage Report details them (Cost Explorer's records do not): the negation lines by
     # the meter of the usage they cover (meter -> USD, negative), and the recurring fee's commitment and used part
     negations: dict[str, float] = field(default_factory=dict)
+    # usage lines of one resource (the CUR's line_item_resource_id) without a feature tag:
+    # {"meter", "resource": the id as billed (an ARN or a name), "cost"}
+    by_resource: list[dict] = field(default_factory=list)
     commitment_usd: float | None = None
     commitment_used_usd: float | None = None
 
@@ -495,7 +498,7 @@ def reconcile(
 
     e = estimate(s, book)
     plans = _commitment_report(e, bill, matched)
-    unit_costs = _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, bill.tagged)
+    unit_costs = _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, bill.tagged, bill.by_resource)
     notes += unit_costs.pop("notes")
     return Review(
         month=bill.month,
@@ -774,9 +777,45 @@ def _memory_gb(s: Scenario, arch: str) -> float | None:
 # ---------------------------------------------------------------- unit costs
 
 
-def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagged=()) -> dict:
+def resource_of(resource_id: str, names) -> str | None:
+    """The scenario resource a bill's resource id is: the name itself, or an ARN or path ending in ':NAME' or
+    '/NAME' (arn:aws:lambda:...:function:chat, arn:aws:dynamodb:...:table/messages); the longest name that fits."""
+    fits = [n for n in names if resource_id == n or resource_id.endswith((":" + n, "/" + n))]
+    return max(fits, key=len) if fits else None
+
+
+def _by_resource(s, w, index, meter_cost, by_resource, uses) -> tuple[np.ndarray, float]:
+    """Resource-level bill lines split by the model's per-feature use of THAT resource (each service's
+    per_use_by_resource, through the registry): feature k gets cost x uses_k q_k / sum(uses q), q being what one
+    use of k puts on that resource's meter: engine.share's rule on the one resource. Lines whose resource the
+    model does not use on that meter stay in the meter's share."""
+    from pricing.services import registry
+
+    q: dict[tuple[str, str], np.ndarray] = {}
+    for k, name in enumerate(w.features):
+        feature = s.features[name]
+        for service in registry():
+            for resource, row in service.per_use_by_resource(feature, s).items():
+                for meter, x in row.items():
+                    q.setdefault((resource, meter), np.zeros(len(w.features)))[k] += x
+    names = {r for r, _ in q}
+    direct, split = np.zeros(len(w.features)), 0.0
+    for line in by_resource:
+        name = resource_of(str(line["resource"]), names)
+        i = index.get(line["meter"])
+        weights = uses * q[(name, line["meter"])] if (name, line["meter"]) in q else None
+        if i is None or weights is None or weights.sum() <= 0:
+            continue
+        direct += line["cost"] * weights / weights.sum()
+        meter_cost[i] -= line["cost"]
+        split += line["cost"]
+    return direct, split
+
+
+def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagged=(), by_resource=()) -> dict:
     """Unit costs of the month. Bill lines tagged `feature` with one of the scenario's features (a Cost and Usage
-    Report's resource_tags) are that feature's outright; the rest of each meter is shared by the model's use."""
+    Report's resource_tags) are that feature's outright; lines of one resource (its resource id) are split by the
+    model's use of that resource; the rest of each meter is shared by the model's use of the meter."""
     model_users = float(w.tier_users.sum())
     month_users = float(users) if users else model_users
     scale = month_users / model_users if model_users > 0 else 1.0
@@ -807,6 +846,9 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagge
             unmapped -= t["cost"]
         else:
             meter_cost[i] -= t["cost"]
+    by_res, split = _by_resource(s, w, index, meter_cost, by_resource, uses_model)
+    direct_tagged = direct.copy()
+    direct = direct + by_res
     sh = share(w, meter_cost, quantities, uses_model, also_shared=unmapped)
     feature, unallocated = sh.feature + direct, sh.unallocated
 
@@ -822,8 +864,9 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagge
             "cost_per_use": None if math.isnan(p) else float(p),
             "modelled_cost_per_use": modelled_per_use.get(n),
             "tagged_cost": _cents(float(d)),  # of billed_cost: lines tagged feature=<name>
+            "resource_cost": _cents(float(r)),  # of billed_cost: its part of resource-level lines
         }
-        for n, u, c, p, d in zip(w.features, uses_month, feature, per_use, direct)
+        for n, u, c, p, d, r in zip(w.features, uses_month, feature, per_use, direct_tagged, by_res)
     ]
     if sh.per_user:  # what every user brings (Cognito MAUs): an equal part each, as in the estimate
         features.append(
@@ -857,10 +900,15 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagge
             tenants[t["tenant"]] = tenants.get(t["tenant"], 0.0) + t["cost"]
     notes = []
     if tagged:
-        share_tagged = math.fsum(float(d) for d in direct)
+        share_tagged = math.fsum(float(d) for d in direct_tagged)
         notes.append(
             f"Cost-allocation tags: ${share_tagged:,.2f} of usage tagged with a scenario feature is that feature's "
             "outright; the rest is shared by the model's use."
+        )
+    if split:
+        notes.append(
+            f"Resource-level lines: ${split:,.2f} of usage billed on one function or table is split by the model's "
+            "use of that resource; the rest of each meter is shared by the model's use of the meter."
         )
     if unknown:
         notes.append(

@@ -27,8 +27,7 @@ from usage import cur, review_run
 from usage.cur import CurError, review_bill
 
 __all__ = ["bill_folder", "moto"]  # fixtures
-REVIEW_KEYS = [cur.Key("service"), cur.Key("usage_type"), cur.Key("unit")]
-REVIEW_KEYS += [cur.Key(f"tag:{t}", t, optional=True) for t in ("feature", "tenant")]
+REVIEW_KEYS = list(cur.REVIEW_KEYS)
 
 
 def test_account_filter_keeps_that_accounts_lines(bill_folder):

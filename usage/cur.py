@@ -478,6 +478,16 @@ def _duckdb_query(path: str, month: str, keys: list[Key], tag: tuple[str, str] |
     return plan, result, source
 
 
+REVIEW_KEYS = (
+    Key("service"),
+    Key("usage_type"),
+    Key("unit"),
+    Key("tag:feature", "feature", optional=True),
+    Key("tag:tenant", "tenant", optional=True),
+    Key("resource", optional=True),
+)
+
+
 def review_bill(
     path: str | None,
     month: str,
@@ -498,8 +508,7 @@ def review_bill(
     from models.review import Bill, BilledLine
     from usage.costexplorer import classify, parse_tag
 
-    keys = [Key("service"), Key("usage_type"), Key("unit")]
-    keys += [Key(f"tag:{t}", t, optional=True) for t in ("feature", "tenant")]
+    keys = list(REVIEW_KEYS)
     accounts = parse_accounts(accounts)
     scanned = None
     if athena is not None:
@@ -509,7 +518,7 @@ def review_bill(
         path = source
     else:
         plan, result, source = _duckdb_query(path, month, keys, parse_tag(tag), accounts)
-    if not sum(int(r[6] or 0) for r in result):
+    if not sum(int(r[7] or 0) for r in result):
         raise CurError(
             f"{source}: no bill lines for {month}"
             + (f" with the tag {tag}" if tag else "")
@@ -520,7 +529,8 @@ def review_bill(
     tagged: dict[tuple, list[float]] = {}
     negations: dict[tuple[str, str], list[float]] = {}
     fee: list[list[float]] = [[], []]  # SavingsPlanRecurringFee: commitment (unblended), unused (effective)
-    for service, usage_type, unit, feature, tenant, line_type, _, usage, unblended, effective, _ in result:
+    by_resource: dict[tuple[str, str, str], list[float]] = {}
+    for service, usage_type, unit, feature, tenant, resource, line_type, _, usage, unblended, effective, _ in result:
         if line_type == "SavingsPlanNegation":
             negations.setdefault((service or "", usage_type or ""), []).append(float(unblended or 0.0))
         if line_type == "SavingsPlanRecurringFee":
@@ -533,6 +543,8 @@ def review_bill(
             g[2] = g[2] or unit or ""
             if feature or tenant:
                 tagged.setdefault((service or "", usage_type or "", feature, tenant), []).append(float(unblended or 0))
+            if resource and not feature:  # a feature tag says whose it is; else the resource's users share it
+                by_resource.setdefault((service or "", usage_type or "", resource), []).append(float(unblended or 0))
         else:
             other.setdefault(line_type or "(none)", []).append(float(unblended or 0.0))
     lines = []
@@ -547,6 +559,11 @@ def review_bill(
     by_tag = [
         {"meter": meters.get((sv, ut)), "feature": f, "tenant": t, "cost": math.fsum(c)}
         for (sv, ut, f, t), c in sorted(tagged.items(), key=lambda kv: [str(x) for x in kv[0]])
+    ]
+    resource_lines = [
+        {"meter": meters.get((sv, ut)), "resource": r, "cost": math.fsum(c)}
+        for (sv, ut, r), c in sorted(by_resource.items())
+        if meters.get((sv, ut))
     ]
     by_meter: dict[str, list[float]] = {}
     for (service, usage_type), amounts in negations.items():
@@ -573,6 +590,7 @@ def review_bill(
         notes=[note],
         tagged=by_tag,
         negations={m: math.fsum(v) for m, v in sorted(by_meter.items())},
+        by_resource=resource_lines,
         commitment_usd=math.fsum(fee[0]) if fee[0] else None,
         commitment_used_usd=math.fsum(fee[0]) - math.fsum(fee[1]) if fee[0] else None,
     )
