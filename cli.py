@@ -296,6 +296,16 @@ def _review(sub) -> None:
         metavar="PATH",
         help="the bill from a Cost and Usage Report (CUR 2.0 / FOCUS 1.2 Parquet) instead of Cost Explorer",
     )
+    p.add_argument("--athena-table", metavar="DB.TABLE", help="the bill from a CUR table on Athena ($5 per TB scanned)")
+    p.add_argument("--athena-output", metavar="s3://BUCKET/PREFIX", help="where Athena writes the query results")
+    p.add_argument("--athena-workgroup", metavar="W", help="the Athena workgroup (default: primary)")
+    p.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this usage account's lines of the CUR (repeat for several; default: all)",
+    )
     p.add_argument("--no-metrics", action="store_true", help="skip the CloudWatch import (no metered column)")
     p.add_argument("--notes", default="", help="notes saved with the review")
     p.add_argument("--no-save", action="store_true", help="do not save the review to history")

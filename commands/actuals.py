@@ -57,7 +57,7 @@ def _athena(args, keys) -> Actuals:
         workgroup=args.athena_workgroup,
         say=say,
     )
-    out.messages = messages + [athena_note(out.athena)]
+    out.messages = out.messages + messages + [athena_note(out.athena)]
     return out
 
 

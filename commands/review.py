@@ -2,7 +2,8 @@
 
     review --month YYYY-MM --scenario FILE [--tag K=V] [--users N | --users-metric NS:METRIC[:STAT]
            [--users-dimension K=V]...] [--json] [--history PATH] [--demo] [--refresh] [--no-metrics]
-           [--notes TEXT] [--no-save] [--profile P] [--region R] [--cur PATH]
+           [--notes TEXT] [--no-save] [--profile P] [--region R] [--cur PATH | --athena-table DB.TABLE
+           --athena-output s3://BUCKET/PREFIX [--athena-workgroup W]] [--account ID]...
     review list [--json]            saved reviews, newest month first
     review show ID [--json]         one saved review
     review compare [--json]         unit costs month over month (the latest review of each month)
@@ -14,7 +15,9 @@ Cost Explorer bills $0.01 per request: a review makes two (more when results spa
 in the history database, so reviewing the same month again costs nothing (--refresh asks again). The history
 database is --history, else $UNITCOST_HISTORY, else ~/.local/share/unitcost/reviews.sqlite3.
 --cur PATH takes the bill from a Cost and Usage Report (CUR 2.0 or FOCUS 1.2 Parquet, as `actuals` reads it)
-instead of Cost Explorer: the same reconciliation, no Cost Explorer request.
+instead of Cost Explorer: the same reconciliation, no Cost Explorer request; --athena-table the same from a CUR
+table on Athena (one query, $5 per TB scanned). --account ID (repeatable) keeps those usage accounts' lines only:
+the reconciliation of those accounts (default: every account in the bill).
 Exit 2 with one sentence on stderr for bad input, no credentials, access denied (naming the permission).
 """
 
@@ -44,8 +47,8 @@ def review(args) -> int:
     from pricing.book import default_book
     from usage.review_run import run_review
 
-    if args.demo and args.cur:
-        raise ReviewError("--demo and --cur are two bills: give one")
+    if args.demo and (args.cur or args.athena_table):
+        raise ReviewError("--demo and --cur/--athena-table are two bills: give one")
     if args.users is not None and not (math.isfinite(args.users) and 0 < args.users <= 1e12):
         raise ReviewError("--users must be a positive number (at most 1e12)")
     if args.scenario:
@@ -76,6 +79,10 @@ def review(args) -> int:
         region=args.region,
         notes=args.notes,
         cur=args.cur,
+        accounts=args.account,
+        athena_table=args.athena_table,
+        athena_output=args.athena_output,
+        athena_workgroup=args.athena_workgroup,
     )
     if args.json:
         out = run.review.to_json() | {"review_id": run.review_id, "history": run.history_path, "messages": run.messages}

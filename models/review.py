@@ -177,6 +177,14 @@ class Bill:
     # Usage lines' cost by cost-allocation tag (a Cost and Usage Report has them per line; Cost Explorer's
     # answers do not): {"meter": meter or None, "feature": tag value or None, "tenant": tag value or None, "cost"}
     tagged: list[dict] = field(default_factory=list)
+    # Savings Plans as a Cost and Usage Report details them (Cost Explorer's records do not): the negation lines by
+    # the meter of the usage they cover (meter -> USD, negative), and the recurring fee's commitment and used part
+    negations: dict[str, float] = field(default_factory=dict)
+    # usage lines of one resource (the CUR's line_item_resource_id) without a feature tag:
+    # {"meter", "resource": the id as billed (an ARN or a name), "cost"}
+    by_resource: list[dict] = field(default_factory=list)
+    commitment_usd: float | None = None
+    commitment_used_usd: float | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -233,6 +241,8 @@ class Review:
     hours_per_month: float = 730
     bill_source: str = ""
     metered_source: str = ""
+    # per declared Savings Plan: the modelled commitment and utilisation beside the bill's (SavingsPlanRecurringFee)
+    commitments: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -341,6 +351,9 @@ def reconcile(
         billed_types.setdefault(bl.meter, []).append(bl.usage_type)
         units.setdefault(bl.meter, bl.unit)
 
+    other = dict(bill.other)
+    matched = _match_commitments(s, w, model_cost, other, bill, hours, billed_q, billed_raw, billed_types)
+
     mq = dict(metered.quantities) if metered else {}
     metered_from: dict[str, str] = {m: "cloudwatch" for m in mq}
     minutes = "websocket.connection_minutes"
@@ -414,7 +427,7 @@ def reconcile(
                 billed_usage_types=[bl.usage_type],
             )
         )
-    for record, amount in bill.other.items():
+    for record, amount in other.items():
         cost = _cents(amount)
         if cost == 0:
             continue
@@ -484,7 +497,8 @@ def reconcile(
         )
 
     e = estimate(s, book)
-    unit_costs = _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, bill.tagged)
+    plans = _commitment_report(e, bill, matched)
+    unit_costs = _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, bill.tagged, bill.by_resource)
     notes += unit_costs.pop("notes")
     return Review(
         month=bill.month,
@@ -505,7 +519,70 @@ def reconcile(
         hours_per_month=s.hours_per_month,
         bill_source=bill.source,
         metered_source=metered.source if metered else "",
+        commitments=plans,
     )
+
+
+def _match_commitments(s, w, model_cost, other, bill, hours, billed_q, billed_raw, billed_types) -> dict:
+    """The bill's Savings Plan records matched to the scenario's declared plans, so they are not shown unmatched:
+    SavingsPlanRecurringFee goes to the commitment rows (commitments.<plan>; several plans: in proportion to their
+    modelled commitments, as the records do not say which plan), SavingsPlanNegation to the covered meters' rows
+    (by meter where the CUR gives the lines; Cost Explorer's one record: in proportion to the modelled coverage).
+    The matched amounts leave `other` (the record rows). Nothing is matched without a declared plan."""
+    if not s.commitments:
+        return {}
+    from models import commitments
+
+    plan_meters = [commitments.meter_of(p) for p in s.commitments]
+    matched: dict = {}
+    fee = other.pop("SavingsPlanRecurringFee", None)
+    if fee is not None:
+        weights = {m: model_cost.get(m, 0.0) for m in plan_meters}
+        total = sum(weights.values())
+        for m in plan_meters:
+            share = weights[m] / total if total > 0 else 1.0 / len(plan_meters)
+            billed_raw[m] = billed_raw.get(m, 0.0) + fee * share
+            billed_q[m] = billed_q.get(m, 0.0) + hours * share
+            billed_types.setdefault(m, []).append("SavingsPlanRecurringFee")
+        matched["fee_usd"] = fee
+    negation = other.pop("SavingsPlanNegation", None)
+    if negation is not None:
+        by_meter = dict(bill.negations)
+        if not by_meter:  # one record for the month: spread like the modelled coverage
+            modelled = {}
+            for line in w.lines(w.quantities()):
+                if line.service == commitments.SERVICE and line.meter not in plan_meters:
+                    modelled[line.meter] = modelled.get(line.meter, 0.0) + float(line.cost[0])
+            total = sum(modelled.values())
+            by_meter = {m: negation * c / total for m, c in modelled.items()} if total else {}
+        for m, amount in by_meter.items():
+            billed_raw[m] = billed_raw.get(m, 0.0) + amount
+            billed_types.setdefault(m, []).append("SavingsPlanNegation")
+        rest = negation - sum(by_meter.values())
+        if round(rest, 2) != 0:  # negations on usage the model has no meter for stay a record
+            other["SavingsPlanNegation"] = rest
+        matched["negation_usd"] = negation
+    return matched
+
+
+def _commitment_report(e, bill, matched: dict) -> list[dict]:
+    """Per declared plan: the modelled commitment and utilisation, and the bill's (CUR: used / commitment of the
+    recurring fee lines; Cost Explorer gives no utilisation, null)."""
+    out = []
+    billed_util = None
+    if bill.commitment_usd:
+        billed_util = (bill.commitment_used_usd or 0.0) / bill.commitment_usd
+    for c in e.commitments:
+        out.append(
+            {
+                "plan": c["plan"],
+                "modelled_commitment_usd": c["commitment_usd"],
+                "modelled_utilisation": c["utilisation"],
+                "billed_commitment_usd": None if "fee_usd" not in matched else round(matched["fee_usd"], 2),
+                "billed_utilisation": billed_util,
+            }
+        )
+    return out
 
 
 def _meter_order(m: str) -> tuple:
@@ -700,9 +777,45 @@ def _memory_gb(s: Scenario, arch: str) -> float | None:
 # ---------------------------------------------------------------- unit costs
 
 
-def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagged=()) -> dict:
+def resource_of(resource_id: str, names) -> str | None:
+    """The scenario resource a bill's resource id is: the name itself, or an ARN or path ending in ':NAME' or
+    '/NAME' (arn:aws:lambda:...:function:chat, arn:aws:dynamodb:...:table/messages); the longest name that fits."""
+    fits = [n for n in names if resource_id == n or resource_id.endswith((":" + n, "/" + n))]
+    return max(fits, key=len) if fits else None
+
+
+def _by_resource(s, w, index, meter_cost, by_resource, uses) -> tuple[np.ndarray, float]:
+    """Resource-level bill lines split by the model's per-feature use of THAT resource (each service's
+    per_use_by_resource, through the registry): feature k gets cost x uses_k q_k / sum(uses q), q being what one
+    use of k puts on that resource's meter: engine.share's rule on the one resource. Lines whose resource the
+    model does not use on that meter stay in the meter's share."""
+    from pricing.services import registry
+
+    q: dict[tuple[str, str], np.ndarray] = {}
+    for k, name in enumerate(w.features):
+        feature = s.features[name]
+        for service in registry():
+            for resource, row in service.per_use_by_resource(feature, s).items():
+                for meter, x in row.items():
+                    q.setdefault((resource, meter), np.zeros(len(w.features)))[k] += x
+    names = {r for r, _ in q}
+    direct, split = np.zeros(len(w.features)), 0.0
+    for line in by_resource:
+        name = resource_of(str(line["resource"]), names)
+        i = index.get(line["meter"])
+        weights = uses * q[(name, line["meter"])] if (name, line["meter"]) in q else None
+        if i is None or weights is None or weights.sum() <= 0:
+            continue
+        direct += line["cost"] * weights / weights.sum()
+        meter_cost[i] -= line["cost"]
+        split += line["cost"]
+    return direct, split
+
+
+def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagged=(), by_resource=()) -> dict:
     """Unit costs of the month. Bill lines tagged `feature` with one of the scenario's features (a Cost and Usage
-    Report's resource_tags) are that feature's outright; the rest of each meter is shared by the model's use."""
+    Report's resource_tags) are that feature's outright; lines of one resource (its resource id) are split by the
+    model's use of that resource; the rest of each meter is shared by the model's use of the meter."""
     model_users = float(w.tier_users.sum())
     month_users = float(users) if users else model_users
     scale = month_users / model_users if model_users > 0 else 1.0
@@ -733,6 +846,9 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagge
             unmapped -= t["cost"]
         else:
             meter_cost[i] -= t["cost"]
+    by_res, split = _by_resource(s, w, index, meter_cost, by_resource, uses_model)
+    direct_tagged = direct.copy()
+    direct = direct + by_res
     sh = share(w, meter_cost, quantities, uses_model, also_shared=unmapped)
     feature, unallocated = sh.feature + direct, sh.unallocated
 
@@ -748,8 +864,9 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagge
             "cost_per_use": None if math.isnan(p) else float(p),
             "modelled_cost_per_use": modelled_per_use.get(n),
             "tagged_cost": _cents(float(d)),  # of billed_cost: lines tagged feature=<name>
+            "resource_cost": _cents(float(r)),  # of billed_cost: its part of resource-level lines
         }
-        for n, u, c, p, d in zip(w.features, uses_month, feature, per_use, direct)
+        for n, u, c, p, d, r in zip(w.features, uses_month, feature, per_use, direct_tagged, by_res)
     ]
     if sh.per_user:  # what every user brings (Cognito MAUs): an equal part each, as in the estimate
         features.append(
@@ -783,10 +900,15 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagge
             tenants[t["tenant"]] = tenants.get(t["tenant"], 0.0) + t["cost"]
     notes = []
     if tagged:
-        share_tagged = math.fsum(float(d) for d in direct)
+        share_tagged = math.fsum(float(d) for d in direct_tagged)
         notes.append(
             f"Cost-allocation tags: ${share_tagged:,.2f} of usage tagged with a scenario feature is that feature's "
             "outright; the rest is shared by the model's use."
+        )
+    if split:
+        notes.append(
+            f"Resource-level lines: ${split:,.2f} of usage billed on one function or table is split by the model's "
+            "use of that resource; the rest of each meter is shared by the model's use of the meter."
         )
     if unknown:
         notes.append(

@@ -301,7 +301,8 @@ def test_athena_sql_reads_tags_with_element_at():
     columns = {c["Name"]: c["Type"] for c in glue_columns()} | {"billing_period": "string"}
     plan = cur.build(columns, '"cur"."cur2"', "t", "2026-10", cur.parse_group_by("tag:feature"), "athena")
     assert (
-        "coalesce(element_at(\"resource_tags\", 'feature'), element_at(\"resource_tags\", 'user_feature'), "
-        "element_at(\"resource_tags\", 'user:feature')) AS k0" in plan.sql
+        "coalesce(nullif(element_at(\"resource_tags\", 'feature'), ''), "
+        "nullif(element_at(\"resource_tags\", 'user_feature'), ''), "
+        "nullif(element_at(\"resource_tags\", 'user:feature'), '')) AS k0" in plan.sql
     )
     assert "map_extract_value" not in plan.sql and "fsum" not in plan.sql

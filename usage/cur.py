@@ -101,14 +101,14 @@ FOCUS = Format(
     required={
         "account": ("SubAccountId",),
         "service": ("x_ServiceCode", "ServiceName"),
-        "usage_type": ("x_UsageType",),
         "usage_amount": ("ConsumedQuantity",),
         "unblended": ("BilledCost",),
         "effective": ("EffectiveCost",),
         "line_type": ("ChargeCategory",),
         "period": ("BillingPeriodStart", "ChargePeriodStart"),
     },
-    optional={"resource": "ResourceId", "tags": "Tags", "unit": "ConsumedUnit"},
+    # x_UsageType is an AWS extension column, not FOCUS: without it usage_type is null (and so is meter)
+    optional={"resource": "ResourceId", "tags": "Tags", "unit": "ConsumedUnit", "usage_type": "x_UsageType"},
     usage_lines=("Usage",),
 )
 # The CUR 2.0 line types whose effective cost needs an optional column (all of them present).
@@ -199,10 +199,11 @@ def build(
     keys: list[Key],
     dialect: str,
     tag: tuple[str, str] | None = None,
+    accounts: tuple[str, ...] = (),
 ) -> Plan:
     """The one SQL query: month's lines grouped by `keys` and line type. `columns`: the source's column names
     (any case: both engines compare them case-blind) -> type; `dialect`: duckdb | athena; `tag`: (KEY, VALUE),
-    only the lines carrying that tag."""
+    only the lines carrying that tag; `accounts`: only these usage accounts (none: all)."""
     start, end = parse_month(month)
     real = {c.lower(): c for c in columns}
     types = {c.lower(): t.lower() for c, t in columns.items()}
@@ -245,10 +246,14 @@ def build(
         tags, kind = c("tags"), types[col["tags"].lower()]
         if kind.startswith("map"):
             get = "element_at({}, {})" if dialect == "athena" else "map_extract_value({}, {})"
-        else:  # FOCUS Tags as JSON text
+            keys_of = [_lit(p + k.tag) for p in TAG_PREFIXES]
+        else:  # JSON text (FOCUS Tags in some exports), or a struct (a table whose tags were flattened): as JSON
+            if kind.startswith(("struct", "row")):
+                tags = f"json_format(CAST({tags} AS JSON))" if dialect == "athena" else f"to_json({tags})"
             get = "json_extract_scalar({}, {})" if dialect == "athena" else "json_extract_string({}, {})"
-            return "coalesce(" + ", ".join(get.format(tags, _lit(_json_path(p + k.tag))) for p in TAG_PREFIXES) + ")"
-        return "coalesce(" + ", ".join(get.format(tags, _lit(p + k.tag)) for p in TAG_PREFIXES) + ")"
+            keys_of = [_lit(_json_path(p + k.tag)) for p in TAG_PREFIXES]
+        # an empty value is no tag (CUR writes '' where a resource lacks an activated tag): the next spelling, else null
+        return "coalesce(" + ", ".join(f"nullif({get.format(tags, key)}, '')" for key in keys_of) + ")"
 
     lt = c("line_type")
     unblended = f"TRY_CAST({c('unblended')} AS DOUBLE)"
@@ -290,9 +295,23 @@ def build(
             raise CurError(f"{source}: {col['period']} is of type {kind}, not a timestamp")
     if tag:
         where += f" AND {key_sql(Key('tag:' + tag[0], tag[0]))} = {_lit(tag[1])}"
+    if accounts:
+        where += f" AND {c('account')} IN ({', '.join(_lit(a) for a in parse_accounts(accounts))})"
     groups = ", ".join(str(i + 1) for i in range(len(keys) + 1))
     sql = f"SELECT {', '.join(select)} FROM {source_sql} WHERE {where} GROUP BY {groups}"
     return Plan(sql, fmt, keys, set(fmt.optional) - set(col), read, partitioned)
+
+
+def parse_accounts(ids) -> tuple[str, ...]:
+    """--account values: 12-digit AWS account ids, each once, in order."""
+    out: list[str] = []
+    for a in ids:
+        a = str(a).strip()
+        if not re.fullmatch(r"\d{12}", a):
+            raise CurError(f"--account needs a 12-digit AWS account id, got {a!r}")
+        if a not in out:
+            out.append(a)
+    return tuple(out)
 
 
 def _json_path(key: str) -> str:
@@ -338,7 +357,8 @@ class Actuals:
 
 
 def _money(x: float) -> float:
-    return round(x, 10) + 0.0  # the CUR's rates carry 10 decimals; + 0.0: no -0.0
+    """A sum as it is: fsum (exact summation of the bill's doubles), not rounded (+ 0.0: no -0.0)."""
+    return x + 0.0
 
 
 def summarise(plan: Plan, result: list[tuple], month: str, engine: str, source: str) -> Actuals:
@@ -394,12 +414,19 @@ def summarise(plan: Plan, result: list[tuple], month: str, engine: str, source: 
         format=plan.format.name,
         keys=[k.name for k in plan.keys],
         rows=rows,
-        total_unblended=_money(math.fsum(r["unblended_cost"] for r in rows)),
-        total_effective=_money(math.fsum(r["effective_cost"] for r in rows)),
+        total_unblended=_money(math.fsum(x for g in groups.values() for x in g[1])),
+        total_effective=_money(math.fsum(x for g in groups.values() for x in g[2])),
         line_types={t: _money(math.fsum(v)) for t, v in sorted(line_types.items())},
         lines=lines,
         sql=plan.sql,
+        messages=_notes(plan),
     )
+
+
+def _notes(plan: Plan) -> list[str]:
+    if plan.format is FOCUS and "usage_type" in plan.missing:
+        return ["FOCUS file without x_UsageType (an AWS extension column): usage_type and meter are null."]
+    return []
 
 
 # ---------------------------------------------------------------- DuckDB over local Parquet
@@ -425,7 +452,7 @@ def duckdb_actuals(path: str, month: str, keys: list[Key]) -> Actuals:
     return summarise(plan, result, month, "duckdb", source)
 
 
-def _duckdb_query(path: str, month: str, keys: list[Key], tag: tuple[str, str] | None = None):
+def _duckdb_query(path: str, month: str, keys: list[Key], tag: tuple[str, str] | None = None, accounts=()):
     """(the plan, its result rows, the source's name) of the one query over the Parquet at `path`."""
     import duckdb
 
@@ -441,7 +468,7 @@ def _duckdb_query(path: str, month: str, keys: list[Key], tag: tuple[str, str] |
         except duckdb.Error as e:
             raise CurError(f"{path}: not readable as Parquet ({_duck_message(e)})") from None
         columns = {name: kind for name, kind, *_ in described}
-        plan = build(columns, source_sql, source, month, keys, "duckdb", tag)
+        plan = build(columns, source_sql, source, month, keys, "duckdb", tag, tuple(accounts))
         try:
             result = con.execute(plan.sql).fetchall()
         except duckdb.Error as e:
@@ -451,24 +478,64 @@ def _duckdb_query(path: str, month: str, keys: list[Key], tag: tuple[str, str] |
     return plan, result, source
 
 
-def review_bill(path: str, month: str, region: str, custom: list[str] = (), tag: str | None = None):
+REVIEW_KEYS = (
+    Key("service"),
+    Key("usage_type"),
+    Key("unit"),
+    Key("tag:feature", "feature", optional=True),
+    Key("tag:tenant", "tenant", optional=True),
+    Key("resource", optional=True),
+)
+
+
+def review_bill(
+    path: str | None,
+    month: str,
+    region: str,
+    custom: list[str] = (),
+    tag: str | None = None,
+    accounts=(),
+    athena: dict | None = None,
+):
     """The month's bill for the review (models.review.Bill), from the CUR as Cost Explorer gives it: usage lines
     (Usage, DiscountedUsage, SavingsPlanCoveredUsage; FOCUS: ChargeCategory Usage) by service and usage type at
     their unblended cost, every other line type (Savings Plan negation and fees, credits, tax...) a record of its
     own, each line classified against the scenario's region and services as Cost Explorer's are; and the usage
-    lines' cost by their `feature` and `tenant` tags (Bill.tagged), in the same one query."""
+    lines' cost by their `feature` and `tenant` tags (Bill.tagged), in the same one query. `accounts`: only these
+    usage accounts' lines (none: every account in the bill). `athena`: run the query on Athena instead of DuckDB
+    over `path`: {"athena": client, "glue": client, "table": DB.TABLE, "output": s3://..., "workgroup": W|None,
+    "sleep"?, "say"?}."""
     from models.review import Bill, BilledLine
     from usage.costexplorer import classify, parse_tag
 
-    keys = [Key("service"), Key("usage_type"), Key("unit")]
-    keys += [Key(f"tag:{t}", t, optional=True) for t in ("feature", "tenant")]
-    plan, result, source = _duckdb_query(path, month, keys, parse_tag(tag))
-    if not sum(int(r[6] or 0) for r in result):
-        raise CurError(f"{source}: no bill lines for {month}" + (f" with the tag {tag}" if tag else ""))
+    keys = list(REVIEW_KEYS)
+    accounts = parse_accounts(accounts)
+    scanned = None
+    if athena is not None:
+        plan, result, source, scanned = _athena_query(
+            month=month, keys=keys, tag=parse_tag(tag), accounts=accounts, **athena
+        )
+        path = source
+    else:
+        plan, result, source = _duckdb_query(path, month, keys, parse_tag(tag), accounts)
+    if not sum(int(r[7] or 0) for r in result):
+        raise CurError(
+            f"{source}: no bill lines for {month}"
+            + (f" with the tag {tag}" if tag else "")
+            + (f" in account(s) {', '.join(accounts)}" if accounts else "")
+        )
     groups: dict[tuple[str, str], list] = {}
     other: dict[str, list[float]] = {}
     tagged: dict[tuple, list[float]] = {}
-    for service, usage_type, unit, feature, tenant, line_type, _, usage, unblended, _, _ in result:
+    negations: dict[tuple[str, str], list[float]] = {}
+    fee: list[list[float]] = [[], []]  # SavingsPlanRecurringFee: commitment (unblended), unused (effective)
+    by_resource: dict[tuple[str, str, str], list[float]] = {}
+    for service, usage_type, unit, feature, tenant, resource, line_type, _, usage, unblended, effective, _ in result:
+        if line_type == "SavingsPlanNegation":
+            negations.setdefault((service or "", usage_type or ""), []).append(float(unblended or 0.0))
+        if line_type == "SavingsPlanRecurringFee":
+            fee[0].append(float(unblended or 0.0))
+            fee[1].append(float(effective or 0.0))
         if line_type in plan.format.usage_lines:
             g = groups.setdefault((service or "", usage_type or ""), [[], [], unit or ""])
             g[0].append(float(usage or 0.0))
@@ -476,6 +543,8 @@ def review_bill(path: str, month: str, region: str, custom: list[str] = (), tag:
             g[2] = g[2] or unit or ""
             if feature or tenant:
                 tagged.setdefault((service or "", usage_type or "", feature, tenant), []).append(float(unblended or 0))
+            if resource and not feature:  # a feature tag says whose it is; else the resource's users share it
+                by_resource.setdefault((service or "", usage_type or "", resource), []).append(float(unblended or 0))
         else:
             other.setdefault(line_type or "(none)", []).append(float(unblended or 0.0))
     lines = []
@@ -491,14 +560,39 @@ def review_bill(path: str, month: str, region: str, custom: list[str] = (), tag:
         {"meter": meters.get((sv, ut)), "feature": f, "tenant": t, "cost": math.fsum(c)}
         for (sv, ut, f, t), c in sorted(tagged.items(), key=lambda kv: [str(x) for x in kv[0]])
     ]
-    where = f"{plan.format.name} at {path}" + (f", tag {tag}" if tag else "")
+    resource_lines = [
+        {"meter": meters.get((sv, ut)), "resource": r, "cost": math.fsum(c)}
+        for (sv, ut, r), c in sorted(by_resource.items())
+        if meters.get((sv, ut))
+    ]
+    by_meter: dict[str, list[float]] = {}
+    for (service, usage_type), amounts in negations.items():
+        meter, _ = classify(service, usage_type, region, list(custom))
+        if meter is not None:
+            by_meter.setdefault(meter, []).append(math.fsum(amounts))
+    where = (
+        f"{plan.format.name} at {path}"
+        + (f", tag {tag}" if tag else "")
+        + (f", account(s) {', '.join(accounts)}" if accounts else "")
+    )
+    if scanned is None:
+        note = f"Bill from the {where}: one DuckDB query over the files, no AWS charge."
+    else:
+        note = (
+            f"Bill from the {where}: one Athena query, {scanned / 2**20:,.1f} MB scanned, "
+            f"${athena_cost_usd(scanned):.6f} ($5 per TB, 10 MB minimum)."
+        )
     return Bill(
         month=month,
         lines=lines,
         other={t: a for t, a in records.items() if round(a, 2) != 0},
         source=where,
-        notes=[f"Bill from the {where}: one DuckDB query over the files, no AWS charge."],
+        notes=[note],
         tagged=by_tag,
+        negations={m: math.fsum(v) for m, v in sorted(by_meter.items())},
+        by_resource=resource_lines,
+        commitment_usd=math.fsum(fee[0]) if fee[0] else None,
+        commitment_used_usd=math.fsum(fee[0]) - math.fsum(fee[1]) if fee[0] else None,
     )
 
 
@@ -571,13 +665,36 @@ def athena_actuals(
     say=lambda text: None,
 ) -> Actuals:
     """The month on Athena: the same query, one execution, polled with backoff, its results paged."""
+    plan, result, source, info = _athena_query(
+        athena, glue, table, output, month, keys, workgroup, sleep, say, info=True
+    )
+    out = summarise(plan, result, month, "athena", source)
+    out.athena = info
+    return out
+
+
+def _athena_query(
+    athena,
+    glue,
+    table: str,
+    output: str,
+    month: str,
+    keys: list[Key],
+    workgroup: str | None = None,
+    sleep=time.sleep,
+    say=lambda text: None,
+    tag: tuple[str, str] | None = None,
+    accounts=(),
+    info: bool = False,
+):
+    """(plan, result rows, source, bytes scanned, or with `info` the query's id/polls/bytes/cost) on Athena."""
     parse_month(month)
     db, name = parse_table(table)
     if not re.match(r"^s3://[^/]+", output or ""):
         raise CurError(f"--athena-output needs s3://BUCKET/PREFIX, got {output!r}")
     source = f"Athena {db}.{name}"
     columns = table_columns(glue, db, name)
-    plan = build(columns, f"{_ident(db)}.{_ident(name)}", source, month, keys, "athena")
+    plan = build(columns, f"{_ident(db)}.{_ident(name)}", source, month, keys, "athena", tag, tuple(accounts))
     scope = f"the {PERIOD_PARTITION} = '{month}' partition" if plan.partitioned else "every partition"
     say(
         f"Athena gives no estimate before a query runs: it reads {len(plan.columns)} column(s) of {db}.{name} "
@@ -598,15 +715,20 @@ def athena_actuals(
     stats = execution.get("Statistics", {})
     scanned = int(stats.get("DataScannedInBytes", 0) or 0)
     result = _results(athena, qid)
-    out = summarise(plan, result, month, "athena", source)
-    out.athena = {
-        "query_execution_id": qid,
-        "polls": polls,
-        "data_scanned_bytes": scanned,
-        "cost_usd": athena_cost_usd(scanned),
-        "engine_ms": int(stats.get("EngineExecutionTimeInMillis", 0) or 0),
-    }
-    return out
+    if not info:
+        return plan, result, source, scanned
+    return (
+        plan,
+        result,
+        source,
+        {
+            "query_execution_id": qid,
+            "polls": polls,
+            "data_scanned_bytes": scanned,
+            "cost_usd": athena_cost_usd(scanned),
+            "engine_ms": int(stats.get("EngineExecutionTimeInMillis", 0) or 0),
+        },
+    )
 
 
 def _wait(athena, qid: str, sleep) -> tuple[dict, int]:

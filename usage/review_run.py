@@ -213,10 +213,16 @@ def run_review(
     now: datetime | None = None,
     book: PriceBook | None = None,
     cur: str | None = None,
+    accounts: list[str] = (),
+    athena_table: str | None = None,
+    athena_output: str | None = None,
+    athena_workgroup: str | None = None,
 ) -> ReviewRun:
     """Fetch, reconcile and save a review. Raises UsageError / ReviewError / HistoryError with one sentence.
     `cur`: the bill from a Cost and Usage Report (CUR 2.0 / FOCUS 1.2 Parquet, a file or folder) instead of Cost
-    Explorer; AWS is then called only for the CloudWatch import and a users metric."""
+    Explorer; AWS is then called only for the CloudWatch import and a users metric. `athena_table` (with
+    `athena_output`, `athena_workgroup`): the same bill from a CUR table on Athena (one query). `accounts`: only
+    these usage accounts' lines of the CUR (the reconciliation of those accounts; none: the whole bill)."""
     now = now or datetime.now(UTC)
     parse_month(month)
     if users is not None and users <= 0:
@@ -241,10 +247,33 @@ def run_review(
     else:
         in_progress = check_month(month, now)
         session = None
+        if cur and athena_table:
+            raise ReviewError("give the bill as --cur PATH or --athena-table DB.TABLE, not both")
+        if (athena_output or athena_workgroup) and not athena_table:
+            raise ReviewError("--athena-output and --athena-workgroup go with --athena-table")
+        if accounts and not (cur or athena_table):
+            raise ReviewError("--account filters a CUR bill: give --cur PATH or --athena-table DB.TABLE with it")
         if cur:
             from usage.cur import review_bill
 
-            bill = review_bill(cur, month, scenario.region, custom, tag=tag)
+            bill = review_bill(cur, month, scenario.region, custom, tag=tag, accounts=accounts)
+        elif athena_table:
+            from usage.cur import review_bill
+
+            if not athena_output:
+                raise ReviewError(
+                    "--athena-table needs --athena-output s3://BUCKET/PREFIX (where Athena writes results)"
+                )
+            session = aws.make_session(profile, region or scenario.region)
+            query = {
+                "athena": aws.client(session, "athena"),
+                "glue": aws.client(session, "glue"),
+                "table": athena_table,
+                "output": athena_output,
+                "workgroup": athena_workgroup,
+                "say": messages.append,
+            }
+            bill = review_bill(None, month, scenario.region, custom, tag=tag, accounts=accounts, athena=query)
         else:
             session = aws.make_session(profile, region or scenario.region)
             bill = costexplorer.get_bill(

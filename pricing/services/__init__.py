@@ -10,7 +10,8 @@ A module declares (see pricing/service.py for the types):
   sized(s)                 capacity sized to the load at every user count (auto-scaled DynamoDB)      }
   QUOTAS                   its throughput limits, for the capacity model
 A Resource or Use may define problem(given_keys) -> (field, message) | None for a rule across fields.
-and may replace the defaults: lines(usage, prices), per_use(feature, s), fixed_all(s), drivers(feature, s, price).
+and may replace the defaults: lines(usage, prices), per_use(feature, s), per_use_by_resource(feature, s),
+fixed_all(s), drivers(feature, s, price).
 Adding a service is adding a module here and its rows in the price book; nothing else names it.
 """
 
@@ -71,6 +72,20 @@ class Service:
             for meter, q in self.module.use(u, self.resource_of(u, s), s).items():
                 row[meter] = row.get(meter, 0.0) + q
         return row
+
+    def per_use_by_resource(self, feature, s) -> dict[str, dict[str, float]]:
+        """per_use by the scenario resource it lands on: resource name -> meter -> quantity of one use (what the
+        review splits a bill line of one resource by). Default: each use's referenced resource."""
+        if hasattr(self.module, "per_use_by_resource"):
+            return self.module.per_use_by_resource(feature, s)
+        out: dict[str, dict[str, float]] = {}
+        if not self.ref_field or hasattr(self.module, "per_use"):  # no per-resource rule: the per-meter share
+            return out
+        for u in self.uses_of(feature):
+            row = out.setdefault(getattr(u, self.ref_field), {})
+            for meter, q in self.module.use(u, self.resource_of(u, s), s).items():
+                row[meter] = row.get(meter, 0.0) + q
+        return out
 
     def fixed(self, s) -> dict[str, float]:
         """Monthly quantities on this service's meters that no feature causes."""

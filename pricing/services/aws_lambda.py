@@ -140,6 +140,10 @@ def per_use(feature, s) -> dict[str, float]:
     return row
 
 
+def per_use_by_resource(feature, s) -> dict[str, dict[str, float]]:
+    return {name: function_use(s.functions[name], n) for name, n in feature.invocations.items()}
+
+
 def fixed_all(s) -> dict[str, float]:
     """Provisioned concurrency: configured GB x the time it is enabled, whoever invokes the function."""
     out: dict[str, float] = {}

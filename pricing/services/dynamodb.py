@@ -157,6 +157,18 @@ def per_use(feature, s) -> dict[str, float]:
     return row
 
 
+def per_use_by_resource(feature, s) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for op in feature.dynamodb:
+        table = s.tables[op.table]
+        if table.capacity == "provisioned":
+            continue
+        meter, units = op_units(table, op)
+        row = out.setdefault(op.table, {})
+        row[meter] = row.get(meter, 0.0) + units
+    return out
+
+
 def fixed_all(s) -> dict[str, float]:
     """Storage and the fixed provisioned capacity of every table, whoever uses it."""
     out: dict[str, float] = {}
