@@ -48,11 +48,10 @@ if not ed["fresh"] and "ov_region" in ss:
             s = state.scenario()
         except ScenarioError as err:
             st.error(md(f"Not applied, the scenario is unchanged. {err}"))
-edits.seed(ed, "ov_region", s.region)
-edits.seed(ed, "ov_free_tier", s.free_tier)
-edits.seed(ed, "ov_book", ss.book_as_of)
-if ss.ov_region != s.region or ss.ov_free_tier != s.free_tier:  # an undone change: show the scenario's values
-    ss.ov_region, ss.ov_free_tier = s.region, s.free_tier
+# Every run gives the widgets the scenario's values (an undone change shows them too): the browser drops a
+# widget's value when it redraws the page (a click on the page's own link), and Streamlit resends only the values
+# set through session state, so a seed-once widget could show its default and then apply it.
+ss.ov_region, ss.ov_free_tier, ss.ov_book = s.region, s.free_tier, ss.book_as_of
 
 c1, c2, c3 = st.columns([2, 2, 3])
 c1.selectbox("Region", state.book().regions, key="ov_region")

@@ -135,6 +135,9 @@ def test_every_page_opens(app_url, tab, demo, shots):
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
         if path == "":
             expect(metric(page, "Monthly total")).to_have_text(usd(e.total))
+            # The settings show the scenario's values after a click on the page's own link (they once showed
+            # their defaults, the first region and the free tier off, and the next rerun applied them)
+            expect(page.get_by_test_id("stCheckbox").first.locator("input")).to_be_checked()
         page.wait_for_timeout(300)  # let the charts finish drawing
         assert_clean(page)
         page.screenshot(path=str(shots / f"{path or 'overview'}.png"))
