@@ -13,6 +13,7 @@ without lines, missing columns, an Athena failure or a denied permission.
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 from models.report import quantity, table, usd
@@ -31,6 +32,8 @@ def actuals(args) -> int:
         if not args.athena_output:
             raise CurError("--athena-table needs --athena-output s3://BUCKET/PREFIX (where Athena writes results)")
         out = _athena(args, keys)
+    if not all(math.isfinite(x) for x in (out.total_unblended, out.total_effective, *out.line_types.values())):
+        raise CurError(f"{out.source}: the bill's costs for {out.month} include NaN or Infinity, not amounts")
     if args.json:
         print(json.dumps(out.to_json(), indent=1, allow_nan=False))
         for m in out.messages:

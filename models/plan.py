@@ -30,7 +30,7 @@ from models.engine import (
     evaluate_each,
     feature_row,
 )
-from models.scenario import Plan, Range, Scenario, ScenarioError
+from models.scenario import MAX_NUMBER, Plan, Range, Scenario, ScenarioError
 from pricing.book import PriceBook
 from pricing.services import registry
 
@@ -377,6 +377,12 @@ def month_users(s: Scenario, months: int, plan: Plan) -> np.ndarray:
     out[0] = start
     for k in range(1, months + 1):
         out[k] = out[k - 1] * factor
+        if (out[k] > MAX_NUMBER).any():  # compounding growth: past any real user base and what a float prices exactly
+            t = int(np.argmax(out[k] > MAX_NUMBER))
+            raise ScenarioError(
+                f"tier {list(s.tiers)[t]!r} passes {MAX_NUMBER:,.0f} users in month {k}: fewer months or less growth",
+                field="plan.growth",
+            )
     return out
 
 

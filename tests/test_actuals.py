@@ -266,3 +266,15 @@ def test_without_a_billing_period_column_the_usage_start_gives_the_month(tmp_pat
     f = cb.write(tmp_path / "cur.parquet", cb.CUR_OCTOBER + cb.CUR_SEPTEMBER, cols)
     d = actuals_json(capsys, "--cur", f, "--month", "2026-09", "--group-by", "account")
     assert d["total_unblended"] == pytest.approx(99.0, abs=1e-9) and "line_item_usage_start_date" in d["sql"]
+
+
+def test_costs_that_are_not_numbers_are_bad_input(tmp_path, capsys):
+    """A bill line costing NaN or Infinity (a corrupt export) is refused in one line, not printed as `-` or
+    left to break the JSON."""
+    for bad in (float("nan"), float("inf")):
+        line = cb.cur_line(cb.A, "AWSLambda", "Request", "Usage", 1_000_000, bad)
+        f = cb.write(tmp_path / "bad.parquet", [*cb.CUR_OCTOBER, line])
+        for extra in ((), ("--json",)):
+            code, out, err = run(capsys, "--cur", f, "--month", "2026-10", *extra)
+            assert code == 2 and out == "", (bad, extra, out)
+            assert err.strip() == f"error: {f}: the bill's costs for 2026-10 include NaN or Infinity, not amounts"

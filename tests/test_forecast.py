@@ -105,6 +105,8 @@ def test_flags_override_the_plan_tier_by_tier(tmp_path):
     [
         (["--months", "3", "--growth", "gold=5"], "--growth: unknown tier 'gold'"),
         (["--months", "3", "--churn", "free=150"], "--churn: free: must be from 0 to 100"),
+        # 1,000% a month compounds past 1e12 users within 600 months: refused, not priced as Infinity
+        (["--months", "600", "--growth", "pro=1000", "--json"], "plan.growth: tier 'pro' passes 1,000,000,000,000"),
     ],
 )
 def test_bad_rates_exit_2(tmp_path, capsys, args, words):
