@@ -278,3 +278,13 @@ def test_costs_that_are_not_numbers_are_bad_input(tmp_path, capsys):
             code, out, err = run(capsys, "--cur", f, "--month", "2026-10", *extra)
             assert code == 2 and out == "", (bad, extra, out)
             assert err.strip() == f"error: {f}: the bill's costs for 2026-10 include NaN or Infinity, not amounts"
+
+
+def test_grouped_by_usage_type_alone_the_meter_is_the_one_the_usage_type_names(export, capsys):
+    """Without `service` in --group-by, a usage type only one modelled service bills carries that meter; one that
+    two services share (TimedStorage-ByteHrs: S3 and DynamoDB storage) carries none rather than a guess."""
+    d = actuals_json(capsys, "--cur", export, "--month", "2026-10", "--group-by", "usage_type")
+    meters = {r["usage_type"]: r["meter"] for r in d["rows"]}
+    assert meters["USE1-Lambda-GB-Second"] == "lambda.duration_gb_s.x86_64"
+    assert meters["WriteRequestUnits"] == "dynamodb.write_request_units.standard"
+    assert meters["TimedStorage-ByteHrs"] is None and meters["BoxUsage:t3.micro"] is None

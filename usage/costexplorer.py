@@ -118,6 +118,14 @@ def meter_of(service: str, usage_type: str) -> str | None:
     return found[0] if found else None
 
 
+def meter_of_usage_type(usage_type: str) -> str | None:
+    """The meter of a usage type whose service is not known (a bill grouped by usage type alone): the one meter
+    any of the registry's offers maps it to, else None (a usage type two services share names no meter)."""
+    offers = {c.offer for sv in registry() for c in sv.components if c.offer}
+    found = {m for offer in offers if (m := meter_of(offer, usage_type))}
+    return found.pop() if len(found) == 1 else None
+
+
 def classify(service: str, usage_type: str, region: str, custom: list[str] = ()) -> tuple[str | None, str]:
     """The model's meter a Cost Explorer line is billed on, or (None, why it is outside the model)."""
     name = _norm(service)

@@ -363,7 +363,7 @@ def _money(x: float) -> float:
 
 def summarise(plan: Plan, result: list[tuple], month: str, engine: str, source: str) -> Actuals:
     """The report from the query's groups (keys..., line type, lines, usage, unblended, effective, no_effective)."""
-    from usage.costexplorer import meter_of
+    from usage.costexplorer import meter_of, meter_of_usage_type
 
     n = len(plan.keys)
     groups: dict[tuple, list[list[float]]] = {}
@@ -404,7 +404,10 @@ def summarise(plan: Plan, result: list[tuple], month: str, engine: str, source: 
         }
         row |= {k: v for k, v in named.items() if k not in row}
         service, usage_type = named.get("service"), named.get("usage_type")
-        row["meter"] = meter_of(service, usage_type) if service and usage_type else None
+        if not usage_type:
+            row["meter"] = None
+        else:  # grouped without the service: the one meter the usage type names, if only one
+            row["meter"] = meter_of(service, usage_type) if service else meter_of_usage_type(usage_type)
         rows.append(row)
     rows.sort(key=lambda r: (-r["unblended_cost"], [str(r.get(k.name)) for k in plan.keys]))
     return Actuals(
