@@ -125,9 +125,7 @@ def _actuals(sub) -> None:
         help="comma-separated: account, service, usage_type, resource, tag:KEY (default account,service,usage_type)",
     )
     a.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    a.add_argument("--athena-table", metavar="DB.TABLE", help="run the query on Athena instead ($5 per TB scanned)")
-    a.add_argument("--athena-output", metavar="s3://BUCKET/PREFIX", help="where Athena writes the query results")
-    a.add_argument("--athena-workgroup", metavar="W", help="the Athena workgroup (default: primary)")
+    _athena_flags(a, "run the query on Athena instead ($5 per TB scanned)")
     a.add_argument("--profile", help="AWS profile for Athena (default: the standard credential chain)")
     a.add_argument("--region", help="AWS region of the Athena table (default: from the profile)")
     a.set_defaults(run="commands.actuals:actuals")
@@ -296,9 +294,7 @@ def _review(sub) -> None:
         metavar="PATH",
         help="the bill from a Cost and Usage Report (CUR 2.0 / FOCUS 1.2 Parquet) instead of Cost Explorer",
     )
-    p.add_argument("--athena-table", metavar="DB.TABLE", help="the bill from a CUR table on Athena ($5 per TB scanned)")
-    p.add_argument("--athena-output", metavar="s3://BUCKET/PREFIX", help="where Athena writes the query results")
-    p.add_argument("--athena-workgroup", metavar="W", help="the Athena workgroup (default: primary)")
+    _athena_flags(p, "the bill from a CUR table on Athena ($5 per TB scanned)")
     p.add_argument(
         "--account",
         action="append",
@@ -334,6 +330,13 @@ def _review(sub) -> None:
     s.add_argument("--history", metavar="PATH")
     for s in saved.choices.values():
         s.set_defaults(run="commands.review:saved")
+
+
+def _athena_flags(p, table_help: str) -> None:
+    """Where a Cost and Usage Report lives on Athena (actuals and review)."""
+    p.add_argument("--athena-table", metavar="DB.TABLE", help=table_help)
+    p.add_argument("--athena-output", metavar="s3://BUCKET/PREFIX", help="where Athena writes the query results")
+    p.add_argument("--athena-workgroup", metavar="W", help="the Athena workgroup (default: primary)")
 
 
 if __name__ == "__main__":

@@ -70,3 +70,15 @@ def app(repo_root):
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(repo_root / "app.py"), default_timeout=APPTEST_TIMEOUT_S).run()
+
+
+@pytest.fixture(scope="module")
+def moto():
+    """A moto server for the module on 127.0.0.1 (a free port): its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

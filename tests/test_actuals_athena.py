@@ -74,17 +74,6 @@ def as_athena_rows(rows: list[tuple], n_keys: int) -> list[dict]:
     return out
 
 
-@pytest.fixture(scope="module")
-def moto():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def account(moto, monkeypatch, tmp_path):
     """A fresh moto: the Glue table (partitioned by billing_period), the answer queued, executions slowed down."""

@@ -114,17 +114,6 @@ def _post(url: str, body: dict) -> None:
     urllib.request.urlopen(req, timeout=10).read()
 
 
-@pytest.fixture(scope="module")
-def moto():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def bill_folder(tmp_path) -> Path:
     folder = tmp_path / "export"

@@ -22,11 +22,11 @@ import pytest
 from models.scenario import loads
 from tests import cur_bills as cb
 from tests.test_actuals_athena import as_athena_rows, glue_columns
-from tests.test_review_cur import LINES, NOW, ROOT, SCENARIO, _comparable, _post, aws_test_env, bill_folder, moto
+from tests.test_review_cur import LINES, NOW, ROOT, SCENARIO, _comparable, _post, aws_test_env, bill_folder
 from usage import cur, review_run
 from usage.cur import CurError, review_bill
 
-__all__ = ["bill_folder", "moto"]  # fixtures
+__all__ = ["bill_folder"]  # a fixture; `moto` comes from conftest.py
 REVIEW_KEYS = list(cur.REVIEW_KEYS)
 
 
