@@ -2,7 +2,8 @@
 pricing/, the shared state and cached computations in pages/shared/.
 
 Navigation sections leave room for the pages other issues add (Capacity, Monthly review): add their
-st.Page entries to PAGES.
+st.Page entries to PAGES. A page run that did not come through here (Streamlit's legacy pages/ folder
+mode) runs this file first: pages/shared/state.py, `_through_app`.
 """
 
 import logging
@@ -37,28 +38,28 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
-state.frame(page.title)
 ss = st.session_state
 
-side = st.sidebar.container()  # filled after the page ran, so it shows the page's own changes
-try:
-    page.run()
-except UnitcostError as e:  # bad input or an unusable resource the page did not handle itself: one sentence
-    st.error(md(f"{e}. The scenario is unchanged."))
-except Exception as e:  # the last guard: a person sees one sentence, the server log keeps the traceback
-    logging.getLogger("unitcost").error("page %s failed:\n%s", page.title, traceback.format_exc())
-    st.error(
+with state.frame(page.title):
+    side = st.sidebar.container()  # filled after the page ran, so it shows the page's own changes
+    try:
+        page.run()
+    except UnitcostError as e:  # bad input or an unusable resource the page did not handle itself: one sentence
+        st.error(md(f"{e}. The scenario is unchanged."))
+    except Exception as e:  # the last guard: a person sees one sentence, the server log keeps the traceback
+        logging.getLogger("unitcost").error("page %s failed:\n%s", page.title, traceback.format_exc())
+        st.error(
+            md(
+                f"Something went wrong on this page ({type(e).__name__}: {e}). The scenario is unchanged; "
+                "the details are in the server log."
+            )
+        )
+
+    s = state.scenario()
+    side.markdown(f"**{md(s.name)}**")
+    side.caption(
         md(
-            f"Something went wrong on this page ({type(e).__name__}: {e}). The scenario is unchanged; "
-            "the details are in the server log."
+            f"{ss.scenario_source} · {s.region} · Always Free tier {'on' if s.free_tier else 'off'} · "
+            f"list prices as of {state.book().as_of} (USD)"
         )
     )
-
-s = state.scenario()
-side.markdown(f"**{md(s.name)}**")
-side.caption(
-    md(
-        f"{ss.scenario_source} · {s.region} · Always Free tier {'on' if s.free_tier else 'off'} · "
-        f"list prices as of {state.book().as_of} (USD)"
-    )
-)

@@ -8,8 +8,6 @@ from ui import tables
 from ui.capacity_charts import utilization_vs_users
 from ui.format import md, users
 
-state.ensure_frame("Capacity")  # first: Streamlit may run this file without app.py
-
 s = state.scenario()
 result = compute.current_estimate()
 

@@ -12,8 +12,6 @@ from pricing.book import PriceError
 from ui import charts, tables
 from ui.format import md
 
-state.ensure_frame("Compare designs")  # first: Streamlit may run this file without app.py
-
 ss = st.session_state
 s = state.scenario()
 e = compute.estimate_or_stop()

@@ -10,8 +10,6 @@ from pricing.services import with_uses
 from ui import charts, tables
 from ui.format import md, money
 
-state.ensure_frame("Features")  # first: Streamlit may run this file without app.py
-
 ss = st.session_state
 s = state.scenario()
 

@@ -11,8 +11,6 @@ from pricing.book import PriceError
 from ui import charts, report, tables
 from ui.format import md, money, percent, users
 
-state.ensure_frame("Overview")  # first: Streamlit may run this file without app.py
-
 ss = st.session_state
 s = state.scenario()
 

@@ -11,8 +11,6 @@ from pages.shared import compute, edits, state, widgets
 from ui import plan as figures
 from ui.format import md, money, percent
 
-state.ensure_frame("Plan")  # first: Streamlit may run this file without app.py
-
 ss = st.session_state
 s = state.scenario()
 e = compute.estimate_or_stop()

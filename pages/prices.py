@@ -16,8 +16,6 @@ from pricing.diff import UNCHANGED, diff_books, scenario_changes
 from ui import tables
 from ui.format import PERCENT, USD, declare, md
 
-state.ensure_frame("Prices")  # first: Streamlit may run this file without app.py
-
 book = state.book()
 s = state.scenario()
 st.title("Prices")

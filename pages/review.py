@@ -19,14 +19,12 @@ from pages.shared import state, widgets
 from ui import review_report as rr
 from ui.format import md, money
 
-state.ensure_frame("Monthly review")  # first: Streamlit may run this file without app.py
-
 ss = st.session_state
 CHART = {"displaylogo": False}
 
 
 def _scenario() -> tuple[Scenario, str, str]:
-    s = ss.scenario
+    s = state.scenario()
     return s, state.scenario_text(), ss.get("scenario_source", "the app")
 
 

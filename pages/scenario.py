@@ -9,9 +9,6 @@ from models import editing
 from pages.shared import edits, sources, state
 from ui.format import md
 
-state.ensure_frame("Scenario")  # first: Streamlit may run this file without app.py
-
-
 ss = st.session_state
 s = state.scenario()
 

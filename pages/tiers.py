@@ -11,8 +11,6 @@ from pricing.book import PriceError
 from ui import charts, tables
 from ui.format import md, money, percent
 
-state.ensure_frame("Tiers")  # first: Streamlit may run this file without app.py
-
 ss = st.session_state
 s = state.scenario()
 features = list(s.features)

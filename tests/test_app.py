@@ -65,10 +65,16 @@ def click(at, label: str):
 
 @pytest.mark.parametrize("page_file", PAGES)
 def test_every_page_opens_on_the_demo(app, page_file):
+    """Each run of a page goes through app.py, though AppTest starts every run in Streamlit's legacy pages/
+    folder mode (which runs the page file by itself): the sidebar's scenario line is app.py's, drawn after
+    the page, and twice (one run) again after a second run of the same page."""
     no_problems(app)
-    app.switch_page(page_file).run()
-    no_problems(app)
-    assert app.title, page_file
+    for _ in range(2):
+        app.switch_page(page_file).run()
+        no_problems(app)
+        assert app.title, page_file
+        assert [m.value for m in app.sidebar.markdown] == [f"**{current(app).name}**"], page_file
+        assert "list prices as of" in app.sidebar.caption[0].value
 
 
 def test_overview_shows_the_engines_figures(app, demo):

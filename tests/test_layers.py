@@ -36,6 +36,28 @@ def test_only_app_and_pages_import_streamlit():
     assert offenders == []
 
 
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_app_uses_only_streamlits_public_api():
+    """No private Streamlit state (streamlit.runtime, its script runner, its pages manager): what the app
+    needs of Streamlit's multipage mode it gets through st.navigation. Tests may use streamlit.testing."""
+    files = [ROOT / "app.py"] + _py_files("pages", "ui", "commands")
+    private = {
+        str(p.relative_to(ROOT)): sorted(m for m in _imported_modules(p) if m.startswith("streamlit."))
+        for p in files
+    }
+    assert {k: v for k, v in private.items() if v} == {}
+
+
 def test_only_usage_reads_bills_with_duckdb():
     """DuckDB (the CUR / FOCUS engine) is usage/'s, like boto3: the bill is read there and nowhere else."""
     files = [p for p in ROOT.glob("*.py")] + _py_files("pricing", "models", "ui", "pages", "commands")

@@ -9,6 +9,9 @@
 from __future__ import annotations
 
 import os
+import runpy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -24,29 +27,33 @@ DEMO_LABEL = "built-in demo account"
 ss = st.session_state
 
 
-def frame(page: str) -> None:
-    """What runs before every page: shared state, which page was entered, messages to show once."""
+@contextmanager
+def frame(page: str) -> Iterator[None]:
+    """app.py's run of a page: shared state, which page was entered, messages to show once; and a mark
+    that this run goes through app.py, which `scenario()` and `book()` look for (see `_through_app`)."""
     init_state()
     ss.page_entered = ss.get("last_page") != page  # editors take a fresh base when a page is entered
     ss.last_page = page
+    ss.framed = True
     show_flash()
+    try:
+        yield
+    finally:  # also when the page stops or reruns
+        ss.framed = False
 
 
-def ensure_frame(page: str) -> None:
-    """Called first by every page, in case Streamlit ran the page without app.py.
+def _through_app() -> None:
+    """The session's state is app.py's: a run of a page that did not come through app.py runs app.py
+    here (its navigation, its frame, this same page, its sidebar), then stops.
 
-    `pages/` is also the folder of Streamlit's legacy multipage mode, which Streamlit uses until some
-    session calls st.navigation (on a fresh server, and on every AppTest run): it then runs a page
-    file directly. Switch the legacy mode off, as st.navigation itself does, and do app.py's frame
-    work here. On a session's very first run nothing can be lost, so rerun through app.py instead
-    (which also gives the sidebar its real page list)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        if "scenario" not in ss:
-            st.rerun()
-        frame(page)
+    Streamlit runs a `pages/` file by itself while it is in its legacy pages-folder mode: on a fresh
+    server until some session has called st.navigation (a first visit straight to /features), and on
+    every AppTest run of a page. app.py's st.navigation (public) ends that mode for the process and
+    finds the page asked for; the widgets' values of this run (a click) reach the page as usual."""
+    if ss.get("framed"):
+        return
+    runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
+    st.stop()
 
 
 @st.cache_data(show_spinner=False)
@@ -100,10 +107,12 @@ def _newest_readable_book() -> tuple[str, PriceBook]:
 
 
 def book() -> PriceBook:
+    _through_app()
     return editing.book_as_of(ss.book_as_of)
 
 
 def scenario() -> Scenario:
+    _through_app()
     return ss.scenario
 
 
