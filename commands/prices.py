@@ -30,8 +30,9 @@ from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
+from models.report import price_diff_text
 from pricing.book import PriceError, book_paths, books_dir, load, newest_path
-from pricing.diff import diff_books, diff_text, scenario_changes, summary, to_json
+from pricing.diff import diff_books, scenario_changes, summary, to_json
 from pricing.pricelist import (
     OFFERS,
     allowances_of,
@@ -282,7 +283,7 @@ def diff(args) -> int:
         json.dump(to_json(old, new, changes, scenarios), sys.stdout, indent=2)
         print()
     else:
-        print(diff_text(old, new, changes, scenarios, show_unchanged=args.all))
+        print(price_diff_text(old, new, changes, scenarios, show_unchanged=args.all))
     return 0
 
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from models.capacity import limit_name
 from models.engine import Estimate
+
+if TYPE_CHECKING:  # `estimate` starts without the price diff's module
+    from pricing.book import PriceBook
+    from pricing.diff import ComponentChange, ScenarioChange, TierChange
 
 
 def finite(x) -> bool:
@@ -262,3 +267,102 @@ def forecast_text(months, plan, name: str) -> str:
             ),
         ]
     )
+
+
+# ---------------------------------------------------------------- price book diffs
+
+
+def price_diff_text(
+    old: PriceBook,
+    new: PriceBook,
+    changes: list[ComponentChange],
+    scenarios: list[ScenarioChange] | None = None,
+    show_unchanged: bool = False,
+) -> str:
+    """`prices diff`: each changed component tier by tier, then what the change does to each scenario."""
+    from pricing.diff import UNCHANGED, summary
+
+    counts = summary(changes)
+    parts = [
+        f"Price book {old.as_of} ({old.path}) -> {new.as_of} ({new.path})",
+        ", ".join(f"{n} {s}" for s, n in counts.items()) + " (region x component)",
+    ]
+    shown = [c for c in changes if show_unchanged or c.status != UNCHANGED]
+    if shown:
+        rows = []
+        for c in shown:
+            for i, t in enumerate(c.tiers):
+                first = i == 0
+                rows.append(
+                    [
+                        c.region if first else "",
+                        c.service if first else "",
+                        c.component if first else "",
+                        c.unit if first else "",
+                        c.status if first else "",
+                        _tier(t),
+                        t.old or "-",
+                        t.new or "-",
+                        _change_pct(t.change_pct),
+                    ]
+                )
+        parts += [
+            "",
+            table(
+                ["region", "service", "component", "unit", "status", "tier", "old USD", "new USD", "change"],
+                rows,
+                right={6, 7, 8},
+            ),
+        ]
+    elif changes:
+        parts += ["", "No price changed."]
+    if scenarios:
+        rows = [
+            [
+                s.scenario,
+                _usd(s.old_total),
+                _usd(s.new_total),
+                "" if s.change is None else f"{s.change:+,.2f}",
+                _change_pct(s.change_pct),
+            ]
+            for s in scenarios
+        ]
+        parts += [
+            "",
+            "Scenarios (monthly total, USD)",
+            table(["scenario", "old", "new", "change", "change %"], rows, right={1, 2, 3, 4}),
+        ]
+        notes = [
+            f"  {s.scenario}: {which} book: {err}"
+            for s in scenarios
+            for which, err in (("old", s.old_error), ("new", s.new_error))
+            if err
+        ]
+        if notes:
+            parts += ["", "Not priced:", *notes]
+    return "\n".join(parts)
+
+
+def _change_pct(x: float | None) -> str:
+    """+20.00%, and small changes with two significant digits (+0.0016%) rather than +0.00%."""
+    if x is None:
+        return ""
+    return f"{x:+.2g}%" if 0 < abs(x) < 0.01 else f"{x:+.2f}%"
+
+
+def _usd(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:,.2f}"
+
+
+def _tier(t: TierChange) -> str:
+    return f"{_count(t.begin)}-{_count(t.end)}"
+
+
+def _count(x: float) -> str:
+    """6000000000 -> 6B, 300000000 -> 300M, Inf, 18600 -> 18,600."""
+    if math.isinf(x):
+        return "Inf"
+    for size, suffix in ((1e9, "B"), (1e6, "M")):
+        if x >= size and (x / size * 100) % 1 == 0:
+            return f"{x / size:g}{suffix}"
+    return f"{x:,.15g}"

@@ -24,10 +24,11 @@ from botocore.stub import Stubber
 import cli
 from commands import prices as cli_prices
 from models.engine import estimate
+from models.report import price_diff_text as diff_text
 from models.scenario import loads
 from pricing import pricelist as pl
 from pricing.book import BOOKS_DIR, PriceError, book_sort_key, load
-from pricing.diff import ADDED, CHANGED, REMOVED, UNCHANGED, diff_books, diff_text, scenario_changes, to_json
+from pricing.diff import ADDED, CHANGED, REMOVED, UNCHANGED, diff_books, scenario_changes, to_json
 from usage import pricelist as api
 from usage.aws import UsageError
 
