@@ -112,7 +112,7 @@ def to_json(cmp) -> dict:
             for k, (u, t) in enumerate(zip(cmp.users, cmp.totals[v]))
         ]
         designs.append({"name": name, "curve": curve})
-    crossings = [{"a": c.a, "b": c.b, "users": c.users, "total": c.total} for c in cmp.crossovers]
+    crossings = [{"a": c.a, "b": c.b, "users": int(c.users), "total": c.total} for c in cmp.crossovers]
     return {"designs": designs, "crossovers": crossings}
 
 
