@@ -140,6 +140,8 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
         busy_s = (fn.duration_ms + fn.cold_start_rate * fn.init_ms) / 1000
         peak = fn.peak_to_average or s.peak_to_average
         pc = fn.provisioned.concurrency if fn.provisioned else 0
+        if fn.provisioned and fn.provisioned.auto:  # sized environments are held above the peak, at the target
+            busy_s, pc = busy_s / fn.provisioned.target_utilization, fn.provisioned.minimum
         d = scaled(invoked.get((name,)), busy_s * peak, pc)
         if d.at(users_now) > SCALING_ENVIRONMENTS_PER_10S:
             notes.append(

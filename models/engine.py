@@ -69,7 +69,7 @@ class Workload:
             uses = self.uses()
             q = (uses @ self.per_use + self.fixed + self.tier_users.sum() * self.per_user)[:, None]
             for m, load, rule in self.sized:
-                q[m] += rule.units(uses @ load) * rule.hours
+                q[m] += rule.quantity(uses @ load)
             return q
         total = self.tier_users.sum()
         if total <= 0:
@@ -80,7 +80,7 @@ class Workload:
         q = base[:, None] + slope[:, None] * users[None, :]
         for m, load, rule in self.sized:  # the capacity steps with the load: one vector operation per rule
             monthly = self.baseline @ load + ((self.tier_users / total) @ self.tier_uses @ load) * users
-            q[m] += rule.units(monthly) * rule.hours
+            q[m] += rule.quantity(monthly)
         return q
 
     def per_use_now(self) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +90,7 @@ class Workload:
         uses = self.uses()
         for m, load, rule in self.sized:
             total = float(uses @ load)
-            q = float(rule.units(total)) * rule.hours
+            q = float(rule.quantity(total))
             if total > 0:
                 per_use[:, m] += q * load / total
             else:
@@ -467,7 +467,7 @@ def evaluate(
     caps = []
     for (m, _, rule), load in zip(w.sized, loads):
         demand = uses @ load if load.ndim == 1 else np.einsum("nf,nf->n", uses, load)
-        cap = rule.units(demand) * rule.hours
+        cap = rule.quantity(demand)
         q[m] += cap
         caps.append((m, load, demand, cap))
     lines = w.lines(q)

@@ -36,9 +36,14 @@ class Commitment:
 
 @dataclass(frozen=True)
 class Provisioned:
-    concurrency: float
+    concurrency: float  # 0 with `auto`
     hours: float | None = None  # None: all month (hours_per_month)
     share: float = 1.0  # share of the function's invocations served by provisioned concurrency
+    # `concurrency: auto`: sized to the load at every user count, as Application Auto Scaling's target tracking
+    # on LambdaProvisionedConcurrencyUtilization does: max(minimum, ceil(peak concurrency / target_utilization))
+    auto: bool = False
+    target_utilization: float = 0.7  # the AWS Lambda Developer Guide's example target (there is no default)
+    minimum: float = 1.0
 
 
 # Lambda allocates CPU in proportion to memory: 1,769 MB is one vCPU's worth (one vCPU-second of credits per
@@ -528,15 +533,29 @@ class _Reader:
         prov = None
         if d.get("provisioned") is not None:
             pp = path + ("provisioned",)
-            p = self.mapping(d["provisioned"], pp, tuple(f.name for f in fields(Provisioned)))
+            p = self.mapping(d["provisioned"], pp, tuple(f.name for f in fields(Provisioned) if f.name != "auto"))
             if "concurrency" not in p:
                 raise self.error(pp, "missing required key 'concurrency'")
+            auto = p["concurrency"] == AUTO
+            for key in ("target_utilization", "minimum") if not auto else ("hours",):
+                if key in p:
+                    raise self.error(
+                        pp + (key,),
+                        "applies to a fixed concurrency only (auto is sized all month)"
+                        if auto
+                        else "applies to auto concurrency only (concurrency: auto)",
+                    )
             prov = Provisioned(
-                concurrency=self.number(p["concurrency"], pp + ("concurrency",), integer=True),
+                concurrency=0.0 if auto else self.number(p["concurrency"], pp + ("concurrency",), integer=True),
                 hours=None
                 if p.get("hours") is None
                 else self.number(p["hours"], pp + ("hours",), 0, MAX_HOURS_PER_MONTH),
                 share=self.number(p.get("share", 1.0), pp + ("share",), 0, 1),
+                auto=auto,
+                target_utilization=self.number(
+                    p.get("target_utilization", 0.7), pp + ("target_utilization",), 0.1, 1.0
+                ),
+                minimum=self.number(p.get("minimum", 1), pp + ("minimum",), 1, 100_000, integer=True),
             )
         memory_mb = self.number(d["memory_mb"], path + ("memory_mb",), 128, 10240, integer=True)
         dp = path + ("duration_ms",)
@@ -831,6 +850,8 @@ def _function(f: Function) -> dict:
         d["provisioned"] = _changed(f.provisioned)
         if f.provisioned.hours is None:
             d["provisioned"].pop("hours", None)
+        if d["provisioned"].pop("auto", False):
+            d["provisioned"]["concurrency"] = AUTO
     return d
 
 

@@ -99,8 +99,9 @@ def spec(f: dataclasses.Field) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Sized:
-    """Capacity sized to the load at every user count and billed per hour (DynamoDB auto scaling):
-    max(minimum, ceil(peak units per second / target)) units, for `hours` a month."""
+    """Capacity sized to the load at every user count and billed per hour (DynamoDB auto scaling, Lambda
+    provisioned concurrency `auto`): max(minimum, ceil(peak units per second / target)) units, for `hours`
+    a month."""
 
     meter: str
     per_use: dict[str, float]  # feature -> units of load per use
@@ -108,11 +109,16 @@ class Sized:
     target: float  # the utilisation the capacity is sized for
     peak: float  # peak-to-average of the load
     hours: float  # hours a month the capacity is billed
+    per_unit_hour: float = 1.0  # meter quantity one unit bills an hour: 1 unit-hour; GB-seconds of an environment
 
     def units(self, load_per_month):
         """Capacity units for a month's load (a number or an array of them)."""
         rate = np.asarray(load_per_month, dtype=float) * self.peak / (self.hours * 3600)
         return np.maximum(self.minimum, np.ceil(rate / self.target - 1e-9))
+
+    def quantity(self, load_per_month):
+        """What the sized capacity puts on its meter in a month."""
+        return self.units(load_per_month) * self.hours * self.per_unit_hour
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from pricing.service import Component
+from pricing.service import Component, Sized
 
 NAME = SERVICE = "lambda"
 TITLE = "AWS Lambda"
@@ -118,7 +118,7 @@ def function_use(fn, n: float) -> dict[str, float]:
     a, memory_gb = fn.architecture, gb(fn.memory_mb)
     pc = fn.provisioned
     # Invocations move to the provisioned rate only when some concurrency is provisioned for some time.
-    pc_share = pc.share if pc and pc.concurrency and (pc.hours is None or pc.hours > 0) else 0.0
+    pc_share = pc.share if pc and (pc.concurrency or pc.auto) and (pc.hours is None or pc.hours > 0) else 0.0
     on_demand_ms = billed_ms(fn.duration_ms, fn.cold_start_rate, fn.init_ms)
     provisioned_ms = billed_ms(fn.duration_ms)  # provisioned environments are initialised ahead
     billed_s = ((1 - pc_share) * on_demand_ms + pc_share * provisioned_ms) / 1000
@@ -148,10 +148,28 @@ def fixed_all(s) -> dict[str, float]:
     """Provisioned concurrency: configured GB x the time it is enabled, whoever invokes the function."""
     out: dict[str, float] = {}
     for fn in s.functions.values():
-        if fn.provisioned and fn.provisioned.concurrency:
+        if fn.provisioned and fn.provisioned.concurrency and not fn.provisioned.auto:
             hours = s.hours_per_month if fn.provisioned.hours is None else fn.provisioned.hours
             key = f"lambda.provisioned_gb_s.{fn.architecture}"
             out[key] = out.get(key, 0.0) + fn.provisioned.concurrency * gb(fn.memory_mb) * provisioned_seconds(hours)
+    return out
+
+
+def sized(s) -> list[Sized]:
+    """Provisioned concurrency `auto`: environments sized to the function's peak concurrency (invocations per
+    second x the billed duration of a provisioned invocation), each billing its memory's GB-seconds all month."""
+    out = []
+    for name, fn in s.functions.items():
+        pc = fn.provisioned
+        if pc is None or not pc.auto:
+            continue
+        busy_s = billed_ms(fn.duration_ms) / 1000  # the time one invocation holds an environment
+        load = {f: feat.invocations.get(name, 0.0) * pc.share * busy_s for f, feat in s.features.items()}
+        hours = s.hours_per_month
+        gb_s_per_hour = gb(fn.memory_mb) * provisioned_seconds(hours) / hours
+        peak = fn.peak_to_average or s.peak_to_average
+        meter = f"lambda.provisioned_gb_s.{fn.architecture}"
+        out.append(Sized(meter, load, pc.minimum, pc.target_utilization, peak, hours, gb_s_per_hour))
     return out
 
 
