@@ -186,18 +186,13 @@ def fan_frame(f: Fan) -> pd.DataFrame:
 
 def stats_frame(sim_json: dict) -> pd.DataFrame:
     """Per tier: P10, P50 and P90 of its cost per user and of its margin, and its median margin %."""
+    quantiles = ("p10", "p50", "p90")
+    kinds = {f"cost per user {q.upper()} (USD)": USD_PER_USER for q in quantiles}
+    kinds |= {f"margin {q.upper()} (USD/month)": USD for q in quantiles} | {"margin P50 (%)": PERCENT}
     rows = []
     for t in sim_json["tiers"]:
-        row = {"tier": t["name"]}
-        for q in ("p10", "p50", "p90"):
-            row[f"cost per user {q.upper()} (USD)"] = t["cost_per_user"][q]
-        for q in ("p10", "p50", "p90"):
-            row[f"margin {q.upper()} (USD/month)"] = t["margin"][q]
         p50 = t["margin_pct"]["p50"]
-        row["margin P50 (%)"] = None if p50 is None else 100 * p50
-        rows.append(row)
-    df = pd.DataFrame(rows)
-    kinds = {
-        c: (USD_PER_USER if c.startswith("cost") else PERCENT if c.endswith("(%)") else USD) for c in df.columns[1:]
-    }
+        values = [t["cost_per_user"][q] for q in quantiles] + [t["margin"][q] for q in quantiles]
+        rows.append({"tier": t["name"], **dict(zip(kinds, values + [None if p50 is None else 100 * p50]))})
+    df = pd.DataFrame(rows, columns=["tier", *kinds])
     return declare(df, kinds)
