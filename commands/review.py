@@ -104,27 +104,26 @@ def _q(x: float | None) -> str:
     return "-" if x is None else quantity(x)
 
 
-def review_text(r: Review | dict) -> str:
-    d = r.to_json() if isinstance(r, Review) else r
+def review_text(r: Review) -> str:
     rows = [
         [
-            ln["service"],
-            ln["usage_type"],
-            _q(ln["modelled_quantity"]),
-            usd(ln["modelled_cost"]),
-            _q(ln["metered_quantity"]),
-            _q(ln["billed_quantity"]),
-            usd(ln["billed_cost"]),
-            usd(ln["variance"]),
-            ln["cause"] or "-",
+            ln.service,
+            ln.usage_type,
+            _q(ln.modelled_quantity),
+            usd(ln.modelled_cost),
+            _q(ln.metered_quantity),
+            _q(ln.billed_quantity),
+            usd(ln.billed_cost),
+            usd(ln.variance),
+            ln.cause or "-",
         ]
-        for ln in d["lines"]
+        for ln in r.lines
     ]
     parts = [
-        f"Monthly review {d['month']}: {d['scenario_name']}, {d['region']}, list prices as of {d['prices_as_of']}",
-        f"Bill: {d['bill_source'] or '-'}"
-        + (" (estimated, not final)" if d.get("estimated") else "")
-        + f"; metered: {d['metered_source'] or 'none'}",
+        f"Monthly review {r.month}: {r.scenario_name}, {r.region}, list prices as of {r.prices_as_of}",
+        f"Bill: {r.bill_source or '-'}"
+        + (" (estimated, not final)" if r.estimated else "")
+        + f"; metered: {r.metered_source or 'none'}",
         "",
         table(
             [
@@ -142,14 +141,14 @@ def review_text(r: Review | dict) -> str:
             right={2, 3, 4, 5, 6, 7},
         ),
         "",
-        f"Modelled {usd(d['total_modelled'])} -> metered at list prices {usd(d['total_metered'])} -> "
-        f"billed {usd(d['total_billed'])} (variance {usd(d['variance'])})",
+        f"Modelled {usd(r.total_modelled)} -> metered at list prices {usd(r.total_metered)} -> "
+        f"billed {usd(r.total_billed)} (variance {usd(r.variance)})",
         "Waterfall: "
         + ", ".join(
-            f"{w['step']} {usd(w['amount'])}" for w in d["waterfall"] if w["measure"] == "relative" and w["amount"]
+            f"{w['step']} {usd(w['amount'])}" for w in r.waterfall if w["measure"] == "relative" and w["amount"]
         ),
     ]
-    u = d["unit_costs"]
+    u = r.unit_costs
     if u.get("users"):
         parts.append(
             f"Unit costs for {u['users']:,.0f} users ({u['users_source']}): cost per user "
@@ -169,7 +168,7 @@ def review_text(r: Review | dict) -> str:
         )
     for t in u.get("tenants", []):
         parts.append(f"  tenant {t['name']} (tag tenant): {usd(t['billed_cost'])} of usage")
-    parts += [f"Note: {n}" for n in d.get("notes", [])]
+    parts += [f"Note: {n}" for n in r.notes]
     return "\n".join(parts)
 
 
@@ -211,7 +210,7 @@ def saved(args) -> int:
                         "created_at": rec.created_at,
                         "notes": rec.notes,
                         "tag": rec.tag,
-                        "review": rec.review,
+                        "review": rec.review.to_json(),
                         "bill": rec.bill,
                         "usage": rec.usage,
                         "scenario_yaml": rec.scenario_yaml,

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from errors import UnitcostError
+from models.review import Review
 
 ENV = "UNITCOST_HISTORY"
 SCHEMA_VERSION = 1
@@ -90,30 +91,24 @@ class ReviewRecord:
     month: str
     scenario_name: str
     scenario_yaml: str
-    review: dict  # models.review.Review.to_json()
-    bill: dict  # models.review.Bill.to_json(): the Cost Explorer figures
-    usage: dict | None = None  # models.review.Metered.to_json(): the imported usage summary
+    review: Review  # saved as Review.to_json()
+    bill: dict  # models.review.Bill.to_json(): the Cost Explorer figures, kept as saved
+    usage: dict | None = None  # models.review.Metered.to_json(): the imported usage summary, kept as saved
     notes: str = ""
     tag: str | None = None
     id: int | None = None
     created_at: str = ""
 
-    def digest(self) -> str:
-        body = json.dumps(
-            [
-                self.month,
-                self.scenario_name,
-                self.scenario_yaml,
-                self.review,
-                self.bill,
-                self.usage,
-                self.notes,
-                self.tag,
-            ],
-            sort_keys=True,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+def _digest(month, scenario_name, scenario_yaml, review_json, bill, usage, notes, tag) -> str:
+    """SHA-256 of a review's content as saved. Over the review's JSON as written, so that a review saved by an
+    older version (without the fields added since) checks against what it wrote."""
+    body = json.dumps(
+        [month, scenario_name, scenario_yaml, review_json, bill, usage, notes, tag],
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -271,22 +266,31 @@ class History:
     def save(self, record: ReviewRecord) -> int:
         """Save a review; returns its id. Atomic: it is wholly saved or not at all."""
         created = record.created_at or _now()
-        unit = record.review.get("unit_costs") or {}
+        r, review_json = record.review, record.review.to_json()
         row = (
             record.month,
             created,
             record.scenario_name,
             record.tag,
-            record.review.get("total_modelled"),
-            record.review.get("total_billed"),
-            unit.get("users"),
-            unit.get("cost_per_user"),
+            r.total_modelled,
+            r.total_billed,
+            r.unit_costs.get("users"),
+            r.unit_costs.get("cost_per_user"),
             record.scenario_yaml,
             None if record.usage is None else json.dumps(record.usage),
             json.dumps(record.bill),
-            json.dumps(record.review),
+            json.dumps(review_json),
             record.notes or "",
-            record.digest(),
+            _digest(
+                record.month,
+                record.scenario_name,
+                record.scenario_yaml,
+                review_json,
+                record.bill,
+                record.usage,
+                record.notes,
+                record.tag,
+            ),
         )
 
         def insert(conn):
@@ -336,21 +340,27 @@ class History:
             if row is None:
                 raise HistoryError(f"no review #{review_id} in {self.path}")
             rid, month, created, name, tag, yaml_text, usage, bill, review, notes, digest = row
-            rec = ReviewRecord(
+            review, bill, usage = json.loads(review), json.loads(bill), None if usage is None else json.loads(usage)
+            if _digest(month, name, yaml_text, review, bill, usage, notes, tag) != digest:
+                raise HistoryError(f"review #{rid} in {self.path} does not match its checksum")
+            try:
+                review = Review.from_json(review)
+            except (KeyError, TypeError) as e:  # the checksum fits: another version wrote it, with other fields
+                raise HistoryError(
+                    f"review #{rid} in {self.path} is not a review this unitcost reads ({e!r})"
+                ) from None
+            return ReviewRecord(
                 month=month,
                 scenario_name=name,
                 scenario_yaml=yaml_text,
-                review=json.loads(review),
-                bill=json.loads(bill),
-                usage=None if usage is None else json.loads(usage),
+                review=review,
+                bill=bill,
+                usage=usage,
                 notes=notes,
                 tag=tag,
                 id=rid,
                 created_at=created,
             )
-            if rec.digest() != digest:
-                raise HistoryError(f"review #{rid} in {self.path} does not match its checksum")
-            return rec
 
         return self._read(query)
 
@@ -375,15 +385,15 @@ class History:
         out = []
         for month in sorted(latest):
             rec = self.get(latest[month])
-            r, u = rec.review, rec.review.get("unit_costs") or {}
+            r, u = rec.review, rec.review.unit_costs
             out.append(
                 {
                     "month": month,
                     "review_id": rec.id,
                     "scenario": rec.scenario_name,
                     "users": u.get("users"),
-                    "total_modelled": r.get("total_modelled"),
-                    "total_billed": r.get("total_billed"),
+                    "total_modelled": r.total_modelled,
+                    "total_billed": r.total_billed,
                     "cost_per_user": u.get("cost_per_user"),
                     "modelled_cost_per_user": u.get("modelled_cost_per_user"),
                     "tiers": {t["name"]: t.get("cost_per_user") for t in u.get("tiers", [])},
@@ -400,13 +410,13 @@ class History:
         rows = []
         for i in ids:
             rec = self.get(i)
-            for ln in rec.review.get("lines", []):
+            for ln in rec.review.lines:
                 rows.append(
                     {
                         "review_id": rec.id,
                         "month": rec.month,
                         "scenario": rec.scenario_name,
-                        **{k: ln.get(k) for k in LINE_COLUMNS[3:]},
+                        **{k: getattr(ln, k) for k in LINE_COLUMNS[3:]},
                     }
                 )
         return rows

@@ -129,6 +129,11 @@ def recent_months(today: date, count: int = 12) -> list[str]:
 # ---------------------------------------------------------------- inputs
 
 
+def _known(cls, d: dict) -> dict:
+    """The keys of `d` that are fields of the dataclass `cls`: a key written by a newer version is left out."""
+    return {f.name: d[f.name] for f in fields(cls) if f.name in d}
+
+
 @dataclass
 class Metered:
     """What CloudWatch metered in the month, by the model's meters (monthly totals)."""
@@ -145,7 +150,7 @@ class Metered:
 
     @classmethod
     def from_json(cls, d: dict | None) -> Metered | None:
-        return None if d is None else cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
+        return None if d is None else cls(**_known(cls, d))
 
 
 @dataclass
@@ -191,9 +196,7 @@ class Bill:
 
     @classmethod
     def from_json(cls, d: dict) -> Bill:
-        kw = {f.name: d[f.name] for f in fields(cls) if f.name in d}
-        kw["lines"] = [BilledLine(**ln) for ln in d.get("lines", [])]
-        return cls(**kw)
+        return cls(**_known(cls, d) | {"lines": [BilledLine(**_known(BilledLine, ln)) for ln in d.get("lines", [])]})
 
 
 # ---------------------------------------------------------------- results
@@ -257,9 +260,8 @@ class Review:
 
     @classmethod
     def from_json(cls, d: dict) -> Review:
-        kw = {f.name: d[f.name] for f in fields(cls) if f.name in d}
-        kw["lines"] = [ReviewLine(**ln) for ln in d["lines"]]
-        return cls(**kw)
+        """The review from its JSON, as saved by this or an older version (fields added since take their defaults)."""
+        return cls(**_known(cls, d) | {"lines": [ReviewLine(**_known(ReviewLine, ln)) for ln in d["lines"]]})
 
 
 # ---------------------------------------------------------------- pricing of quantities
@@ -925,29 +927,3 @@ def _unit_costs(s, w, e, rows, model_q, total_billed, users, users_source, tagge
         "features": features,
         "tiers": tiers,
     }
-
-
-def line_rows(review: Review | dict) -> list[dict]:
-    """The review's rows as flat dicts (CSV, tables), with the month and the contract's column names first."""
-    d = review.to_json() if isinstance(review, Review) else review
-    out = []
-    for ln in d["lines"]:
-        out.append(
-            {
-                "month": d["month"],
-                "service": ln["service"],
-                "usage_type": ln["usage_type"],
-                "unit": ln["unit"],
-                "modelled_quantity": ln["modelled_quantity"],
-                "modelled_cost": ln["modelled_cost"],
-                "metered_quantity": ln["metered_quantity"],
-                "billed_quantity": ln["billed_quantity"],
-                "billed_cost": ln["billed_cost"],
-                "variance": ln["variance"],
-                "usage_effect": ln["usage_effect"],
-                "metering_effect": ln["metering_effect"],
-                "rate_effect": ln["rate_effect"],
-                "cause": ln["cause"],
-            }
-        )
-    return out

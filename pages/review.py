@@ -46,12 +46,7 @@ def _run(s: Scenario, text: str, month: str, demo: bool, **kw) -> None:
     except UnitcostError as err:
         st.error(md(f"The review of {month} did not run: {err}"))
         return
-    ss.review_current = {
-        "id": run.review_id,
-        "review": run.review.to_json(),
-        "messages": run.messages,
-        "notes": kw.get("notes", ""),
-    }
+    ss.review_current = rr.OpenReview(run.review, run.review_id, kw.get("notes", ""), run.messages)
 
 
 def _delete(history: History, review_id: int) -> None:
@@ -61,7 +56,7 @@ def _delete(history: History, review_id: int) -> None:
     except HistoryError as err:
         ss.rv_delete_error = err.message
     ss.rv_delete_sure = False
-    if (ss.get("review_current") or {}).get("id") == review_id:
+    if ss.get("review_current") and ss.review_current.id == review_id:
         ss.review_current = None
 
 
@@ -148,12 +143,8 @@ with st.expander(md(f"Saved reviews ({len(saved)}) in {history.path}"), expanded
         if b1.button("Open", key="rv_open"):
             try:
                 rec = history.get(pick)
-                ss.review_current = {
-                    "id": rec.id,
-                    "review": rec.review,
-                    "notes": rec.notes,
-                    "messages": [f"Review #{rec.id}, saved {rec.created_at}."],
-                }
+                message = f"Review #{rec.id}, saved {rec.created_at}."
+                ss.review_current = rr.OpenReview(rec.review, rec.id, rec.notes, [message])
             except HistoryError as err:
                 st.error(md(err.message))
         b2.button(
@@ -170,23 +161,23 @@ with st.expander(md(f"Saved reviews ({len(saved)}) in {history.path}"), expanded
         st.caption("No saved reviews yet: run one above.")
 
 
-def _show(current: dict, history: History) -> None:
-    r = current["review"]
-    u = r["unit_costs"]
-    review_id = f" (review #{current['id']})" if current.get("id") else ""
-    st.subheader(f"{md(r['month'])}: {md(r['scenario_name'])}{review_id}")
-    for m in current.get("messages", []):
+def _show(current: rr.OpenReview, history: History) -> None:
+    r = current.review
+    u = r.unit_costs
+    review_id = f" (review #{current.id})" if current.id else ""
+    st.subheader(f"{md(r.month)}: {md(r.scenario_name)}{review_id}")
+    for m in current.messages:
         st.caption(md(m))
-    if r.get("estimated"):
-        st.warning(md(f"Cost Explorer marks {r['month']} as estimated: the bill is not final yet."))
+    if r.estimated:
+        st.warning(md(f"Cost Explorer marks {r.month} as estimated: the bill is not final yet."))
     cols = st.columns(5)
-    cols[0].metric("Modelled", usd(r["total_modelled"]))
-    cols[1].metric("Metered at list prices", usd(r["total_metered"]))
-    cols[2].metric("Billed", usd(r["total_billed"]))
+    cols[0].metric("Modelled", usd(r.total_modelled))
+    cols[1].metric("Metered at list prices", usd(r.total_metered))
+    cols[2].metric("Billed", usd(r.total_billed))
     cols[3].metric(
         "Variance",
-        usd(r["variance"]),
-        delta=f"{r['variance'] / r['total_modelled']:+.1%} of the model" if r["total_modelled"] else None,
+        usd(r.variance),
+        delta=f"{r.variance / r.total_modelled:+.1%} of the model" if r.total_modelled else None,
         delta_color="inverse",
     )
     cols[4].metric(
@@ -203,7 +194,7 @@ def _show(current: dict, history: History) -> None:
     widgets.table(rr.lines_frame(r), key="rv_lines")
     with st.expander("Causes, with their amounts"):
         widgets.table(rr.causes_frame(r), key="rv_causes")
-    for n in r.get("notes", []):
+    for n in r.notes:
         st.caption(md(f"Note: {n}"))
 
     tiers, features = rr.unit_cost_frames(r)
@@ -216,7 +207,7 @@ def _show(current: dict, history: History) -> None:
         widgets.table(features, key="rv_features")
 
     try:
-        trend = history.compare(r["scenario_name"])
+        trend = history.compare(r.scenario_name)
     except HistoryError as err:
         st.error(md(err.message))
         trend = []
@@ -227,10 +218,8 @@ def _show(current: dict, history: History) -> None:
     else:
         st.caption("Save reviews of other months to see the trend.")
 
-    report_notes = current.get("notes", "")
-
     def _report() -> bytes:
-        return rr.review_html(r, trend, notes=report_notes).encode("utf-8")
+        return rr.review_html(r, trend, notes=current.notes).encode("utf-8")
 
     def _csv() -> bytes:
         return rr.lines_frame(r).to_csv(index=False).encode("utf-8")
@@ -239,7 +228,7 @@ def _show(current: dict, history: History) -> None:
     d1.download_button(
         "Report (one HTML file, opens offline)",
         _report,
-        file_name=f"unitcost-review-{r['month']}.html",
+        file_name=f"unitcost-review-{r.month}.html",
         mime="text/html",
         key="rv_report",
         on_click="ignore",
@@ -248,7 +237,7 @@ def _show(current: dict, history: History) -> None:
     d2.download_button(
         "Reconciliation (CSV)",
         _csv,
-        file_name=f"unitcost-review-{r['month']}.csv",
+        file_name=f"unitcost-review-{r.month}.csv",
         mime="text/csv",
         key="rv_csv",
         on_click="ignore",

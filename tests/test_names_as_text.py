@@ -158,7 +158,7 @@ def test_the_html_reports_show_names_as_text(hostile_scenario):
 
     from usage.review_run import run_review
 
-    review = run_review(hostile_scenario, "2026-10", demo=True).review.to_json()
+    review = run_review(hostile_scenario, "2026-10", demo=True).review
     notes = "<img src=http://127.0.0.1:1/note.png> **note**"
     page = rr.review_html(review, notes=notes)
     assert "<b>scenario</b>" not in page and "<img src=http://127.0.0.1:1/note.png>" not in page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import random
 import signal
@@ -44,7 +45,7 @@ def _record(text: str, run, notes: str = "") -> ReviewRecord:
         month=r.month,
         scenario_name=r.scenario_name,
         scenario_yaml=text,
-        review=r.to_json(),
+        review=r,
         bill=run.bill_json,
         usage=run.metered_json,
         notes=notes,
@@ -53,8 +54,6 @@ def _record(text: str, run, notes: str = "") -> ReviewRecord:
 
 
 def test_save_and_load_round_trip(tmp_path, demo_runs):
-    from models.review import Review
-
     text, runs = demo_runs
     h = History(tmp_path / "deep" / "folder" / "reviews.sqlite3")
     rec = _record(text, runs["2026-10"], notes="October close")
@@ -62,7 +61,7 @@ def test_save_and_load_round_trip(tmp_path, demo_runs):
     assert rid == 1 and rec.id == 1 and rec.created_at
     back = h.get(rid)
     assert back == rec
-    assert Review.from_json(back.review) == runs["2026-10"].review
+    assert back.review == runs["2026-10"].review
     (summary,) = h.list()
     assert (summary.id, summary.month, summary.scenario_name) == (1, "2026-10", "Positive Chat (demo account)")
     assert summary.total_billed == runs["2026-10"].review.total_billed
@@ -70,6 +69,44 @@ def test_save_and_load_round_trip(tmp_path, demo_runs):
     assert h.integrity_check() == "ok"
     with sqlite3.connect(h.path) as c:
         assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_review_saved_by_the_first_version_still_opens(tmp_path, demo_runs):
+    """The first saved reviews had no Savings Plan commitments, no tenants and no tagged or resource-level cost per
+    feature: they open as a Review with those at their defaults, and the report, the trend and the export work."""
+    from models.history import _digest
+    from models.report import usd
+    from ui.review_report import review_html
+
+    text, runs = demo_runs
+    h = History(tmp_path / "reviews.sqlite3")
+    rec = _record(text, runs["2026-10"], notes="first version")
+    rid = h.save(rec)
+
+    def rewrite(review_json: dict) -> None:  # the row as another version wrote it, with its checksum
+        content = (rec.month, rec.scenario_name, rec.scenario_yaml, review_json, rec.bill, rec.usage, rec.notes, None)
+        with sqlite3.connect(h.path) as c:
+            c.execute(
+                "UPDATE reviews SET review_json = ?, digest = ? WHERE id = ?",
+                (json.dumps(review_json), _digest(*content), rid),
+            )
+
+    old = rec.review.to_json()
+    del old["commitments"], old["unit_costs"]["tenants"]
+    for f in old["unit_costs"]["features"]:
+        del f["tagged_cost"], f["resource_cost"]
+    rewrite(old)
+    back = h.get(rid).review
+    assert back.commitments == [] and back.lines == rec.review.lines and back.waterfall == rec.review.waterfall
+    page = review_html(back, h.compare(), notes="first version")
+    assert "<b>Notes:</b> first version" in page and usd(back.total_billed) in page
+    (t,) = h.compare()
+    assert t["tenants"] == {} and t["cost_per_user"] == back.unit_costs["cost_per_user"]
+    assert len(h.line_rows()) == len(back.lines)
+
+    rewrite({"month": "2026-10", "lines": []})  # not a review: one sentence naming it, not a KeyError
+    with pytest.raises(HistoryError, match=f"review #{rid} in .* is not a review this unitcost reads"):
+        h.get(rid)
 
 
 def test_compare_delete_and_exports(tmp_path, demo_runs):

@@ -241,7 +241,7 @@ def test_cli_review_against_moto_matches_the_hand_computation(moto_env):
     from models.history import History
 
     saved = History(history).get(out["review_id"])
-    assert saved.review["total_billed"] == out["total_billed"]
+    assert saved.review.total_billed == out["total_billed"]
     assert saved.usage["quantities"]["lambda.requests.x86_64"] == pytest.approx(3_100_000)
     assert saved.bill["other"] == {"Credit": -5.0, "Tax": 1.2}
     assert "name: Review test app" in saved.scenario_yaml

@@ -1,17 +1,20 @@
 """Charts and the one-file HTML report of a monthly review (models/review.py), for the app and the CLI.
 
-Everything takes the review as JSON (`Review.to_json()`, as saved in the history) and the month-over-month
-unit costs (`History.compare()`). The report opens offline: plotly.js is inlined once, with the first chart.
+Everything takes the review (models.review.Review: a run's, or a saved one as History.get reads it) and the
+month-over-month unit costs (`History.compare()`). The report opens offline: plotly.js is inlined once, with the
+first chart.
 """
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from models.report import usd
+from models.review import Review
 from ui.format import COUNT, USD, USD_PER_USE, USD_PER_USER, cell, declare, kinds, money, plot_text
 
 _STYLE = """
@@ -29,9 +32,19 @@ ul.notes { color: #444; }
 _UP, _DOWN, _TOTAL = "#e45756", "#54a24b", "#4c78a8"
 
 
-def waterfall_figure(review: dict) -> go.Figure:
+@dataclass
+class OpenReview:
+    """The review open on the Monthly review page: its id in the history, the notes saved with it, what the run said."""
+
+    review: Review
+    id: int | None = None
+    notes: str = ""
+    messages: list[str] = field(default_factory=list)
+
+
+def waterfall_figure(review: Review) -> go.Figure:
     """Model -> metered -> billed: the variance in steps (usage, metering, rates, outside, credits)."""
-    steps = review["waterfall"]
+    steps = review.waterfall
     fig = go.Figure(
         go.Waterfall(
             x=[plot_text(s["step"]) for s in steps],
@@ -45,7 +58,7 @@ def waterfall_figure(review: dict) -> go.Figure:
             connector={"line": {"color": "#999"}},
         )
     )
-    title = f"{review['month']}: model -> metered -> billed (USD)"
+    title = f"{review.month}: model -> metered -> billed (USD)"
     # Running totals: when the steps are small next to the bill, zoom in so they can be seen (and say so).
     running, levels = 0.0, []
     for s in steps:
@@ -62,19 +75,19 @@ def waterfall_figure(review: dict) -> go.Figure:
     return fig
 
 
-def variance_figure(review: dict, top: int = 12) -> go.Figure:
+def variance_figure(review: Review, top: int = 12) -> go.Figure:
     """The rows with the largest variance, billed minus modelled."""
-    rows = sorted((ln for ln in review["lines"] if round(ln["variance"], 2)), key=lambda ln: -abs(ln["variance"]))
+    rows = sorted((ln for ln in review.lines if round(ln.variance, 2)), key=lambda ln: -abs(ln.variance))
     rows = rows[:top][::-1]
     fig = go.Figure(
         go.Bar(
-            x=[ln["variance"] for ln in rows],
-            y=[plot_text(f"{ln['service']} · {ln['usage_type']}") for ln in rows],
+            x=[ln.variance for ln in rows],
+            y=[plot_text(f"{ln.service} · {ln.usage_type}") for ln in rows],
             orientation="h",
-            marker_color=[_UP if ln["variance"] > 0 else _DOWN for ln in rows],
-            text=[usd(ln["variance"]) for ln in rows],
+            marker_color=[_UP if ln.variance > 0 else _DOWN for ln in rows],
+            text=[usd(ln.variance) for ln in rows],
             textposition="auto",
-            hovertext=[plot_text(ln["cause"]) for ln in rows],
+            hovertext=[plot_text(ln.cause) for ln in rows],
         )
     )
     fig.update_yaxes(automargin=True)
@@ -114,21 +127,21 @@ def trend_figure(trend: list[dict]) -> go.Figure:
     return fig
 
 
-def lines_frame(review: dict) -> pd.DataFrame:
+def lines_frame(review: Review) -> pd.DataFrame:
     df = pd.DataFrame(
         [
             {
-                "service": ln["service"],
-                "usage type": ln["usage_type"],
-                "modelled qty": ln["modelled_quantity"],
-                "modelled $": ln["modelled_cost"],
-                "metered qty": ln["metered_quantity"],
-                "billed qty": ln["billed_quantity"],
-                "billed $": ln["billed_cost"],
-                "variance $": ln["variance"],
-                "likely cause": ln["cause"],
+                "service": ln.service,
+                "usage type": ln.usage_type,
+                "modelled qty": ln.modelled_quantity,
+                "modelled $": ln.modelled_cost,
+                "metered qty": ln.metered_quantity,
+                "billed qty": ln.billed_quantity,
+                "billed $": ln.billed_cost,
+                "variance $": ln.variance,
+                "likely cause": ln.cause,
             }
-            for ln in review["lines"]
+            for ln in review.lines
         ],
         columns=[
             "service",
@@ -146,26 +159,26 @@ def lines_frame(review: dict) -> pd.DataFrame:
     return declare(df, qty | {"modelled $": USD, "billed $": USD, "variance $": USD})
 
 
-def causes_frame(review: dict) -> pd.DataFrame:
+def causes_frame(review: Review) -> pd.DataFrame:
     df = pd.DataFrame(
         [
             {
-                "service": ln["service"],
-                "usage type": ln["usage_type"],
+                "service": ln.service,
+                "usage type": ln.usage_type,
                 "cause": c["cause"],
                 "amount $": c["amount"],
                 "detail": c["detail"],
             }
-            for ln in review["lines"]
-            for c in ln.get("causes", [])
+            for ln in review.lines
+            for c in ln.causes
         ],
         columns=["service", "usage type", "cause", "amount $", "detail"],
     )
     return declare(df, {"amount $": USD})
 
 
-def unit_cost_frames(review: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    u = review["unit_costs"]
+def unit_cost_frames(review: Review) -> tuple[pd.DataFrame, pd.DataFrame]:
+    u = review.unit_costs
     tiers = pd.DataFrame(
         [
             {
@@ -238,20 +251,20 @@ def table_html(df: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def headline(review: dict) -> list[tuple[str, str]]:
-    u = review["unit_costs"]
+def headline(review: Review) -> list[tuple[str, str]]:
+    u = review.unit_costs
     out = [
-        ("Modelled", usd(review["total_modelled"])),
-        ("Metered at list prices", usd(review["total_metered"])),
-        ("Billed", usd(review["total_billed"])),
-        ("Variance", usd(review["variance"])),
+        ("Modelled", usd(review.total_modelled)),
+        ("Metered at list prices", usd(review.total_metered)),
+        ("Billed", usd(review.total_billed)),
+        ("Variance", usd(review.variance)),
     ]
     if u.get("users"):
         out += [("Users", f"{u['users']:,.0f}"), ("Cost per user (billed)", money(u.get("cost_per_user")))]
     return out
 
 
-def review_html(review: dict, trend: list[dict] | None = None, notes: str = "") -> str:
+def review_html(review: Review, trend: list[dict] | None = None, notes: str = "") -> str:
     """The review as one HTML file that opens offline (plotly.js inlined once)."""
     figures = [waterfall_figure(review), variance_figure(review)]
     if trend:
@@ -265,16 +278,16 @@ def review_html(review: dict, trend: list[dict] | None = None, notes: str = "") 
     ]
     if trend:
         tables.append(("Month over month", trend_frame(trend)))
-    est = " The bill is estimated (not final)." if review.get("estimated") else ""
+    est = " The bill is estimated (not final)." if review.estimated else ""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>unitcost review {html.escape(review['month'])}: {html.escape(review['scenario_name'])}</title>",
+        f"<title>unitcost review {html.escape(review.month)}: {html.escape(review.scenario_name)}</title>",
         f"<style>{_STYLE}</style></head><body>",
-        f"<h1>Monthly review {html.escape(review['month'])}: {html.escape(review['scenario_name'])}</h1>",
-        f'<p class="meta">{html.escape(review["region"])}, list prices as of {html.escape(review["prices_as_of"])}. '
-        f"Bill: {html.escape(review.get('bill_source') or '-')}; metered: "
-        f"{html.escape(review.get('metered_source') or 'none')}.{est} USD, made by unitcost.</p>",
+        f"<h1>Monthly review {html.escape(review.month)}: {html.escape(review.scenario_name)}</h1>",
+        f'<p class="meta">{html.escape(review.region)}, list prices as of {html.escape(review.prices_as_of)}. '
+        f"Bill: {html.escape(review.bill_source or '-')}; metered: "
+        f"{html.escape(review.metered_source or 'none')}.{est} USD, made by unitcost.</p>",
         '<div class="headline">',
         *(
             f'<div><div class="label">{html.escape(k)}</div><div class="value">{html.escape(v)}</div></div>'
@@ -284,8 +297,8 @@ def review_html(review: dict, trend: list[dict] | None = None, notes: str = "") 
     ]
     if notes:
         parts.append(f"<p><b>Notes:</b> {html.escape(notes)}</p>")
-    if review.get("notes"):
-        parts.append('<ul class="notes">' + "".join(f"<li>{html.escape(n)}</li>" for n in review["notes"]) + "</ul>")
+    if review.notes:
+        parts.append('<ul class="notes">' + "".join(f"<li>{html.escape(n)}</li>" for n in review.notes) + "</ul>")
     for i, fig in enumerate(figures):
         parts.append(fig.to_html(include_plotlyjs=(i == 0), full_html=False, config={"displaylogo": False}))
     for title, df in tables:

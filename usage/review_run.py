@@ -308,7 +308,7 @@ def run_review(
             month=month,
             scenario_name=scenario.name,
             scenario_yaml=scenario_yaml or to_yaml(scenario),
-            review=review.to_json(),
+            review=review,
             bill=bill_json,
             usage=metered_json,
             notes=notes,
