@@ -65,6 +65,8 @@ IDLE_TIMEOUT_MINUTES = 10
 
 @dataclass(frozen=True)
 class Limit:
+    """One limit at the scenario's peak: its demand against the quota, and the users at which they meet."""
+
     limit: str
     resource: str  # "account", or a function or table name
     quota: float

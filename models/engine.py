@@ -42,6 +42,8 @@ MIN_REVENUE_FOR_MARGIN_PCT = 0.005
 
 @dataclass(frozen=True)
 class Workload:
+    """A scenario compiled to meters: the quantities of one use, fixed and per user, and the tiers' uses."""
+
     scenario: Scenario
     prices: Prices
     features: list[str]
@@ -210,6 +212,8 @@ def _summed(rows) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class LineCost:
+    """One line of the estimate's bill, at the scenario's users."""
+
     service: str
     component: str
     quantity: float
@@ -220,6 +224,8 @@ class LineCost:
 
 @dataclass(frozen=True)
 class FeatureCost:
+    """A feature's uses in the month, its cost (shared costs included) and cost per use."""
+
     name: str
     uses: float
     cost: float
@@ -228,6 +234,8 @@ class FeatureCost:
 
 @dataclass(frozen=True)
 class TierCost:
+    """A tier's users, revenue, cost and margin, and its cost by feature."""
+
     name: str
     users: float
     price: float
@@ -241,6 +249,8 @@ class TierCost:
 
 @dataclass(frozen=True)
 class Estimate:
+    """The month's bill of a scenario: by line, service, feature and tier, and its capacity limits."""
+
     name: str
     region: str
     prices_as_of: str
@@ -402,6 +412,8 @@ def tier_costs(w: Workload, sh: Shares, uses: np.ndarray) -> list[tuple[np.ndarr
 
 @dataclass(frozen=True)
 class Sweep:
+    """The monthly total and cost per user at each user count of a sweep."""
+
     users: np.ndarray
     total: np.ndarray
     cost_per_user: np.ndarray  # nan where users is 0

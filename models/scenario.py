@@ -36,6 +36,9 @@ class Commitment:
 
 @dataclass(frozen=True)
 class Provisioned:
+    """A function's provisioned concurrency: how much (or sized to the load), for how many hours, serving what
+    share."""
+
     concurrency: float  # 0 with `auto`
     hours: float | None = None  # None: all month (hours_per_month)
     share: float = 1.0  # share of the function's invocations served by provisioned concurrency
@@ -119,6 +122,8 @@ def duration_at(fn: Function, memory_mb: float | None = None) -> float:
 
 @dataclass(frozen=True)
 class Table:
+    """A DynamoDB table: its capacity mode and class, storage, GSIs and provisioned or auto capacity."""
+
     capacity: str = "on_demand"
     table_class: str = "standard"
     storage_gb: float = 0.0
@@ -144,12 +149,16 @@ AUTO = "auto"
 
 @dataclass(frozen=True)
 class Service:
+    """A per-unit service the scenario names (`services:`): its unit and USD per unit."""
+
     unit: str
     price: float  # USD per unit
 
 
 @dataclass(frozen=True)
 class WebsocketUse:
+    """What one use of a feature does on a WebSocket API: messages, their size, connection time."""
+
     api: str | None = None
     messages: float = 0.0
     message_kb: float = 1.0
@@ -159,6 +168,8 @@ class WebsocketUse:
 
 @dataclass(frozen=True)
 class HttpUse:
+    """What one use of a feature sends to an HTTP API: requests and their size."""
+
     api: str | None = None
     requests: float = 0.0
     request_kb: float = 1.0
@@ -166,6 +177,8 @@ class HttpUse:
 
 @dataclass(frozen=True)
 class DynamoOp:
+    """One DynamoDB operation of a use: reads or writes on a table, their item size and kind."""
+
     table: str
     reads: float | None = None
     writes: float | None = None
@@ -178,6 +191,8 @@ class DynamoOp:
 
 @dataclass(frozen=True)
 class Feature:
+    """What one use of a feature consumes: invocations, API traffic, DynamoDB operations, services."""
+
     invocations: dict[str, float] = field(default_factory=dict)  # YAML key "lambda"
     websocket: WebsocketUse | None = None
     http: HttpUse | None = None
@@ -188,6 +203,8 @@ class Feature:
 
 @dataclass(frozen=True)
 class PricingTier:
+    """A pricing tier: its users, what each pays a month and each one's uses of the features."""
+
     users: float
     price: float = 0.0  # USD per user per month
     uses: dict[str, float] = field(default_factory=dict)
@@ -232,6 +249,8 @@ class Plan:
 
 @dataclass(frozen=True)
 class Scenario:
+    """A workload as a scenario file (format 1) describes it: resources, features, tiers."""
+
     name: str
     region: str
     free_tier: bool = True

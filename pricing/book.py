@@ -28,6 +28,8 @@ class PriceError(UnitcostError):
 
 @dataclass(frozen=True)
 class Tier:
+    """One volume tier of a price: `price` USD per unit for the units from `begin` to `end` in a month."""
+
     begin: float
     end: float  # math.inf for the last tier
     price: str  # USD per unit, as published
@@ -39,6 +41,8 @@ class Tier:
 
 @dataclass(frozen=True)
 class Price:
+    """One component's price in one region: its tiers from 0 up, its unit and the bill's usage type."""
+
     region: str
     service: str
     component: str
@@ -50,6 +54,8 @@ class Price:
 
 @dataclass(frozen=True)
 class PriceBook:
+    """A dated book of prices by (region, service, component), with the sources they were read from."""
+
     as_of: str
     currency: str
     read: str

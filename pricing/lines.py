@@ -16,6 +16,8 @@ from pricing.book import Price, PriceBook, PriceError
 
 @dataclass(frozen=True)
 class Line:
+    """One line of the bill: a component's quantity at every point, in one volume tier or the free part."""
+
     service: str  # "lambda", "websocket", ... or a user-named service
     component: str  # as on the AWS pricing pages: "Duration x86_64"
     unit: str  # unit of quantity and unit_price: "GB-second", "request"

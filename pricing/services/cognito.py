@@ -41,6 +41,8 @@ SECTION = "user_pools"
 
 @dataclass(frozen=True)
 class Resource:
+    """A user pool: its feature plan and the monthly active users besides the tiers'."""
+
     plan: str = choice(*PLANS, help="The pool's feature plan: the price per MAU and the free MAUs")
     mau: float = amount(0.0, integer=True, help="Monthly active users besides the tiers' users")
 

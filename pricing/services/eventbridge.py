@@ -68,6 +68,8 @@ USE = "eventbridge"
 
 @dataclass(frozen=True)
 class Use:
+    """Custom events one use puts on a bus, their size and how many go in a call."""
+
     bus: str = ref("event_buses", "bus")
     events: float = amount(1.0, help="Custom events put on the bus per use (PutEvents entries)")
     event_kb: float = amount(1.0, high=MAX_EVENT_KB, help="Size of each event; every started 64 KB bills as one event")

@@ -56,6 +56,8 @@ SECTION = "buckets"
 
 @dataclass(frozen=True)
 class Resource:
+    """A bucket: the GB it stores."""
+
     storage_gb: float = amount(0.0, help="Average GB stored in S3 Standard over the month, billed to the bucket")
 
 
@@ -64,6 +66,8 @@ USE = "s3"
 
 @dataclass(frozen=True)
 class Use:
+    """Requests one use makes on a bucket."""
+
     bucket: str = ref("buckets", "bucket")
     puts: float = amount(0.0, help="PUT, COPY, POST and LIST requests per use ($0.005 per 1,000)")
     gets: float = amount(0.0, help="GET, HEAD and all other requests per use ($0.0004 per 1,000)")

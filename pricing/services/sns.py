@@ -58,6 +58,8 @@ SECTION = "topics"
 
 @dataclass(frozen=True)
 class Resource:
+    """A topic: standard or FIFO."""
+
     type: str = choice("standard", "fifo", help="FIFO topics: no FIFO price in the book; 300 publishes/s per topic")
 
 
@@ -66,6 +68,8 @@ USE = "sns"
 
 @dataclass(frozen=True)
 class Use:
+    """What one use publishes to a topic, and the deliveries of each publish."""
+
     topic: str = ref("topics", "topic")
     publishes: float = amount(1.0, help="Messages published per use")
     message_kb: float = amount(1.0, high=1024, help="Payload per message; every 64 KB is one more request and delivery")

@@ -39,6 +39,8 @@ SECTION = "queues"
 
 @dataclass(frozen=True)
 class Resource:
+    """A queue: standard or FIFO."""
+
     type: str = choice("standard", "fifo", help="FIFO queues cost more and take 300 calls/s per action")
 
 
@@ -47,6 +49,8 @@ USE = "sqs"
 
 @dataclass(frozen=True)
 class Use:
+    """Messages one use sends through a queue, their size and batching."""
+
     queue: str = ref("queues", "queue")
     messages: float = amount(1.0, help="Messages sent per use (each is received and deleted once)")
     message_kb: float = amount(1.0, high=MAX_CALL_KB, help="Payload per message; every 64 KB of a call is one request")

@@ -67,6 +67,8 @@ SECTION = "state_machines"
 
 @dataclass(frozen=True)
 class Resource:
+    """A state machine: Standard or Express, and an Express machine's memory."""
+
     type: str = choice("standard", "express", help="Standard bills state transitions; Express requests and duration")
     memory_mb: float = amount(MEMORY_CHUNK_MB, low=1, help="Express only: memory per execution, billed in 64 MB chunks")
 
@@ -81,6 +83,8 @@ USE = "stepfunctions"
 
 @dataclass(frozen=True)
 class Use:
+    """Executions one use starts on a state machine, their transitions and duration."""
+
     machine: str = ref("state_machines", "state machine")
     executions: float = amount(1.0, help="Executions started per use")
     transitions: float = amount(0.0, help="State transitions per execution, retries included (billed on Standard)")
