@@ -74,7 +74,7 @@ def test_only_usage_talks_to_aws():
 
 # Which of the project's own packages each may import (its own always). Lower layers never import higher
 # ones: pricing knows nothing of scenarios, models nothing of AWS or screens; pages reach AWS only through
-# the plain functions in commands/; cli.py is the argument tree over commands/.
+# the plain functions in commands/; cli.py runs the argument tree, commands/tree.py.
 MAY_IMPORT = {
     "errors": set(),
     "pricing": {"errors"},
