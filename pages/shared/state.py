@@ -53,9 +53,9 @@ def ensure_frame(page: str) -> None:
 def demo_text() -> str | None:
     """The demo account's scenario (usage/demo.py), or None when that module is missing or fails."""
     try:
-        from usage.demo import demo_scenario_yaml  # not through commands/, which loads boto3 (0.2 s at start-up)
+        from commands.import_usage import demo_scenario_text
 
-        return demo_scenario_yaml()
+        return demo_scenario_text()
     except Exception:  # another package's demo: fall back to the example file rather than fail to start
         return None
 
