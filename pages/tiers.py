@@ -95,8 +95,6 @@ else:
     widgets.csv_button(df, "Download tiers (CSV)", "unitcost-tiers.csv", key="tiers_csv")
 
 
-# One chart at a time: tabs that rerun when picked draw only the open one (a Plotly chart costs the browser tens
-# of milliseconds on every page switch and every edit).
 def draw_curve() -> None:
     if e.users <= 0:
         st.info("The curve needs users: give a tier some users.")
@@ -128,6 +126,8 @@ def draw_curve() -> None:
     )
 
 
+# One chart at a time: tabs that rerun when picked draw only the open one (a Plotly chart costs the browser tens
+# of milliseconds on every page switch and every edit).
 curve_tab, share_tab = st.tabs(
     ["Cost per user as users grow", "Share of each tier's cost by feature"], key="tiers_chart", on_change="rerun"
 )
