@@ -318,25 +318,36 @@ for name, at, limit in zip(cmp.names, cmp.limit_users or [], cmp.limit_names or 
     if at is not None and cmp.users.size and at < cmp.users[-1]:
         st.warning(f"**{md(name)}** cannot serve more than **{at:,.0f} users**: {md(limit)} is reached there.")
 
-plotly = {"displaylogo": False}
-if cmp.users.size:
-    left, right = st.columns(2)
-    left.plotly_chart(charts.design_curves(cmp, per_user=False, today_users=e.users), key="des_total", config=plotly)
-    right.plotly_chart(charts.design_differences(cmp, today_users=e.users), key="des_diff", config=plotly)
-    left, right = st.columns(2)
-    left.plotly_chart(charts.design_curves(cmp, per_user=True, today_users=e.users), key="des_per_user", config=plotly)
-    right.plotly_chart(charts.design_services(cmp), key="des_services", config=plotly)
-else:
-    st.plotly_chart(charts.design_services(cmp), key="des_services", config=plotly)
+# One chart and one table at a time: tabs that rerun when picked draw only the open one (each Plotly chart and
+# table grid costs the browser tens of milliseconds on every page switch).
+curves = {
+    "Monthly cost": ("des_total", lambda: charts.design_curves(cmp, per_user=False, today_users=e.users)),
+    "Difference": ("des_diff", lambda: charts.design_differences(cmp, today_users=e.users)),
+    "Cost per user": ("des_per_user", lambda: charts.design_curves(cmp, per_user=True, today_users=e.users)),
+}
+figures = {
+    **(curves if cmp.users.size else {}),
+    "Cost by service": ("des_services", lambda: charts.design_services(cmp)),
+}
+for tab, (key, figure) in zip(st.tabs(list(figures), key="des_chart", on_change="rerun"), figures.values()):
+    if tab.open:
+        tab.plotly_chart(figure(), key=key, config={"displaylogo": False})
 
-frames = tables.comparison_frames(cmp)
-tabs = st.tabs(["By service", "By feature", "By tier", "Crossovers"])
-for tab, (name, df) in zip(tabs, [*frames.items(), ("crossovers", tables.crossovers_frame(cmp))]):
-    with tab:
-        widgets.table(df, key=f"des_table_{name}")
-        widgets.csv_button(df, f"Download ({name}, CSV)", f"unitcost-designs-{name}.csv", key=f"des_csv_{name}")
+frames = {
+    "services": lambda: tables.comparison_frames(cmp)["services"],
+    "features": lambda: tables.comparison_frames(cmp)["features"],
+    "tiers": lambda: tables.comparison_frames(cmp)["tiers"],
+    "crossovers": lambda: tables.crossovers_frame(cmp),
+}
+labels = ["By service", "By feature", "By tier", "Crossovers"]
+for tab, (name, frame) in zip(st.tabs(labels, key="des_tables", on_change="rerun"), frames.items()):
+    if tab.open:
+        df = frame()
+        with tab:
+            widgets.table(df, key=f"des_table_{name}")
+            widgets.csv_button(df, f"Download ({name}, CSV)", f"unitcost-designs-{name}.csv", key=f"des_csv_{name}")
 widgets.csv_button(
-    tables.comparison_curves_frame(cmp),
+    lambda: tables.comparison_curves_frame(cmp),
     "Download the curves (CSV)",
     "unitcost-designs-curves.csv",
     key="des_csv_curves",

@@ -248,11 +248,15 @@ with results:
     m[2].metric("Uses per month", f"{bom.uses.get(pick, 0.0):,.0f}")
     m[3].metric("Monthly cost", usd(feature.cost if feature else 0.0))
 
-    left, right = st.columns(2)
-    left.plotly_chart(
-        charts.bom_components(bom, pick, list_price), key="feat_components", config={"displaylogo": False}
-    )
-    right.plotly_chart(charts.bom_by_feature(bom, list_price), key="feat_all", config={"displaylogo": False})
+    # One chart at a time: tabs that rerun when picked draw only the open one (a Plotly chart costs the browser
+    # tens of milliseconds on every page switch).
+    figures = {
+        "This feature, by component": ("feat_components", lambda: charts.bom_components(bom, pick, list_price)),
+        "Every feature, by service": ("feat_all", lambda: charts.bom_by_feature(bom, list_price)),
+    }
+    for tab, (key, figure) in zip(st.tabs(list(figures), key="feat_chart", on_change="rerun"), figures.values()):
+        if tab.open:
+            tab.plotly_chart(figure(), key=key, config={"displaylogo": False})
 
     st.markdown("**Bill of materials of one use**")
     df = tables.bom_frame(bom, pick)
@@ -271,7 +275,7 @@ with results:
     else:
         st.caption("None for this feature: no message or item-size rounding, GSI writes, INIT billing or logs.")
     widgets.csv_button(
-        tables.bom_all_frame(bom),
+        lambda: tables.bom_all_frame(bom),
         "Download the bill of materials of every feature (CSV)",
         "unitcost-bill-of-materials.csv",
         key="feat_csv",

@@ -153,11 +153,12 @@ if e.tiers:
     st.plotly_chart(fig_tier, key="chart_tiers", config={"displaylogo": False})
     figures.append(fig_tier)
 
+# Made when shown or downloaded, not on every run
 frames = {
-    "services": tables.services_frame(e),
-    "features": tables.features_frame(e),
-    "tiers": tables.tiers_frame(econ),
-    "lines": tables.lines_frame(e),
+    "services": lambda: tables.services_frame(e),
+    "features": lambda: tables.features_frame(e),
+    "tiers": lambda: tables.tiers_frame(econ),
+    "lines": lambda: tables.lines_frame(e),
 }
 # One table at a time: each table is a canvas grid in the browser, and four of them slow the first paint.
 shown = st.segmented_control(
@@ -168,7 +169,7 @@ shown = st.segmented_control(
     format_func=lambda n: {"lines": "bill lines"}.get(n, n).capitalize(),
     required=True,
 )
-df = frames[shown or "services"]
+df = frames[shown or "services"]()
 widgets.table(df, key=f"ov_table_{shown}")
 st.subheader("Downloads")
 row = st.columns(6)
@@ -187,10 +188,10 @@ source = ss.scenario_source
 def _report() -> bytes:
     """Made when the button is pressed: the report inlines plotly.js (about 4.8 MB)."""
     parts = [
-        ("By service", frames["services"]),
-        ("By feature", frames["features"]),
-        ("By tier", frames["tiers"]),
-        ("Bill lines", frames["lines"]),
+        ("By service", frames["services"]()),
+        ("By feature", frames["features"]()),
+        ("By tier", frames["tiers"]()),
+        ("Bill lines", frames["lines"]()),
     ]
     return report.html_report(e, figures, parts, source=source).encode("utf-8")
 

@@ -49,7 +49,9 @@ if s.tiers and e.users > 0:
     scales = tuple(float(x) for x in np.geomspace(0.1, 100, 10))
     fan = compute.fan(scales, 1_000, seed)
     st.plotly_chart(figures.fan_chart(fan, tier), key="plan_fan", config={"displaylogo": False})
-    widgets.csv_button(figures.fan_frame(fan), "Download the fan chart (CSV)", "unitcost-fan.csv", key="plan_fan_csv")
+    widgets.csv_button(
+        lambda: figures.fan_frame(fan), "Download the fan chart (CSV)", "unitcost-fan.csv", key="plan_fan_csv"
+    )
 
 swings = sim["sensitivity"]
 if swings:

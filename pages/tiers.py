@@ -91,12 +91,12 @@ else:
     df = tables.tiers_frame(econ)
     widgets.table(df, key="tiers_table", labels=tables.TIER_LABELS, width="stretch")
     widgets.csv_button(df, "Download tiers (CSV)", "unitcost-tiers.csv", key="tiers_csv")
-    st.plotly_chart(charts.tier_share(econ), key="tiers_share", config={"displaylogo": False})
 
-st.subheader("Cost per user as users grow")
-if e.users <= 0:
-    st.info("The curve needs users: give a tier some users.")
-else:
+
+def draw_curve() -> None:
+    if e.users <= 0:
+        st.info("The curve needs users: give a tier some users.")
+        return
     lo, hi = users_range(e.users)
     options = [10**i for i in range(0, MAX_CURVE_EXP + 1)]
     span = st.select_slider(
@@ -109,16 +109,32 @@ else:
     ss.tiers_range_saved = span
     if span[0] >= span[1]:
         st.warning("Pick a range of users with two different ends.")
-    else:
-        try:
-            curve = compute.current_curve(float(span[0]), float(span[1]))
-        except PriceError as err:  # e.g. the range grows past the tiers the book has for this region
-            st.error(md(f"No curve over this range of users: {err}"))
+        return
+    try:
+        curve = compute.current_curve(float(span[0]), float(span[1]))
+    except PriceError as err:  # e.g. the range grows past the tiers the book has for this region
+        st.error(md(f"No curve over this range of users: {err}"))
+        return
+    st.plotly_chart(charts.cost_curve(curve), key="tiers_curve", config={"displaylogo": False})
+    widgets.csv_button(
+        lambda: tables.curve_frame(curve),
+        "Download the curve (CSV)",
+        "unitcost-cost-per-user.csv",
+        key="tiers_curve_csv",
+    )
+
+
+# One chart at a time: tabs that rerun when picked draw only the open one (a Plotly chart costs the browser tens
+# of milliseconds on every page switch and every edit).
+curve_tab, share_tab = st.tabs(
+    ["Cost per user as users grow", "Share of each tier's cost by feature"], key="tiers_chart", on_change="rerun"
+)
+if curve_tab.open:
+    with curve_tab:
+        draw_curve()
+if share_tab.open:
+    with share_tab:
+        if econ:
+            st.plotly_chart(charts.tier_share(econ), key="tiers_share", config={"displaylogo": False})
         else:
-            st.plotly_chart(charts.cost_curve(curve), key="tiers_curve", config={"displaylogo": False})
-            widgets.csv_button(
-                tables.curve_frame(curve),
-                "Download the curve (CSV)",
-                "unitcost-cost-per-user.csv",
-                key="tiers_curve_csv",
-            )
+            st.info("No tiers: add one in the table above.")

@@ -22,9 +22,10 @@ def table(df, key: str, height: int | str = "auto", labels: dict[str, str] | Non
 
 
 def csv_button(df, label: str, file_name: str, key: str) -> None:
+    """`df`: a table, or a function that makes it. The CSV is written when the button is pressed, not on every run."""
     st.download_button(
         label,
-        csv_text(df).encode("utf-8"),
+        lambda: csv_text(df() if callable(df) else df).encode("utf-8"),
         file_name=file_name,
         mime="text/csv",
         key=key,
