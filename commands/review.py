@@ -210,7 +210,7 @@ def saved(args) -> int:
                         "created_at": rec.created_at,
                         "notes": rec.notes,
                         "tag": rec.tag,
-                        "review": rec.review.to_json(),
+                        "review": rec.saved_json or rec.review.to_json(),  # as saved, by whichever version
                         "bill": rec.bill,
                         "usage": rec.usage,
                         "scenario_yaml": rec.scenario_yaml,

@@ -15,6 +15,7 @@ from models.ratios import ratio
 from models.scenario import Scenario
 from pricing import dynamodb
 from pricing.services import generic, with_uses
+from pricing.services.aws_lambda import billed_ms
 
 # limit -> (default quota, unit, what it is). Per-second rates, or concurrent executions.
 LIMITS = {
@@ -141,20 +142,28 @@ def capacity(s: Scenario) -> tuple[list[Limit], list[str]]:
     for name, fn in s.functions.items():
         busy_s = (fn.duration_ms + fn.cold_start_rate * fn.init_ms) / 1000
         peak = fn.peak_to_average or s.peak_to_average
-        pc = fn.provisioned.concurrency if fn.provisioned else 0
-        if fn.provisioned and fn.provisioned.auto:  # sized environments are held above the peak, at the target
-            busy_s, pc = busy_s / fn.provisioned.target_utilization, fn.provisioned.minimum
-        d = scaled(invoked.get((name,)), busy_s * peak, pc)
-        if d.at(users_now) > SCALING_ENVIRONMENTS_PER_10S:
+        pc, invocations = fn.provisioned, invoked.get((name,))
+        if pc and pc.auto:
+            # Sized environments held above their share's peak at the target (each as long as an invocation
+            # bills: provisioned environments are initialised ahead), and the rest of the invocations on demand.
+            served_s = billed_ms(fn.duration_ms) / 1000
+            parts = [
+                scaled(invocations, served_s * pc.share * peak / pc.target_utilization, pc.minimum),
+                scaled(invocations, busy_s * (1 - pc.share) * peak),
+            ]
+        else:
+            parts = [scaled(invocations, busy_s * peak, pc.concurrency if pc else 0)]
+        peak_now = sum(d.at(users_now) for d in parts)
+        if peak_now > SCALING_ENVIRONMENTS_PER_10S:
             notes.append(
-                f"{name}: peak concurrency {d.at(users_now):,.0f} is above the 1,000 new environments "
+                f"{name}: peak concurrency {peak_now:,.0f} is above the 1,000 new environments "
                 "a function gets every 10 s; a sudden spike will throttle until it scales"
             )
         if fn.reserved_concurrency is not None:
-            add("lambda_concurrency", name, [d], quota=fn.reserved_concurrency, note="reserved concurrency")
+            add("lambda_concurrency", name, parts, quota=fn.reserved_concurrency, note="reserved concurrency")
             account.append(_Demand(fn.reserved_concurrency, 0.0))  # taken from the account pool
         else:
-            account.append(d)
+            account.extend(parts)
     if s.functions:
         add("lambda_concurrency", "account", account)
 

@@ -98,6 +98,7 @@ class ReviewRecord:
     tag: str | None = None
     id: int | None = None
     created_at: str = ""
+    saved_json: dict | None = field(default=None, repr=False, compare=False)  # the review's JSON as written
 
 
 def _digest(month, scenario_name, scenario_yaml, review_json, bill, usage, notes, tag) -> str:
@@ -339,12 +340,12 @@ class History:
             )
             if row is None:
                 raise HistoryError(f"no review #{review_id} in {self.path}")
-            rid, month, created, name, tag, yaml_text, usage, bill, review, notes, digest = row
-            review, bill, usage = json.loads(review), json.loads(bill), None if usage is None else json.loads(usage)
-            if _digest(month, name, yaml_text, review, bill, usage, notes, tag) != digest:
+            rid, month, created, name, tag, yaml_text, usage, bill, saved, notes, digest = row
+            saved, bill, usage = json.loads(saved), json.loads(bill), None if usage is None else json.loads(usage)
+            if _digest(month, name, yaml_text, saved, bill, usage, notes, tag) != digest:
                 raise HistoryError(f"review #{rid} in {self.path} does not match its checksum")
             try:
-                review = Review.from_json(review)
+                review = Review.from_json(saved)
             except (KeyError, TypeError) as e:  # the checksum fits: another version wrote it, with other fields
                 raise HistoryError(
                     f"review #{rid} in {self.path} is not a review this unitcost reads ({e!r})"
@@ -360,6 +361,7 @@ class History:
                 tag=tag,
                 id=rid,
                 created_at=created,
+                saved_json=saved,
             )
 
         return self._read(query)

@@ -557,7 +557,7 @@ class _Reader:
                 raise self.error(pp, "missing required key 'concurrency'")
             auto = p["concurrency"] == AUTO
             for key in ("target_utilization", "minimum") if not auto else ("hours",):
-                if key in p:
+                if p.get(key) is not None:
                     raise self.error(
                         pp + (key,),
                         "applies to a fixed concurrency only (auto is sized all month)"
@@ -565,7 +565,7 @@ class _Reader:
                         else "applies to auto concurrency only (concurrency: auto)",
                     )
             prov = Provisioned(
-                concurrency=0.0 if auto else self.number(p["concurrency"], pp + ("concurrency",), integer=True),
+                concurrency=0.0 if auto else self.concurrency(p["concurrency"], pp + ("concurrency",)),
                 hours=None
                 if p.get("hours") is None
                 else self.number(p["hours"], pp + ("hours",), 0, MAX_HOURS_PER_MONTH),
@@ -594,6 +594,12 @@ class _Reader:
             peak_to_average=self.optional(d, "peak_to_average", path, low=1, high=1000),
             duration_scaling=scaling,
         )
+
+    def concurrency(self, value: Any, path: tuple) -> float:
+        """A fixed provisioned concurrency; a word other than `auto` is named as such."""
+        if isinstance(value, str):
+            raise self.error(path, f"must be a whole number or {AUTO!r}, got {value!r}")
+        return self.number(value, path, integer=True)
 
     def scaling(self, value: dict, path: tuple, memory_mb: int) -> DurationScaling:
         """`duration_ms: {at_mb, ms, cpu_share, threads}`: how the duration scales with memory."""

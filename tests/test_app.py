@@ -15,17 +15,18 @@ from models.scenario import load, loads
 from tests.conftest import shown
 from ui.format import money
 
-PAGES = [
-    "pages/overview.py",
-    "pages/tiers.py",
-    "pages/features.py",
-    "pages/designs.py",
-    "pages/plan.py",
-    "pages/scenario.py",
-    "pages/capacity.py",
-    "pages/prices.py",
-    "pages/review.py",
-]
+TITLES = {
+    "pages/overview.py": "Overview",
+    "pages/tiers.py": "Tiers",
+    "pages/features.py": "Features",
+    "pages/designs.py": "Compare designs",
+    "pages/plan.py": "Plan",
+    "pages/scenario.py": "Scenario",
+    "pages/capacity.py": "Capacity",
+    "pages/prices.py": "Prices",
+    "pages/review.py": "Monthly review",
+}
+PAGES = list(TITLES)
 
 
 pytestmark = pytest.mark.usefixtures("fresh_streamlit")
@@ -66,13 +67,13 @@ def click(at, label: str):
 @pytest.mark.parametrize("page_file", PAGES)
 def test_every_page_opens_on_the_demo(app, page_file):
     """Each run of a page goes through app.py, though AppTest starts every run in Streamlit's legacy pages/
-    folder mode (which runs the page file by itself): the sidebar's scenario line is app.py's, drawn after
-    the page, and twice (one run) again after a second run of the same page."""
+    folder mode (which runs the page file by itself): the page shows once, under its own title, with
+    app.py's sidebar line drawn after it, on a second run of the same page too."""
     no_problems(app)
     for _ in range(2):
         app.switch_page(page_file).run()
         no_problems(app)
-        assert app.title, page_file
+        assert [t.value for t in app.title] == [TITLES[page_file]]
         assert [m.value for m in app.sidebar.markdown] == [f"**{current(app).name}**"], page_file
         assert "list prices as of" in app.sidebar.caption[0].value
 
@@ -554,3 +555,41 @@ def test_every_page_opens_on_other_scenarios(app, repo_root, which):
         no_problems(app)
     app.switch_page("pages/overview.py").run()
     assert metrics(app)["Monthly total"] == usd(estimate(loads(text, "x")).total)
+
+
+# ---------------------------------------------------------------- charts and tables one tab at a time
+
+TAB_GROUPS = {  # tabs' key -> (page, what each tab draws, the tabs' labels)
+    "des_chart": (
+        "pages/designs.py",
+        "plotly_chart",
+        ["Monthly cost", "Difference", "Cost per user", "Cost by service"],
+    ),
+    "des_tables": ("pages/designs.py", "dataframe", ["By service", "By feature", "By tier", "Crossovers"]),
+    "feat_chart": ("pages/features.py", "plotly_chart", ["This feature, by component", "Every feature, by service"]),
+    "tiers_chart": (
+        "pages/tiers.py",
+        "plotly_chart",
+        ["Cost per user as users grow", "Share of each tier's cost by feature"],
+    ),
+}
+
+
+@pytest.mark.parametrize("key", TAB_GROUPS)
+def test_each_tab_draws_its_own_chart_or_table_when_picked(app, key):
+    """Tabs that rerun when picked draw only the open tab: each one, picked, draws content of its own."""
+    page_file, kind, labels = TAB_GROUPS[key]
+    app.switch_page(page_file).run()
+    no_problems(app)
+    assert set(labels) <= {t.label for t in app.tabs}
+    drawn = []
+    for label in labels:
+        app.session_state[key] = label
+        app.run()
+        no_problems(app)
+        elements = app.get(kind)
+        assert elements, label
+        drawn.append(
+            tuple(c.proto.spec for c in elements) if kind == "plotly_chart" else tuple(str(d.value) for d in elements)
+        )
+    assert len(set(drawn)) == len(labels), key  # no two tabs draw the same thing

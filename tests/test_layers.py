@@ -36,26 +36,45 @@ def test_only_app_and_pages_import_streamlit():
     assert offenders == []
 
 
-def _imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(), filename=str(path))
-    names = set()
-    for node in ast.walk(tree):
+PUBLIC_STREAMLIT = ("streamlit.components.v1", "streamlit.testing")  # documented modules beside `st`
+PRIVATE_PARTS = {"runtime", "web", "elements", "commands", "proto", "delta_generator"}  # reached as st.x too
+
+
+def _private_streamlit(path: Path) -> set[str]:
+    """Streamlit's private parts a file reaches: `import streamlit.runtime...`, `from streamlit import
+    runtime`, `st.runtime...`: any module under `streamlit.` but the documented ones."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
+            found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
+            found.add(node.module)
+            if node.module == "streamlit":  # `from streamlit import cache_data` is the API; `runtime` is not
+                found |= {f"streamlit.{a.name}" for a in node.names if a.name in PRIVATE_PARTS}
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "st":
+            found |= {f"streamlit.{node.attr}"} if node.attr in PRIVATE_PARTS else set()
+    return {m for m in found if m.startswith("streamlit.") and not m.startswith(PUBLIC_STREAMLIT)}
 
 
 def test_the_app_uses_only_streamlits_public_api():
     """No private Streamlit state (streamlit.runtime, its script runner, its pages manager): what the app
     needs of Streamlit's multipage mode it gets through st.navigation. Tests may use streamlit.testing."""
     files = [ROOT / "app.py"] + _py_files("pages", "ui", "commands")
-    private = {
-        str(p.relative_to(ROOT)): sorted(m for m in _imported_modules(p) if m.startswith("streamlit."))
-        for p in files
-    }
+    private = {str(p.relative_to(ROOT)): sorted(_private_streamlit(p)) for p in files}
     assert {k: v for k, v in private.items() if v} == {}
+
+
+def test_the_private_streamlit_check_sees_each_way_in(tmp_path):
+    ways = {
+        "import streamlit.runtime.pages_manager\n": {"streamlit.runtime.pages_manager"},
+        "from streamlit.runtime.pages_manager import PagesManager\n": {"streamlit.runtime.pages_manager"},
+        "from streamlit import runtime\n": {"streamlit.runtime"},
+        "import streamlit as st\nst.runtime.exists()\n": {"streamlit.runtime"},
+        "import streamlit as st\nfrom streamlit import cache_data\nimport streamlit.components.v1\n": set(),
+    }
+    for source, expected in ways.items():
+        (tmp_path / "x.py").write_text(source)
+        assert _private_streamlit(tmp_path / "x.py") == expected, source
 
 
 def test_only_usage_reads_bills_with_duckdb():

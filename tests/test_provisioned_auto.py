@@ -101,11 +101,27 @@ def test_share_sizes_for_the_invocations_served():
     assert lines(at_1m)["Provisioned concurrency x86_64"] == round(6 * 2_628_000 * 0.0000041667, 2)
 
 
+def account_peak(provisioned: str, users: int = 1_000_000, fn_extra: str = "") -> float:
+    text = to_yaml(scenario(provisioned)).replace("users: 1000\n", f"users: {users}\n")
+    if fn_extra:
+        text = text.replace("duration_ms: 100\n", f"duration_ms: 100\n{fn_extra}")
+        assert fn_extra in text
+    (account,) = [c for c in estimate(loads(text)).capacity if c.limit == "lambda_concurrency"]
+    return account.peak
+
+
 def test_capacity_counts_the_sized_environments():
-    e = estimate(scenario())
-    (account,) = [c for c in e.capacity if c.limit == "lambda_concurrency" and c.resource == "account"]
-    # 1,000 users: 7.61e-3 peak concurrent / 0.7 target, under the minimum of one environment
-    assert account.peak == pytest.approx(1.0)
+    # The account's concurrency holds what is billed (before its rounding up): 1M users, 38.05 invocations/s
+    # x 0.1 s x 2 peak / 0.7 = 10.87 environments.
+    assert account_peak("{concurrency: auto}") == pytest.approx(1e8 / (730 * 3600) * 0.1 * 2 / 0.7)
+    # Cold starts change nothing: provisioned environments are initialised ahead, as billed.
+    cold = "    cold_start_rate: 0.1\n    init_ms: 1000\n"
+    assert account_peak("{concurrency: auto}", fn_extra=cold) == pytest.approx(account_peak("{concurrency: auto}"))
+    # share 0.5: half at the target (5.44) and half on demand (3.81 x 0.5 x 2 = 3.81): 9.24
+    rate_s = 1e8 / (730 * 3600) * 0.1
+    assert account_peak("{concurrency: auto, share: 0.5}") == pytest.approx(rate_s * 0.5 * 2 / 0.7 + rate_s * 0.5 * 2)
+    # 1,000 users: under the minimum of one environment
+    assert account_peak("{concurrency: auto}", users=1000) == pytest.approx(1.0)
 
 
 def test_designs_variant_sets_auto_concurrency(tmp_path, capsys):

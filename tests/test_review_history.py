@@ -71,7 +71,7 @@ def test_save_and_load_round_trip(tmp_path, demo_runs):
         assert c.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_a_review_saved_by_the_first_version_still_opens(tmp_path, demo_runs):
+def test_a_review_saved_by_the_first_version_still_opens(tmp_path, demo_runs, capsys):
     """The first saved reviews had no Savings Plan commitments, no tenants and no tagged or resource-level cost per
     feature: they open as a Review with those at their defaults, and the report, the trend and the export work."""
     from models.history import _digest
@@ -103,6 +103,12 @@ def test_a_review_saved_by_the_first_version_still_opens(tmp_path, demo_runs):
     (t,) = h.compare()
     assert t["tenants"] == {} and t["cost_per_user"] == back.unit_costs["cost_per_user"]
     assert len(h.line_rows()) == len(back.lines)
+    # `review show --json` prints the review as that version saved it, without the fields added since
+    import cli
+
+    code = cli.main(["review", "show", str(rid), "--history", str(h.path), "--json"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["review"] == old
 
     rewrite({"month": "2026-10", "lines": []})  # not a review: one sentence naming it, not a KeyError
     with pytest.raises(HistoryError, match=f"review #{rid} in .* is not a review this unitcost reads"):

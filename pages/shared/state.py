@@ -34,9 +34,9 @@ def frame(page: str) -> Iterator[None]:
     init_state()
     ss.page_entered = ss.get("last_page") != page  # editors take a fresh base when a page is entered
     ss.last_page = page
-    ss.framed = True
-    show_flash()
     try:
+        ss.framed = True
+        show_flash()
         yield
     finally:  # also when the page stops or reruns
         ss.framed = False
@@ -49,10 +49,21 @@ def _through_app() -> None:
     Streamlit runs a `pages/` file by itself while it is in its legacy pages-folder mode: on a fresh
     server until some session has called st.navigation (a first visit straight to /features), and on
     every AppTest run of a page. app.py's st.navigation (public) ends that mode for the process and
-    finds the page asked for; the widgets' values of this run (a click) reach the page as usual."""
+    finds the page asked for; the widgets' values of this run (a click) reach the page as usual.
+
+    The run then ends with st.stop, so Streamlit skips its end-of-run sweep of the widget state of widgets
+    not drawn. In production that is only a fresh server's first run, with nothing to sweep; in AppTest, a
+    page's widget state outlives a visit to another page (pages/shared/edits.py keeps what must outlive it
+    explicitly, so the app does not rely on either)."""
     if ss.get("framed"):
         return
-    runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
+    if ss.get("through_app"):  # app.py itself asked before its frame: a bug, not a loop
+        raise RuntimeError("the session's state was asked for before app.py's frame")
+    ss.through_app = True
+    try:
+        runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
+    finally:
+        ss.through_app = False
     st.stop()
 
 

@@ -148,7 +148,7 @@ def fixed_all(s) -> dict[str, float]:
     """Provisioned concurrency: configured GB x the time it is enabled, whoever invokes the function."""
     out: dict[str, float] = {}
     for fn in s.functions.values():
-        if fn.provisioned and fn.provisioned.concurrency and not fn.provisioned.auto:
+        if fn.provisioned and fn.provisioned.concurrency:  # 0 with auto: sized (`sized`)
             hours = s.hours_per_month if fn.provisioned.hours is None else fn.provisioned.hours
             key = f"lambda.provisioned_gb_s.{fn.architecture}"
             out[key] = out.get(key, 0.0) + fn.provisioned.concurrency * gb(fn.memory_mb) * provisioned_seconds(hours)
