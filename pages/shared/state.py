@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-import runpy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,8 +59,9 @@ def _through_app() -> None:
     if ss.get("through_app"):  # app.py itself asked before its frame: a bug, not a loop
         raise RuntimeError("the session's state was asked for before app.py's frame")
     ss.through_app = True
-    try:
-        runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
+    try:  # exec, not runpy: runpy swaps sys.argv[0] and sys.modules["__main__"] for every session's thread
+        app = ROOT / "app.py"
+        exec(compile(app.read_text(encoding="utf-8"), str(app), "exec"), {"__name__": "__main__", "__file__": str(app)})
     finally:
         ss.through_app = False
     st.stop()
