@@ -560,7 +560,7 @@ class _Reader:
                 if p.get(key) is not None:
                     raise self.error(
                         pp + (key,),
-                        "applies to a fixed concurrency only (auto is sized all month)"
+                        "applies to a fixed concurrency only (auto is sized all month): drop it or set it to null"
                         if auto
                         else "applies to auto concurrency only (concurrency: auto)",
                     )
