@@ -41,6 +41,7 @@ class Design:
     memory_mb: int | None = None
     duration_ms: float | None = None
     cpu_bound: bool = False  # when memory changes and duration is kept: duration scales with 1/memory
+    provisioned: str | None = None  # "auto": provisioned concurrency sized to the load at every user count
     # DynamoDB: one table or all (table=None)
     table: str | None = ALL
     capacity: str | None = None  # on_demand | provisioned
@@ -78,6 +79,8 @@ class Design:
             out.append(f"{fn}: {self.memory_mb} MB" + (" (CPU-bound)" if self.cpu_bound else ""))
         if self.duration_ms is not None:
             out.append(f"{fn}: {self.duration_ms:g} ms")
+        if self.provisioned == AUTO:
+            out.append(f"{fn}: provisioned concurrency sized to the load")
         if self.capacity:
             cap = self.capacity.replace("_", "-")
             if self.capacity == "provisioned":
@@ -119,6 +122,9 @@ def apply(s: Scenario, d: Design, book: PriceBook) -> Scenario:
             fn["duration_ms"] = d.duration_ms
         elif d.memory_mb and d.cpu_bound and not isinstance(fn["duration_ms"], dict):  # a mapping scales itself
             fn["duration_ms"] = fn["duration_ms"] * old_memory / d.memory_mb
+        if d.provisioned == AUTO:  # sized all month: a fixed concurrency's hours go, the share it serves stays
+            share = (fn.get("provisioned") or {}).get("share")
+            fn["provisioned"] = {"concurrency": AUTO} | ({} if share is None else {"share": share})
     for name, t in data.get("tables", {}).items():
         if d.table is not ALL and name != d.table:
             continue

@@ -85,6 +85,13 @@ def design_form(i: int) -> Design:
     cpu = b.checkbox(
         "CPU-bound", key=k + "cpu", help="Duration scales with 1/memory when memory changes and no duration is given."
     )
+    remember(k + "pc", False)
+    pc_auto = a.checkbox(
+        "Provisioned concurrency sized to the load",
+        key=k + "pc",
+        help="At every user count: max(1, ceil(peak concurrency / 0.7)) environments all month, serving the "
+        "function's invocations at the provisioned rate (README, Capacity).",
+    )
 
     table = capacity = table_class = None
     rcu = wcu = None
@@ -176,6 +183,7 @@ def design_form(i: int) -> Design:
         memory_mb=None if mem == KEEP else mem if mem == CHEAPEST else int(mem),
         duration_ms=dur,
         cpu_bound=cpu,
+        provisioned=AUTO if pc_auto else None,
         table=table,
         capacity=None if capacity in (None, KEEP) else capacity,
         read_capacity=rcu,

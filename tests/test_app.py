@@ -431,6 +431,12 @@ def test_compare_designs_shows_each_variants_total(app, demo):
     arm = apply(demo, Design("B", architecture="arm64", capacity="on_demand"), book)
     assert metrics(app)["B: monthly total"] == usd(estimate(arm).total)
 
+    app.checkbox(key="des1_pc").check().run()  # and provisioned concurrency sized to the load
+    no_problems(app)
+    arm = apply(demo, Design("B", architecture="arm64", capacity="on_demand", provisioned="auto"), book)
+    assert all(f.provisioned.auto for f in arm.functions.values())
+    assert metrics(app)["B: monthly total"] == usd(estimate(arm).total)
+
     app.selectbox(key="des_adopt").set_value("B").run()
     app.button(key="des_adopt_go").click().run()
     no_problems(app)

@@ -134,3 +134,21 @@ def test_designs_variant_sets_auto_concurrency(tmp_path, capsys):
     d = {x["name"]: x["curve"] for x in json.loads(out)["designs"]}
     assert d["auto"][-1]["total"] == 237.67
     assert d["auto"][0]["total"] == estimate(scenario()).total
+
+
+def test_a_design_sizes_provisioned_concurrency():
+    """Compare designs' "Provisioned concurrency sized to the load": a fixed concurrency (with its hours) becomes
+    auto, the share it serves kept; the variant then prices as the same scenario written with auto."""
+    from models.designs import Design, apply
+    from pricing.book import default_book
+
+    fixed = scenario("{concurrency: 2, hours: 8, share: 0.5}")
+    d = Design(name="sized", provisioned="auto")
+    assert d.changes() == ["all functions: provisioned concurrency sized to the load"]
+    sized = apply(fixed, d, default_book())
+    auto = scenario("{concurrency: auto, share: 0.5}")
+    assert sized.functions["api"].provisioned == auto.functions["api"].provisioned
+    assert estimate(sized).total == estimate(auto).total
+    # a function without provisioned concurrency gets it too
+    plain = loads(FN.replace(", provisioned: PROVISIONED", ""))
+    assert apply(plain, d, default_book()).functions["api"].provisioned.auto
