@@ -7,6 +7,10 @@ Measured in Debian's Chromium against `streamlit run app.py` on 127.0.0.1, the d
 3. A cold start: from `streamlit run` to the Overview's figures, against a hello-world Streamlit app started the
    same way in the same run (to its text), alternating. Bound: ratio of medians <= 1.3.
 The machine is shared and noisy: figures are medians, and the cold start is a ratio within one run.
+
+Times are taken in the page: from the click (or the Enter key) as the page sees it to the first animation frame
+where the condition holds, checked on every frame. (Playwright's `expect` retries at 0, 20, 50, 100, 100, 500,
+500... ms, so timing with it rounds a time up to the next retry: a page drawn in 280 ms reads as 770 ms.)
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +45,27 @@ def _demo():
     return s, estimate(s)
 
 
+# Drawn: the page's title and ready text shown, its chart drawn where it has one, nothing left of the last page
+# (Streamlit marks elements it has not redrawn yet as stale) and the run finished (no status widget).
+DRAWN = """([title, ready, chart]) => {
+  if (document.querySelector('[data-testid=stStatusWidget], [data-stale=true]')) return false;
+  const heading = [...document.querySelectorAll('h1')].find(h => h.innerText.trim() === title);
+  if (!heading || !heading.offsetParent || !document.body.innerText.includes(ready)) return false;
+  return !chart || !!document.querySelector('.js-plotly-plot .main-svg');
+}"""
+# A listener that notes when the user's event (a click, a key) reaches the page.
+ARM = """(kind) => { window.__t0 = null;
+  document.addEventListener(kind, () => { window.__t0 = performance.now(); }, {capture: true, once: true}); }"""
+
+
+def _timed(page, kind: str, act, cond: str, arg) -> float:
+    """Seconds from the page's `kind` event caused by `act()` to the first frame where JS `cond(arg)` holds."""
+    page.evaluate(ARM, kind)
+    act()
+    since = f"(arg) => window.__t0 !== null && ({cond})(arg) && performance.now() - window.__t0"
+    return page.wait_for_function(since, arg=arg, polling="raf", timeout=TIMEOUT_MS).json_value() / 1000
+
+
 def bench_pages(browser, url: str, rounds: int) -> dict[str, list[float]]:
     from playwright.sync_api import expect
 
@@ -51,24 +77,17 @@ def bench_pages(browser, url: str, rounds: int) -> dict[str, list[float]]:
     nav = page.get_by_test_id("stSidebarNav")
     for r in range(rounds + 1):  # the first round warms every page's caches and is not counted
         for title, (path, ready) in PAGES.items():
-            start = time.perf_counter()
-            nav.get_by_role("link", name=title, exact=True).click()
-            expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
-            expect(page.get_by_text(ready).first).to_be_visible(timeout=TIMEOUT_MS)
-            if path not in NO_CHART:
-                page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
-            page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+            link = nav.get_by_role("link", name=title, exact=True)
+            t = _timed(page, "click", link.click, DRAWN, [title, ready, path not in NO_CHART])
             if r:
-                times[title].append(time.perf_counter() - start)
+                times[title].append(t)
     context.close()
     return times
 
 
-def bench_edit(browser, url: str, rounds: int, demo) -> list[float]:
+def bench_edit(browser, url: str, rounds: int) -> list[float]:
     from playwright.sync_api import expect
 
-    s, _ = demo
-    tier = next(iter(s.tiers))
     context = browser.new_context(viewport={"width": 1400, "height": 1200})
     page = context.new_page()
     page.goto(f"{url}/tiers")
@@ -81,17 +100,16 @@ def bench_edit(browser, url: str, rounds: int, demo) -> list[float]:
         grid.dblclick(position={"x": 225, "y": 52})  # row 1, column 'users'
         cell = page.locator("input.gdg-input")
         cell.fill(str(users))
-        start = time.perf_counter()
-        cell.press("Enter")
-        expect(summary).to_contain_text(f"{users:,} users", timeout=TIMEOUT_MS)
+        shown = "(u) => !document.querySelector('[data-testid=stStatusWidget]') && document.body.innerText.includes(u)"
+        t = _timed(page, "keydown", partial(cell.press, "Enter"), shown, f"{users:,} users")
         if i:
-            out.append(time.perf_counter() - start)
-    del tier
+            out.append(t)
     context.close()
     return out
 
 
-def _cold(browser, entry: str, root: Path, wait) -> float:
+def _cold(browser, entry: str, root: Path, marks: list[tuple[str, object]]) -> list[float]:
+    """Seconds from `streamlit run ENTRY` to the first frame where each JS condition of `marks` holds, in order."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         proc, url = start_app(root, Path(tmp) / "server.log", entry=entry)
@@ -99,38 +117,39 @@ def _cold(browser, entry: str, root: Path, wait) -> float:
             context = browser.new_context(viewport={"width": 1400, "height": 1200})
             page = context.new_page()
             page.goto(url)
-            wait(page)
-            elapsed = time.perf_counter() - start
+            times = []
+            for cond, arg in marks:
+                page.wait_for_function(cond, arg=arg, polling="raf", timeout=TIMEOUT_MS)
+                times.append(time.perf_counter() - start)
             context.close()
         finally:
             proc.terminate()
             proc.wait(timeout=20)
-    return elapsed
+    return times
 
 
-def bench_start(browser, rounds: int, demo) -> tuple[list[float], list[float]]:
-    from playwright.sync_api import expect
+SHOWS = "(text) => document.body.innerText.includes(text)"
+# The Overview's figures: its monthly total, as the engine has it, in its metric
+TOTAL = """(total) => [...document.querySelectorAll('[data-testid=stMetric]')].some(m =>
+  m.innerText.includes('Monthly total') && m.querySelector('[data-testid=stMetricValue]').innerText.trim() === total)"""
+CHART = "() => !!document.querySelector('.js-plotly-plot .main-svg')"
 
+
+def bench_start(browser, rounds: int, demo) -> tuple[list[float], list[float], list[float]]:
+    """Cold starts, alternating: hello world to its text; the app to the Overview's figures, then to its chart."""
     from models.report import usd
 
     _, e = demo
-
-    def overview(page):
-        value = page.get_by_test_id("stMetric").filter(has_text="Monthly total").get_by_test_id("stMetricValue")
-        expect(value).to_have_text(usd(e.total), timeout=TIMEOUT_MS)
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
-
-    def hello(page):
-        expect(page.get_by_text("hello, world")).to_be_visible(timeout=TIMEOUT_MS)
-
-    app, base = [], []
+    app, chart, base = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         hello_root = Path(tmp)
         (hello_root / "hello.py").write_text(HELLO)
         for _ in range(rounds):
-            base.append(_cold(browser, "hello.py", hello_root, hello))
-            app.append(_cold(browser, "app.py", ROOT, overview))
-    return app, base
+            base += _cold(browser, "hello.py", hello_root, [(SHOWS, "hello, world")])
+            figures, drawn = _cold(browser, "app.py", ROOT, [(TOTAL, usd(e.total)), (CHART, None)])
+            app.append(figures)
+            chart.append(drawn)
+    return app, chart, base
 
 
 def main() -> int:
@@ -147,11 +166,11 @@ def main() -> int:
             proc, url = start_app(ROOT, Path(tmp) / "server.log")
             try:
                 pages = bench_pages(browser, url, args.rounds)
-                edits = bench_edit(browser, url, args.rounds, demo)
+                edits = bench_edit(browser, url, args.rounds)
             finally:
                 proc.terminate()
                 proc.wait(timeout=20)
-        app, base = bench_start(browser, args.rounds, demo)
+        app, chart, base = bench_start(browser, args.rounds, demo)
         browser.close()
 
     print(f"page switch, median of {args.rounds} (bound {PAGE_BOUND_S * 1000:.0f} ms):")
@@ -165,8 +184,9 @@ def main() -> int:
     ratio = statistics.median(app) / statistics.median(base)
     ok &= ratio <= START_BOUND
     print(
-        f"cold start: app {statistics.median(app):.2f} s, hello world {statistics.median(base):.2f} s, "
-        f"ratio {ratio:.2f} (bound {START_BOUND})"
+        f"cold start: hello world {statistics.median(base):.2f} s; app to the Overview's figures "
+        f"{statistics.median(app):.2f} s, ratio {ratio:.2f} (bound {START_BOUND}); to its first chart "
+        f"{statistics.median(chart):.2f} s, ratio {statistics.median(chart) / statistics.median(base):.2f}"
     )
     print("OK" if ok else "ABOVE A BOUND")
     return 0 if ok else 1

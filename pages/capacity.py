@@ -48,4 +48,4 @@ for note in result.capacity_notes:
 if result.users > 0:
     top = max(result.users * 2, (first.users_at_limit * 1.2) if first else 0)
     users = [top * i / 60 for i in range(61)]
-    st.plotly_chart(utilization_vs_users(users, utilization_curve(s, users), result.users), key="capacity_chart")
+    widgets.chart(utilization_vs_users, users, utilization_curve(s, users), result.users, key="capacity_chart")

@@ -329,17 +329,17 @@ for name, at, limit in zip(cmp.names, cmp.limit_users or [], cmp.limit_names or 
 # One chart and one table at a time: tabs that rerun when picked draw only the open one (each Plotly chart and
 # table grid costs the browser tens of milliseconds on every page switch).
 curves = {
-    "Monthly cost": ("des_total", lambda: charts.design_curves(cmp, per_user=False, today_users=e.users)),
-    "Difference": ("des_diff", lambda: charts.design_differences(cmp, today_users=e.users)),
-    "Cost per user": ("des_per_user", lambda: charts.design_curves(cmp, per_user=True, today_users=e.users)),
+    "Monthly cost": ("des_total", charts.design_curves, dict(per_user=False, today_users=e.users)),
+    "Difference": ("des_diff", charts.design_differences, dict(today_users=e.users)),
+    "Cost per user": ("des_per_user", charts.design_curves, dict(per_user=True, today_users=e.users)),
 }
 figures = {
     **(curves if cmp.users.size else {}),
-    "Cost by service": ("des_services", lambda: charts.design_services(cmp)),
+    "Cost by service": ("des_services", charts.design_services, {}),
 }
-for tab, (key, figure) in zip(st.tabs(list(figures), key="des_chart", on_change="rerun"), figures.values()):
+for tab, (key, build, kw) in zip(st.tabs(list(figures), key="des_chart", on_change="rerun"), figures.values()):
     if tab.open:
-        tab.plotly_chart(figure(), key=key, config={"displaylogo": False})
+        widgets.chart(build, cmp, key=key, where=tab, **kw)
 
 frames = {
     "services": lambda: tables.comparison_frames(cmp)["services"],

@@ -251,12 +251,12 @@ with results:
     # One chart at a time: tabs that rerun when picked draw only the open one (a Plotly chart costs the browser
     # tens of milliseconds on every page switch).
     figures = {
-        "This feature, by component": ("feat_components", lambda: charts.bom_components(bom, pick, list_price)),
-        "Every feature, by service": ("feat_all", lambda: charts.bom_by_feature(bom, list_price)),
+        "This feature, by component": ("feat_components", charts.bom_components, (bom, pick, list_price)),
+        "Every feature, by service": ("feat_all", charts.bom_by_feature, (bom, list_price)),
     }
-    for tab, (key, figure) in zip(st.tabs(list(figures), key="feat_chart", on_change="rerun"), figures.values()):
+    for tab, (key, build, args) in zip(st.tabs(list(figures), key="feat_chart", on_change="rerun"), figures.values()):
         if tab.open:
-            tab.plotly_chart(figure(), key=key, config={"displaylogo": False})
+            widgets.chart(build, *args, key=key, where=tab)
 
     st.markdown("**Bill of materials of one use**")
     df = tables.bom_frame(bom, pick)

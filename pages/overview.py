@@ -8,7 +8,6 @@ from models.scenario import ScenarioError
 from models.tiers import blended, tier_economics
 from pages.shared import compute, edits, sources, state, widgets
 from pricing.book import PriceError
-from ui import charts, report, tables
 from ui.format import md, money, percent, users
 
 ss = st.session_state
@@ -20,8 +19,10 @@ st.caption(f"**{md(s.name)}**, from the {md(ss.scenario_source)}. Monthly figure
 with st.expander("Load another scenario: demo account, scenarios folder, file or AWS account"):
     sources.source_picker("ov")
 if ss.get("template_reading"):
+    from ui.tables import template_frame
+
     with st.expander(md(f"What was read from the template {ss.template_reading.source}"), expanded=True):
-        st.dataframe(tables.template_frame(ss.template_reading), hide_index=True)
+        st.dataframe(template_frame(ss.template_reading), hide_index=True)
         for note in ss.template_reading.notes:
             st.caption(md(note))
 if ss.get("import_report"):
@@ -120,6 +121,10 @@ if econ:
 else:
     st.info("This scenario has no pricing tiers: its usage is all baseline. Add tiers on the Tiers page.")
 
+# The figures above reach the browser as they are drawn; the charts and tables below need pandas and plotly, whose
+# first import in a new server process takes about half a second, so they are imported here, not at the top.
+from ui import charts, report, tables  # noqa: E402
+
 # Costs that span orders of magnitude (a Translate bill beside a $3 DynamoDB one) get a log axis, or the
 # service chart without the dominant service.
 view = charts.LINEAR
@@ -137,10 +142,9 @@ if charts.spans_magnitudes(e.services.values()) or charts.spans_magnitudes(f.cos
         help="The costs span orders of magnitude: on a linear axis the largest hides the others.",
     )
     view = view if view in views else charts.LINEAR
-fig_service, fig_feature = charts.by_service(e, view), charts.by_feature(e, view)
 left, right = st.columns(2)
-left.plotly_chart(fig_service, key="chart_services", config={"displaylogo": False})
-right.plotly_chart(fig_feature, key="chart_features", config={"displaylogo": False})
+fig_service = widgets.chart(charts.by_service, e, view, key="chart_services", where=left)
+fig_feature = widgets.chart(charts.by_feature, e, view, key="chart_features", where=right)
 if e.free_tier_benefit:
     saved = ", ".join(f"{md(k)} {money(v)}" for k, v in e.free_tier_benefit.items())
     left.caption(
@@ -149,9 +153,7 @@ if e.free_tier_benefit:
     )
 figures = [fig_service, fig_feature]
 if e.tiers:
-    fig_tier = charts.by_tier(e)
-    st.plotly_chart(fig_tier, key="chart_tiers", config={"displaylogo": False})
-    figures.append(fig_tier)
+    figures.append(widgets.chart(charts.by_tier, e, key="chart_tiers"))
 
 # Made when shown or downloaded, not on every run
 frames = {

@@ -48,14 +48,14 @@ if s.tiers and e.users > 0:
     tier = st.selectbox("Tier", list(s.tiers), key="plan_fan_tier")
     scales = tuple(float(x) for x in np.geomspace(0.1, 100, 10))
     fan = compute.fan(scales, 1_000, seed)
-    st.plotly_chart(figures.fan_chart(fan, tier), key="plan_fan", config={"displaylogo": False})
+    widgets.chart(figures.fan_chart, fan, tier, key="plan_fan")
     widgets.csv_button(
         lambda: figures.fan_frame(fan), "Download the fan chart (CSV)", "unitcost-fan.csv", key="plan_fan_csv"
     )
 
 swings = sim["sensitivity"]
 if swings:
-    st.plotly_chart(figures.tornado(swings, e), key="plan_tornado", config={"displaylogo": False})
+    widgets.chart(figures.tornado, swings, e, key="plan_tornado")
     tornado = figures.tornado_frame(swings)
     widgets.table(tornado, key="plan_tornado_table", width="stretch")
     widgets.csv_button(tornado, "Download the tornado (CSV)", "unitcost-tornado.csv", key="plan_tornado_csv")
@@ -99,7 +99,7 @@ def planned():
 edits.apply_edit(ed, [tuple(r) for r in rates.itertuples(index=False)], planned)
 months = int(st.number_input("Months", min_value=1, max_value=MAX_MONTHS, value=24, step=1, key="plan_months"))
 plan_months = compute.forecast(months)
-st.plotly_chart(figures.forecast_chart(plan_months), key="plan_forecast", config={"displaylogo": False})
+widgets.chart(figures.forecast_chart, plan_months, key="plan_forecast")
 marked = [mo for mo in plan_months if mo.events]
 for mo in marked:
     st.markdown(md(f"Month {mo.month}: {figures.event_text(mo.events)}"))

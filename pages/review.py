@@ -20,7 +20,6 @@ from ui import review_report as rr
 from ui.format import md, money
 
 ss = st.session_state
-CHART = {"displaylogo": False}
 
 
 def _scenario() -> tuple[Scenario, str, str]:
@@ -187,8 +186,8 @@ def _show(current: rr.OpenReview, history: History) -> None:
     )
 
     left, right = st.columns(2)
-    left.plotly_chart(rr.waterfall_figure(r), key="rv_waterfall", config=CHART)
-    right.plotly_chart(rr.variance_figure(r), key="rv_variance", config=CHART)
+    widgets.chart(rr.waterfall_figure, r, key="rv_waterfall", where=left)
+    widgets.chart(rr.variance_figure, r, key="rv_variance", where=right)
 
     st.markdown("**Reconciliation** (per service and usage type; variance = billed - modelled)")
     widgets.table(rr.lines_frame(r), key="rv_lines")
@@ -213,7 +212,7 @@ def _show(current: rr.OpenReview, history: History) -> None:
         trend = []
     st.markdown("**Unit costs across saved months** (the latest review of each month)")
     if trend:
-        st.plotly_chart(rr.trend_figure(trend), key="rv_trend", config=CHART)
+        widgets.chart(rr.trend_figure, trend, key="rv_trend")
         widgets.table(rr.trend_frame(trend), key="rv_trend_table")
     else:
         st.caption("Save reviews of other months to see the trend.")

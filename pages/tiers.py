@@ -115,7 +115,7 @@ def draw_curve() -> None:
     except PriceError as err:  # e.g. the range grows past the tiers the book has for this region
         st.error(md(f"No curve over this range of users: {err}"))
         return
-    st.plotly_chart(charts.cost_curve(curve), key="tiers_curve", config={"displaylogo": False})
+    widgets.chart(charts.cost_curve, curve, key="tiers_curve")
     widgets.csv_button(
         lambda: tables.curve_frame(curve),
         "Download the curve (CSV)",
@@ -135,6 +135,6 @@ if curve_tab.open:
 if share_tab.open:
     with share_tab:
         if econ:
-            st.plotly_chart(charts.tier_share(econ), key="tiers_share", config={"displaylogo": False})
+            widgets.chart(charts.tier_share, econ, key="tiers_share")
         else:
             st.info("No tiers: add one in the table above.")

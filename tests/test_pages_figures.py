@@ -208,3 +208,49 @@ def test_the_overview_report_heads_with_revenue_and_the_blended_margin():
     # revenue $500, blended margin $300 = 60.0% of it (worked out above)
     assert '<div class="label">Revenue</div><div class="value">$500.00</div>' in html
     assert '<div class="label">Blended margin</div><div class="value">$300.00 (60.0%)</div>' in html
+
+
+# ---------------------------------------------------------------- figures kept between reruns
+
+
+def test_a_chart_is_rebuilt_only_when_its_inputs_change(app):
+    """widgets.chart keeps each chart's figure with its inputs' value: a rerun with the same scenario and view
+    draws the same figure object; a change of view, or of the scenario, builds a new one that shows the change."""
+    app.switch_page("pages/overview.py").run()
+    no_problems(app)
+    memo = lambda: app.session_state["figure_memo"]  # noqa: E731
+    first = memo()["chart_services"][1]
+    app.run()
+    assert memo()["chart_services"][1] is first
+    apply_yaml(app, SPAN).switch_page("pages/overview.py").run()
+    spanned = memo()["chart_services"][1]
+    assert spanned is not first
+    assert "sms" in json.dumps(spanned.to_plotly_json()["data"])  # the new scenario's service
+    app.get("button_group")[0].set_value("log").run()
+    no_problems(app)
+    assert memo()["chart_services"][1] is not spanned
+    assert memo()["chart_services"][1].layout.yaxis.type == "log"
+
+
+def test_chart_builds_once_per_value_of_its_inputs(monkeypatch):
+    from pages.shared import widgets
+
+    drawn, built = [], []
+
+    class Where:
+        def plotly_chart(self, figure, **kw):
+            drawn.append(figure)
+
+    monkeypatch.setattr(widgets, "ss", {})
+
+    def build(points, title=""):
+        built.append((list(points), title))
+        return {"points": list(points), "title": title}
+
+    widgets.chart(build, [1, 2], key="k", where=Where(), title="a")
+    widgets.chart(build, [1, 2], key="k", where=Where(), title="a")  # equal values, new objects: kept
+    assert len(built) == 1 and drawn[0] is drawn[1]
+    widgets.chart(build, [1, 3], key="k", where=Where(), title="a")
+    widgets.chart(build, [1, 3], key="k", where=Where(), title="b")
+    assert built == [([1, 2], "a"), ([1, 3], "a"), ([1, 3], "b")]
+    assert drawn[-1] == {"points": [1, 3], "title": "b"}

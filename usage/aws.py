@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import boto3
 import botocore.exceptions as bexc
 import botocore.session
 from botocore.config import Config
@@ -24,6 +24,9 @@ from botocore.parsers import ResponseParserError, ResponseParserFactory
 from botocore.utils import parse_timestamp
 
 from errors import UnitcostError
+
+if TYPE_CHECKING:  # boto3 is imported where a session is made: the demo account, which the app opens on, needs none
+    import boto3
 
 # Adaptive mode backs off and slows the client down on throttling (ThrottlingException, 429, 503).
 RETRY_CONFIG = Config(
@@ -133,6 +136,8 @@ def utc_timestamp(value):
 def make_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
     """A session from the standard chain (env, profile, SSO...), checked for credentials and region.
     Every response its clients get is checked against the operation's shape (see `_CheckedParser`)."""
+    import boto3
+
     core = botocore.session.get_session()
     parsers = _CheckedParsers()
     parsers.set_parser_defaults(timestamp_parser=utc_timestamp)
