@@ -8,6 +8,7 @@ from models.scenario import ScenarioError
 from models.tiers import blended, tier_economics
 from pages.shared import compute, edits, sources, state, widgets
 from pricing.book import PriceError
+from ui import charts
 from ui.format import md, money, percent, users
 
 ss = st.session_state
@@ -121,10 +122,6 @@ if econ:
 else:
     st.info("This scenario has no pricing tiers: its usage is all baseline. Add tiers on the Tiers page.")
 
-# The figures above reach the browser as they are drawn; the charts and tables below need pandas and plotly, whose
-# first import in a new server process takes about half a second, so they are imported here, not at the top.
-from ui import charts, report, tables  # noqa: E402
-
 # Costs that span orders of magnitude (a Translate bill beside a $3 DynamoDB one) get a log axis, or the
 # service chart without the dominant service.
 view = charts.LINEAR
@@ -154,6 +151,11 @@ if e.free_tier_benefit:
 figures = [fig_service, fig_feature]
 if e.tiers:
     figures.append(widgets.chart(charts.by_tier, e, key="chart_tiers"))
+
+# The figures and charts above reach the browser as they are drawn (on a cold start, the browser fetches plotly.js
+# meanwhile); the tables below need pandas, whose first import in a new server process takes about half a second,
+# so they are imported here, not at the top.
+from ui import report, tables  # noqa: E402
 
 # Made when shown or downloaded, not on every run
 frames = {
