@@ -139,18 +139,22 @@ if charts.spans_magnitudes(e.services.values()) or charts.spans_magnitudes(f.cos
         help="The costs span orders of magnitude: on a linear axis the largest hides the others.",
     )
     view = view if view in views else charts.LINEAR
-left, right = st.columns(2)
-fig_service = widgets.chart(charts.by_service, e, view, key="chart_services", where=left)
-fig_feature = widgets.chart(charts.by_feature, e, view, key="chart_features", where=right)
+# One chart at a time, as on the other pages: tabs that rerun when picked draw only the open one (a Plotly chart
+# costs the browser 50 to 130 ms on every page switch).
+builds = {
+    "By service": ("chart_services", charts.by_service, (e, view)),
+    "By feature": ("chart_features", charts.by_feature, (e, view)),
+    **({"By tier": ("chart_tiers", charts.by_tier, (e,))} if e.tiers else {}),
+}
+for tab, (key, build, args) in zip(st.tabs(list(builds), key="ov_chart", on_change="rerun"), builds.values()):
+    if tab.open:
+        widgets.chart(build, *args, key=key, where=tab)
 if e.free_tier_benefit:
     saved = ", ".join(f"{md(k)} {money(v)}" for k, v in e.free_tier_benefit.items())
-    left.caption(
+    st.caption(
         f"The Always Free tier saves {money(sum(e.free_tier_benefit.values()))} a month ({saved}): its usage at "
         "the first paid price."
     )
-figures = [fig_service, fig_feature]
-if e.tiers:
-    figures.append(widgets.chart(charts.by_tier, e, key="chart_tiers"))
 
 # The figures and charts above reach the browser as they are drawn (on a cold start, the browser fetches plotly.js
 # meanwhile); the tables below need pandas, whose first import in a new server process takes about half a second,
@@ -197,6 +201,7 @@ def _report() -> bytes:
         ("By tier", frames["tiers"]()),
         ("Bill lines", frames["lines"]()),
     ]
+    figures = [build(*args) for _, build, args in builds.values()]  # every chart, open or not
     return report.html_report(e, figures, parts, source=source).encode("utf-8")
 
 
