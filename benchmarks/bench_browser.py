@@ -5,7 +5,8 @@ Measured in Debian's Chromium against `streamlit run app.py` on 127.0.0.1, the d
    where it has one): median per page over the rounds. Bound: every page's median <= 300 ms.
 2. A Tiers edit (a tier's users typed in the table) until the new figures show. Bound: median <= 300 ms.
 3. A cold start: from `streamlit run` to the Overview's figures, against a hello-world Streamlit app started the
-   same way in the same run (to its text), alternating. Bound: ratio of medians <= 1.3.
+   same way in the same run (to its text), alternating. Bound: ratio of medians <= 1.3, to the figures (the monthly
+   total) and to the first chart alike.
 The machine is shared and noisy: figures are medians, and the cold start is a ratio within one run.
 
 Times are taken in the page: from the click (or the Enter key) as the page sees it to the first animation frame
@@ -46,13 +47,15 @@ def _demo():
 
 
 # Drawn: the page's title and ready text shown, its chart drawn where it has one, nothing left of the last page
-# (Streamlit marks elements it has not redrawn yet as stale) and the run finished (no status widget).
-DRAWN = """([title, ready, chart]) => {
-  if (document.querySelector('[data-testid=stStatusWidget], [data-stale=true]')) return false;
+# (Streamlit marks elements it has not redrawn yet as stale) and the run finished (the app's script state; its
+# status widget shows only after half a second of running, so its absence says nothing).
+FINISHED = "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
+DRAWN = f"""([title, ready, chart]) => {{
+  if (!({FINISHED}) || document.querySelector('[data-stale=true]')) return false;
   const heading = [...document.querySelectorAll('h1')].find(h => h.innerText.trim() === title);
   if (!heading || !heading.offsetParent || !document.body.innerText.includes(ready)) return false;
   return !chart || !!document.querySelector('.js-plotly-plot .main-svg');
-}"""
+}}"""
 # A listener that notes when the user's event (a click, a key) reaches the page.
 ARM = """(kind) => { window.__t0 = null;
   document.addEventListener(kind, () => { window.__t0 = performance.now(); }, {capture: true, once: true}); }"""
@@ -100,7 +103,7 @@ def bench_edit(browser, url: str, rounds: int) -> list[float]:
         grid.dblclick(position={"x": 225, "y": 52})  # row 1, column 'users'
         cell = page.locator("input.gdg-input")
         cell.fill(str(users))
-        shown = "(u) => !document.querySelector('[data-testid=stStatusWidget]') && document.body.innerText.includes(u)"
+        shown = f"(u) => {FINISHED} && document.body.innerText.includes(u)"
         t = _timed(page, "keydown", partial(cell.press, "Enter"), shown, f"{users:,} users")
         if i:
             out.append(t)
@@ -181,12 +184,12 @@ def main() -> int:
     m = statistics.median(edits)
     ok &= m <= EDIT_BOUND_S
     print(f"Tiers edit to new figures: median {m * 1000:.0f} ms (bound {EDIT_BOUND_S * 1000:.0f} ms)")
-    ratio = statistics.median(app) / statistics.median(base)
-    ok &= ratio <= START_BOUND
+    ratio, chart_ratio = (statistics.median(x) / statistics.median(base) for x in (app, chart))
+    ok &= max(ratio, chart_ratio) <= START_BOUND
     print(
-        f"cold start: hello world {statistics.median(base):.2f} s; app to the Overview's figures "
-        f"{statistics.median(app):.2f} s, ratio {ratio:.2f} (bound {START_BOUND}); to its first chart "
-        f"{statistics.median(chart):.2f} s, ratio {statistics.median(chart) / statistics.median(base):.2f}"
+        f"cold start (bound {START_BOUND} for each): hello world {statistics.median(base):.2f} s; app to the "
+        f"Overview's figures {statistics.median(app):.2f} s, ratio {ratio:.2f}; to its first chart "
+        f"{statistics.median(chart):.2f} s, ratio {chart_ratio:.2f}"
     )
     print("OK" if ok else "ABOVE A BOUND")
     return 0 if ok else 1

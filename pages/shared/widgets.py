@@ -20,13 +20,13 @@ def chart(build: Callable, *args, key: str, where=st, **kwargs):
     """Draws the Plotly figure `build(*args, **kwargs)` in `where` (st, a column, a tab) and returns it.
 
     Building a figure runs plotly's validation, 10 to 50 ms a figure on every rerun, so the session keeps the last
-    figure of each chart with the value of its inputs (their pickle's digest): a rerun whose inputs are unchanged (a
-    page switch, an edit that moves nothing on this chart) draws the figure it kept."""
-    stamp = hashlib.sha256(pickle.dumps((build.__module__, build.__qualname__, args, kwargs), 5)).digest()
+    figure of each chart with its builder and the value of its inputs (their pickle's digest): a rerun with the same
+    builder and inputs (a page switch, an edit that moves nothing on this chart) draws the figure it kept."""
+    stamp = hashlib.sha256(pickle.dumps((args, kwargs), 5)).digest()
     memo = ss.setdefault("figure_memo", {})
-    if key not in memo or memo[key][0] != stamp:
-        memo[key] = (stamp, build(*args, **kwargs))
-    figure = memo[key][1]
+    if memo.get(key, (None, None))[:2] != (build, stamp):  # the builder itself: a reloaded module's is new
+        memo[key] = (build, stamp, build(*args, **kwargs))
+    figure = memo[key][2]
     where.plotly_chart(figure, key=key, config=CHART_CONFIG)
     return figure
 
