@@ -99,13 +99,23 @@ def planned():
 edits.apply_edit(ed, [tuple(r) for r in rates.itertuples(index=False)], planned)
 months = int(st.number_input("Months", min_value=1, max_value=MAX_MONTHS, value=24, step=1, key="plan_months"))
 plan_months = compute.forecast(months)
-widgets.chart(figures.forecast_chart, plan_months, key="plan_forecast")
 marked = [mo for mo in plan_months if mo.events]
 for mo in marked:
     st.markdown(md(f"Month {mo.month}: {figures.event_text(mo.events)}"))
 last = plan_months[-1]
 pct = "no revenue" if last.margin_pct is None else percent(100 * last.margin_pct)
 st.caption(md(f"Month {last.month}: cost {money(last.total)}, revenue {money(last.revenue)}, margin {pct}"))
-table = figures.forecast_frame(plan_months)
-widgets.table(table, key="plan_forecast_table", width="stretch")
-widgets.csv_button(table, "Download the forecast (CSV)", "unitcost-forecast.csv", key="plan_forecast_csv")
+# The months as a chart or a table: tabs that rerun when picked draw only the open one (a chart and a grid each
+# cost the browser tens of milliseconds on every page switch).
+chart_tab, table_tab = st.tabs(["Chart", "Table"], key="plan_forecast_view", on_change="rerun")
+if chart_tab.open:
+    widgets.chart(figures.forecast_chart, plan_months, key="plan_forecast", where=chart_tab)
+if table_tab.open:
+    with table_tab:
+        widgets.table(figures.forecast_frame(plan_months), key="plan_forecast_table", width="stretch")
+widgets.csv_button(
+    lambda: figures.forecast_frame(plan_months),
+    "Download the forecast (CSV)",
+    "unitcost-forecast.csv",
+    key="plan_forecast_csv",
+)

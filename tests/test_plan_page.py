@@ -29,6 +29,14 @@ def table(at, column: str):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
+def forecast_table(at):
+    """The month-by-month table, in its tab (the chart's tab is open first)."""
+    at.session_state["plan_forecast_view"] = "Table"
+    at.run()
+    no_problems(at)
+    return table(at, "starts this month")
+
+
 def charts(at) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
@@ -37,7 +45,9 @@ def test_the_plan_page_opens_on_the_demo_without_ranges(app):
     app.switch_page("pages/plan.py").run()
     no_problems(app)
     assert any("no ranges" in i.value for i in app.info)
-    months = table(app, "starts this month")
+    assert not any("starts this month" in d.value.columns for d in app.dataframe)  # the chart's tab is open
+    assert any("by month" in c["layout"]["title"]["text"] for c in charts(app))
+    months = forecast_table(app)
     assert list(months["month"]) == list(range(25))  # 24 months ahead and month 0
 
 
@@ -51,15 +61,16 @@ def test_the_plan_page_shows_the_models_figures(app, repo_root):
     assert m["Monthly total P50"] == money(sim.to_json()["total"]["p50"])
     tornado = table(app, "swing (USD)")
     assert list(tornado["input"]) == [w.input for w in sim.sensitivity]
-    months = forecast(s, 24, s.plan)
-    rows = table(app, "starts this month")
-    assert list(rows["cost (USD/month)"]) == pytest.approx([mo.total for mo in months])
-    assert list(rows["revenue (USD/month)"]) == pytest.approx([mo.revenue for mo in months])
     titles = [c["layout"]["title"]["text"] for c in charts(app)]
     assert any("as users grow" in t for t in titles) and any("What moves the margin" in t for t in titles)
     assert any("by month" in t for t in titles)
     fan = next(c for c in charts(app) if "as users grow" in c["layout"]["title"]["text"])
     assert {d.get("name") for d in fan["data"]} >= {"P10 to P90", "P50"}
+    months = forecast(s, 24, s.plan)
+    rows = forecast_table(app)
+    assert list(rows["cost (USD/month)"]) == pytest.approx([mo.total for mo in months])
+    assert list(rows["revenue (USD/month)"]) == pytest.approx([mo.revenue for mo in months])
+    assert not any("by month" in c["layout"]["title"]["text"] for c in charts(app))  # the table's tab instead
 
 
 def test_the_plan_editor_saves_the_plan(app, repo_root):
@@ -73,7 +84,7 @@ def test_the_plan_editor_saves_the_plan(app, repo_root):
     no_problems(app)
     assert current(app).plan.growth == {"free": 8, "pro": 12} and current(app).plan.churn == {"free": 4, "pro": 2}
     # the forecast follows: pro's users in month 1 are 2,000 x 1.12 x 0.98 = 2,195.2
-    assert table(app, "starts this month")["pro: users"][1] == pytest.approx(2195.2)
+    assert forecast_table(app)["pro: users"][1] == pytest.approx(2195.2)
     assert current(app).ranges == loads(text).ranges  # the ranges stay
 
 
