@@ -43,7 +43,7 @@ def skeleton_data() -> dict:
 
 
 def observed():
-    from usage.discovery import FunctionConfig, TableConfig
+    from usage.inventory import FunctionConfig, TableConfig
     from usage.metrics import Window
     from usage.observed import Coverage, FunctionUsage, ObservedUsage, TableUsage
 

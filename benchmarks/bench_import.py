@@ -125,8 +125,8 @@ def main() -> None:
         )
 
         from usage import aws
-        from usage.discovery import Selector
         from usage.importer import import_usage
+        from usage.inventory import Selector
         from usage.metrics import MAX_DATAPOINTS_PER_CALL, MAX_QUERIES_PER_CALL
         from usage.to_scenario import scenario_yaml
 

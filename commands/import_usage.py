@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from usage.aws import UsageError, one_line
-from usage.discovery import Selector
+from usage.errors import UsageError, one_line
+from usage.inventory import Selector
 from usage.metrics import FetchStats
 from usage.observed import ObservedUsage
 from usage.to_scenario import DEFAULT_SESSION_MINUTES, gap_lines, scenario_yaml

@@ -43,7 +43,7 @@ from pricing.pricelist import (
     region_of,
     write_book,
 )
-from usage.aws import UsageError
+from usage.errors import UsageError
 
 BAD_INPUT = 2
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")

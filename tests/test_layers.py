@@ -123,3 +123,20 @@ def test_each_package_imports_only_the_layers_below_it():
         if bad:
             offenders[str(p.relative_to(ROOT))] = sorted(bad)
     assert offenders == {}
+
+
+def test_the_demo_and_the_local_commands_do_not_import_botocore():
+    """botocore takes about 90 ms to import: the app's first page (the demo account) and the commands that read
+    local files (prices, review, actuals) pay it only when they call AWS. Checked in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import commands.actuals, commands.import_usage, commands.prices, commands.review\n"
+        "from usage.demo import demo_scenario_yaml\n"
+        "demo_scenario_yaml()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -30,7 +30,7 @@ from pricing import pricelist as pl
 from pricing.book import BOOKS_DIR, PriceError, book_sort_key, load
 from pricing.diff import ADDED, CHANGED, REMOVED, UNCHANGED, diff_books, scenario_changes, to_json
 from usage import pricelist as api
-from usage.aws import UsageError
+from usage.errors import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "pricelist"

@@ -23,7 +23,7 @@ from commands.prices import refresh_savings_plans
 from models.engine import estimate
 from models.scenario import loads
 from pricing.book import load
-from usage.aws import UsageError
+from usage.errors import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "pricing" / "books" / "2026-11-27.json"

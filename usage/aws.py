@@ -1,4 +1,4 @@
-"""boto3 sessions and clients for the import, and one error type for everything that can go wrong.
+"""boto3 sessions and clients for the import (its error type, `UsageError`, is in usage/errors.py).
 
 The import only reads. Every operation it calls is listed in `PERMISSIONS` with the IAM action it needs;
 `usage/iam-policy.json` grants exactly those (a test checks both against the calls really made).
@@ -23,7 +23,7 @@ from botocore.config import Config
 from botocore.parsers import ResponseParserError, ResponseParserFactory
 from botocore.utils import parse_timestamp
 
-from errors import UnitcostError
+from usage.errors import UsageError, one_line
 
 if TYPE_CHECKING:  # boto3 is imported where a session is made: the demo account, which the app opens on, needs none
     import boto3
@@ -104,14 +104,6 @@ THROTTLE_CODES = {
     "LimitExceededException",
     "SlowDown",
 }
-
-
-class UsageError(UnitcostError):
-    """An import problem worth one clear sentence to a person (the CLI exits 2 with it)."""
-
-    def __init__(self, message: str, permission: str | None = None):
-        super().__init__(message)
-        self.permission = permission  # the IAM action that was denied, when that is the problem
 
 
 class BadResponse(bexc.BotoCoreError):
@@ -415,9 +407,3 @@ def translate(error: Exception, service: str, operation: str) -> UsageError:
     if isinstance(error, bexc.BotoCoreError):
         return UsageError(f"{service} {operation} failed: {one_line(str(error))}")
     return UsageError(f"{service} {operation} failed: {type(error).__name__}: {one_line(str(error))}")
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """Text from AWS or a proxy, safe on one line of a terminal: control characters shown as escapes."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

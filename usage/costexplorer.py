@@ -27,7 +27,7 @@ import botocore.exceptions as bexc
 from models.review import Bill, BilledLine, also_billed_as, parse_month, usage_types
 from pricing.services import registry
 from usage import aws
-from usage.aws import UsageError
+from usage.errors import UsageError
 
 USD_PER_REQUEST = 0.01
 USAGE_RECORD_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")

@@ -53,7 +53,7 @@ TAG_PREFIXES = ("", "user_", "user:")
 
 class CurError(UnitcostError):
     """A bill that cannot be read: no such path, not Parquet, a month with no lines, columns missing, Athena.
-    (Not usage.aws.UsageError: that module imports boto3, which reading local files does not need.)"""
+    (Its own type, apart from usage.errors.UsageError: reading a bill is not an import.)"""
 
     def __init__(self, message: str, permission: str | None = None):
         super().__init__(message)
@@ -747,7 +747,7 @@ def _wait(athena, qid: str, sleep) -> tuple[dict, int]:
         if state == "SUCCEEDED":
             return execution, polls
         if state in ("FAILED", "CANCELLED"):
-            from usage.aws import one_line
+            from usage.errors import one_line
 
             reason = status.get("StateChangeReason") or status.get("AthenaError", {}).get("ErrorMessage") or ""
             raise CurError(f"Athena query {qid} {state.lower()}: {one_line(reason) or 'no reason given'}")

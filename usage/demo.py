@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from usage.discovery import FunctionConfig, Inventory, Route, Selector, TableConfig, WebsocketConfig
+from usage.inventory import FunctionConfig, Inventory, Route, Selector, TableConfig, WebsocketConfig
 from usage.metrics import Window, build_queries
 from usage.observed import ObservedUsage, ServiceUsage, WebsocketUsage, observe
 from usage.to_scenario import DEFAULT_SESSION_MINUTES, MAX_OP_GSIS, _r, header, scenario_dict, with_header

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from usage import aws, discovery, metrics
-from usage.aws import UsageError
-from usage.discovery import Selector
+from usage.errors import UsageError
+from usage.inventory import Selector
 from usage.metrics import FetchStats
 from usage.observed import ObservedUsage, observe
 

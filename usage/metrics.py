@@ -14,12 +14,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import botocore.exceptions as bexc
 import numpy as np
 
-from usage import aws
-from usage.aws import UsageError
-from usage.discovery import Inventory
+from usage.errors import UsageError
+from usage.inventory import Inventory
 
 PERIOD_S = 3600  # hourly: CloudWatch keeps 1-hour data for 455 days, so any --days up to that fits
 MAX_DAYS = 455
@@ -169,6 +167,11 @@ def plan(queries: list[Query], win: Window) -> FetchStats:
 
 def fetch(cw, queries: list[Query], win: Window) -> tuple[dict[tuple, np.ndarray], FetchStats]:
     """Hourly arrays by query key, and what the fetch requested."""
+    # Imported here, not at the top: planning the queries (the demo account, the app's first page) needs no botocore
+    import botocore.exceptions as bexc
+
+    from usage import aws
+
     stats = FetchStats(queries=len(queries), batch_size=batch_size(win))
     series = {q.key: np.full(win.hours, np.nan) for q in queries}
     for first in range(0, len(queries), stats.batch_size):

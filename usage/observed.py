@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from usage.discovery import FunctionConfig, Inventory, Missing, TableConfig, WebsocketConfig
+from usage.inventory import FunctionConfig, Inventory, Missing, TableConfig, WebsocketConfig
 from usage.metrics import Window
 
 GAP_HOURS = 24  # a run of empty hours this long is reported as a gap rather than a quiet night

@@ -25,7 +25,7 @@ from models.review import Metered, month_hours, parse_month, price_meters
 from pricing.book import default_book
 from pricing.lines import Prices
 from usage import demo
-from usage.aws import UsageError
+from usage.errors import UsageError
 
 FIRST, LAST = "2026-01", "2026-10"
 USAGE_GROWTH, USER_GROWTH = 1.3, 1.2  # per month

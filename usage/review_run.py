@@ -18,7 +18,7 @@ from models.review import Metered, Review, ReviewError, parse_month, reconcile
 from models.scenario import Scenario, to_yaml
 from pricing.book import PriceBook
 from usage import aws, costexplorer
-from usage.aws import UsageError
+from usage.errors import UsageError
 from usage.observed import ObservedUsage
 
 # Every AWS operation a review calls (besides sts:GetCallerIdentity, which needs no permission): the bill, and
@@ -112,7 +112,7 @@ def _month_window(month: str, now: datetime):
 def import_month(session, month: str, tag: str | None, now: datetime) -> tuple[Metered | None, list[str]]:
     """A CloudWatch import of exactly the calendar month (so far, for the current month)."""
     from usage import discovery, metrics
-    from usage.discovery import Selector
+    from usage.inventory import Selector
     from usage.observed import observe
 
     kv = costexplorer.parse_tag(tag)

@@ -16,7 +16,7 @@ import botocore.exceptions as bexc
 
 from models.commitments import PLANS, SERVICE, covers
 from usage import aws
-from usage.aws import UsageError
+from usage.errors import UsageError
 
 QUERIES = {  # plan -> (savingsPlanTypes, products, serviceCodes)
     "compute_savings_plan": ("Compute", "Lambda", "AWSLambda"),

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from models.scenario import Scenario
 from pricing.services.dynamodb import gsi_write_units, read_units, write_units
-from usage.aws import one_line
+from usage.errors import one_line
 from usage.observed import ObservedUsage
 from usage.to_scenario import MAX_OP_GSIS, _function, _r, _table, header
 

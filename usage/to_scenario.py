@@ -22,7 +22,7 @@ from collections import defaultdict
 
 import yaml
 
-from usage.aws import one_line
+from usage.errors import one_line
 from usage.observed import ObservedUsage
 
 DEFAULT_SESSION_MINUTES = 5.0  # a typical chat visit; API Gateway closes idle connections at 10 minutes

@@ -18,8 +18,8 @@ from scenario_totals import feature_totals
 from usage_seed import REGION, create_table, create_websocket_api, put_metrics, set_created
 
 from usage import aws
-from usage.discovery import Selector
 from usage.importer import import_usage
+from usage.inventory import Selector
 from usage.review_run import import_month
 from usage.to_scenario import scenario_yaml
 

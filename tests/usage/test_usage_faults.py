@@ -13,9 +13,9 @@ from usage_env import ROOT
 import cli
 from commands import import_usage as cli_import
 from usage import aws
-from usage.aws import UsageError
-from usage.discovery import Selector
+from usage.errors import UsageError
 from usage.importer import import_usage
+from usage.inventory import Selector
 
 TAG = Selector("tag", "app", "chat")
 

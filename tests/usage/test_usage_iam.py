@@ -11,8 +11,8 @@ from usage_env import ROOT
 from usage_seed import create_table, role_arn, seed_chat_app
 
 from usage import aws
-from usage.discovery import Selector
 from usage.importer import import_usage
+from usage.inventory import Selector
 
 
 def test_every_call_is_in_the_policy_and_nothing_else(moto_env, window_start):

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scenario_totals import feature_totals
 
-from usage.discovery import FunctionConfig, Inventory, Route, Selector, TableConfig, WebsocketConfig
+from usage.inventory import FunctionConfig, Inventory, Route, Selector, TableConfig, WebsocketConfig
 from usage.observed import observe
 from usage.to_scenario import scenario_dict, scenario_yaml
 

@@ -13,7 +13,7 @@ import yaml
 from botocore.stub import ANY, Stubber
 
 from usage import aws, discovery, metrics
-from usage.discovery import FunctionConfig, Inventory, Selector
+from usage.inventory import FunctionConfig, Inventory, Selector
 from usage.metrics import Window
 from usage.observed import observe
 from usage.to_scenario import scenario_dict
