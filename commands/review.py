@@ -32,7 +32,7 @@ from models.history import History, HistoryError
 from models.report import quantity, table, usd
 from models.review import Review, ReviewError
 from models.yamlio import read_text
-from usage.aws import UsageError, one_line
+from usage.errors import UsageError, one_line
 
 SAVED = ("list", "show", "compare", "export", "report", "delete")
 # Review notes saying part of the month could not be read (the metered column is partial or empty): they are
@@ -174,6 +174,7 @@ def review_text(r: Review) -> str:
 
 def saved(args) -> int:
     h = History(args.history)
+    skipped: list[str] = []  # reviews that cannot be read, left out of a trend or an export of them all
     if args.command == "list":
         found = h.list()
         if args.json:
@@ -222,7 +223,7 @@ def saved(args) -> int:
             print(f"Review #{rec.id}, saved {rec.created_at}" + (f"; notes: {rec.notes}" if rec.notes else ""))
             print(review_text(rec.review))
     elif args.command == "compare":
-        trend = h.compare()
+        trend = h.compare(skipped=skipped)
         if args.json:
             print(json.dumps(trend, indent=1))
         else:
@@ -247,21 +248,25 @@ def saved(args) -> int:
     elif args.command == "export":
         out = Path(args.output)
         ids = args.ids or None
+        for i in ids or ():  # a review asked for by id is read or the export stops, naming it
+            h.get(i)
         if out.suffix.lower() == ".xlsx":
-            h.export_xlsx(out, ids)
+            h.export_xlsx(out, ids, skipped)
         else:
-            _write(out, h.export_csv(ids))
+            _write(out, h.export_csv(ids, skipped))
         print(f"Wrote {out}.")
     elif args.command == "report":
         from ui.review_report import review_html
 
         rec = h.get(args.id)
-        _write(Path(args.output), review_html(rec.review, h.compare(rec.scenario_name), notes=rec.notes))
+        _write(Path(args.output), review_html(rec.review, h.compare(rec.scenario_name, skipped), notes=rec.notes))
         print(f"Wrote {args.output}.")
     elif args.command == "delete":
         if not h.delete(args.id):
             raise HistoryError(f"no review #{args.id} in {h.path}")
         print(f"Deleted review #{args.id}.")
+    for note in dict.fromkeys(skipped):
+        print(f"Note: left out: {note}.", file=sys.stderr)
     return 0
 
 

@@ -11,12 +11,17 @@ nothing is on stderr.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import sys
 
 from commands.args import Parser, number, tier_rate
 from errors import UnitcostError
+
+# For a flag that both a command and its action take (`review --history H list`, `prices --json diff`): the
+# action keeps what was given before it, where argparse would reset it to the action's own default.
+KEEP = {"default": argparse.SUPPRESS}
 
 BAD_INPUT = 2
 MAX_POINTS = 1_000_000  # a finer curve than any screen or spreadsheet needs; about 2 s and 300 MB
@@ -219,11 +224,11 @@ def _prices(sub) -> None:
     d.add_argument("new", nargs="?", help="a price book file, or a name in pricing/books; default: the newest")
     d.add_argument("--scenarios", nargs="+", default=[], metavar="PATH", help="scenario files, or folders of *.yaml")
     d.add_argument("--all", action="store_true", help="list unchanged components too")
-    d.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    d.add_argument("--json", action="store_true", help="one JSON object on stdout", **KEEP)
     d.set_defaults(run="commands.prices:diff")
 
     c = what.add_parser("coverage", help="which components the book prices in each region, and what it lacks")
-    c.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    c.add_argument("--json", action="store_true", help="one JSON object on stdout", **KEEP)
     c.set_defaults(run="commands.prices:coverage")
 
 
@@ -323,22 +328,22 @@ def _review(sub) -> None:
     saved = p.add_subparsers(dest="command", metavar="ACTION")
     for name, text in (("list", "saved reviews"), ("compare", "unit costs month over month")):
         s = saved.add_parser(name, help=text)
-        s.add_argument("--json", action="store_true")
-        s.add_argument("--history", metavar="PATH")
+        s.add_argument("--json", action="store_true", **KEEP)
+        s.add_argument("--history", metavar="PATH", **KEEP)
     for name, text in (("show", "one saved review"), ("delete", "delete a saved review")):
         s = saved.add_parser(name, help=text)
         s.add_argument("id", type=int)
-        s.add_argument("--history", metavar="PATH")
+        s.add_argument("--history", metavar="PATH", **KEEP)
         if name == "show":
-            s.add_argument("--json", action="store_true")
+            s.add_argument("--json", action="store_true", **KEEP)
     s = saved.add_parser("export", help="reconciliation rows as CSV or XLSX")
     s.add_argument("ids", type=int, nargs="*", help="review ids (default: all)")
     s.add_argument("-o", "--output", required=True, metavar="FILE", help="FILE.csv or FILE.xlsx")
-    s.add_argument("--history", metavar="PATH")
+    s.add_argument("--history", metavar="PATH", **KEEP)
     s = saved.add_parser("report", help="one-file HTML report of a saved review")
     s.add_argument("id", type=int)
     s.add_argument("-o", "--output", required=True, metavar="FILE")
-    s.add_argument("--history", metavar="PATH")
+    s.add_argument("--history", metavar="PATH", **KEEP)
     for s in saved.choices.values():
         s.set_defaults(run="commands.review:saved")
 

@@ -23,7 +23,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -341,7 +341,10 @@ class History:
             if row is None:
                 raise HistoryError(f"no review #{review_id} in {self.path}")
             rid, month, created, name, tag, yaml_text, usage, bill, saved, notes, digest = row
-            saved, bill, usage = json.loads(saved), json.loads(bill), None if usage is None else json.loads(usage)
+            try:
+                saved, bill, usage = json.loads(saved), json.loads(bill), None if usage is None else json.loads(usage)
+            except (TypeError, ValueError):  # a row changed outside unitcost: not JSON, or not text at all
+                raise HistoryError(f"review #{rid} in {self.path} is damaged: its saved data is not JSON") from None
             if _digest(month, name, yaml_text, saved, bill, usage, notes, tag) != digest:
                 raise HistoryError(f"review #{rid} in {self.path} does not match its checksum")
             try:
@@ -377,16 +380,28 @@ class History:
 
     # -- month over month
 
-    def compare(self, scenario_name: str | None = None) -> list[dict]:
-        """Unit costs per month, oldest first: the latest saved review of each month."""
-        latest: dict[str, int] = {}
-        for s in self.list():
-            if scenario_name is not None and s.scenario_name != scenario_name:
-                continue
-            latest.setdefault(s.month, s.id)
+    def _readable(self, ids: Iterable[int], skipped: list[str] | None) -> Iterator[ReviewRecord]:
+        """The reviews of `ids` that can be read. One that cannot (damaged, or from another version) is noted
+        in `skipped` and left out, so that one bad row does not hide every other month; without a list, it raises."""
+        for i in ids:
+            try:
+                yield self.get(i)
+            except HistoryError as e:
+                if skipped is None:
+                    raise
+                skipped.append(str(e))
+
+    def compare(self, scenario_name: str | None = None, skipped: list[str] | None = None) -> list[dict]:
+        """Unit costs per month, oldest first: the latest readable review of each month (see `_readable`)."""
+        by_month: dict[str, list[int]] = {}
+        for s in self.list():  # newest first
+            if scenario_name is None or s.scenario_name == scenario_name:
+                by_month.setdefault(s.month, []).append(s.id)
         out = []
-        for month in sorted(latest):
-            rec = self.get(latest[month])
+        for month in sorted(by_month):
+            rec = next(self._readable(by_month[month], skipped), None)
+            if rec is None:
+                continue
             r, u = rec.review, rec.review.unit_costs
             out.append(
                 {
@@ -407,11 +422,11 @@ class History:
 
     # -- exports
 
-    def line_rows(self, ids: Iterable[int] | None = None) -> list[dict]:
+    def line_rows(self, ids: Iterable[int] | None = None, skipped: list[str] | None = None) -> list[dict]:
+        """The reconciliation rows of the reviews (all, oldest first, when `ids` is None; see `_readable`)."""
         ids = [s.id for s in reversed(self.list())] if ids is None else list(ids)
         rows = []
-        for i in ids:
-            rec = self.get(i)
+        for rec in self._readable(ids, skipped):
             for ln in rec.review.lines:
                 rows.append(
                     {
@@ -423,15 +438,15 @@ class History:
                 )
         return rows
 
-    def export_csv(self, ids: Iterable[int] | None = None) -> str:
+    def export_csv(self, ids: Iterable[int] | None = None, skipped: list[str] | None = None) -> str:
         """The reconciliation rows of the reviews (all when `ids` is None) as CSV text."""
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=LINE_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(self.line_rows(ids))
+        writer.writerows(self.line_rows(ids, skipped))
         return buf.getvalue()
 
-    def export_xlsx(self, path: str | Path, ids: Iterable[int] | None = None) -> None:
+    def export_xlsx(self, path: str | Path, ids: Iterable[int] | None = None, skipped: list[str] | None = None) -> None:
         """Reconciliation rows and unit costs as an XLSX workbook; needs openpyxl (optional)."""
         try:
             from openpyxl import Workbook
@@ -443,11 +458,11 @@ class History:
         ws = wb.active
         ws.title = "reconciliation"
         ws.append(LINE_COLUMNS)
-        for row in self.line_rows(ids):
+        for row in self.line_rows(ids, skipped):
             ws.append([row[c] for c in LINE_COLUMNS])
         trend = wb.create_sheet("unit costs")
         trend.append(["month", "users", "total_modelled", "total_billed", "cost_per_user", "modelled_cost_per_user"])
-        for t in self.compare():
+        for t in self.compare(skipped=skipped):
             trend.append(
                 [
                     t["month"],

@@ -205,11 +205,14 @@ def _show(current: rr.OpenReview, history: History) -> None:
         st.markdown("**Cost per use, by feature**")
         widgets.table(features, key="rv_features")
 
+    skipped: list[str] = []  # a saved month that cannot be read is left out of the trend, and named
     try:
-        trend = history.compare(r.scenario_name)
+        trend = history.compare(r.scenario_name, skipped)
     except HistoryError as err:
         st.error(md(err.message))
         trend = []
+    for note in skipped:
+        st.warning(md(f"Left out of the trend: {note}."))
     st.markdown("**Unit costs across saved months** (the latest review of each month)")
     if trend:
         widgets.chart(rr.trend_figure, trend, key="rv_trend")

@@ -69,3 +69,24 @@ def test_a_line_without_a_known_command_names_them_all(argv, capsys):
     assert err == _refusal(parser(), argv, capsys)
     if argv[:1] == ["estimat"]:
         assert all(repr(name) in err for name in COMMANDS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["review", "--history", "h.db", "list"], {"history": "h.db", "json": False}),
+        (["review", "list", "--history", "h.db", "--json"], {"history": "h.db", "json": True}),
+        (["review", "--json", "--history", "a.db", "show", "3"], {"history": "a.db", "json": True}),
+        (["review", "--history", "a.db", "export", "-o", "x.csv"], {"history": "a.db"}),
+        (["review", "list"], {"history": None, "json": False}),
+        (["prices", "--json", "diff"], {"json": True}),
+        (["prices", "diff", "--json"], {"json": True}),
+        (["prices", "coverage"], {"json": False}),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else "",
+)
+def test_a_flag_given_before_the_action_still_counts(argv, expected):
+    """argparse resets a flag an action also takes to the action's default: `review --history H list` read the
+    default history instead of H, and `prices --json diff` printed text."""
+    args = vars(parser(argv).parse_args(argv))
+    assert {k: args[k] for k in expected} == expected

@@ -187,6 +187,63 @@ def test_damage_is_reported_not_hidden(tmp_path):
         History(junk).list()
 
 
+def test_a_damaged_review_is_left_out_of_the_trend_and_exports_and_named(tmp_path, demo_runs):
+    """One row changed behind unitcost's back (not JSON; another whose checksum fails) must not hide the other
+    months: the trend falls back to the month's older review, the export keeps the rest, and both say what was
+    left out. Asked for by id, a damaged review is an error naming it."""
+    text, runs = demo_runs
+    h = History(tmp_path / "reviews.sqlite3")
+    ids = {m: h.save(_record(text, run)) for m, run in runs.items()}
+    newer = h.save(_record(text, runs["2026-09"], notes="second look"))
+    with sqlite3.connect(h.path) as c:
+        c.execute("UPDATE reviews SET review_json = '{bad' WHERE id = ?", (ids["2026-08"],))
+        c.execute("UPDATE reviews SET notes = 'edited' WHERE id = ?", (newer,))
+    with pytest.raises(HistoryError, match=f"review #{ids['2026-08']} in .* is damaged: its saved data is not JSON"):
+        h.get(ids["2026-08"])
+    with pytest.raises(HistoryError):  # without a list for what is left out, nothing is left out silently
+        h.compare()
+
+    skipped: list[str] = []
+    trend = h.compare(skipped=skipped)
+    assert [(t["month"], t["review_id"]) for t in trend] == [("2026-09", ids["2026-09"]), ("2026-10", ids["2026-10"])]
+    assert skipped == [
+        f"review #{ids['2026-08']} in {h.path} is damaged: its saved data is not JSON",
+        f"review #{newer} in {h.path} does not match its checksum",
+    ]
+    skipped = []
+    rows = list(csv.DictReader(io.StringIO(h.export_csv(skipped=skipped))))
+    assert {r["review_id"] for r in rows} == {str(ids["2026-09"]), str(ids["2026-10"])}
+    assert len(skipped) == 2
+
+
+def test_the_cli_names_what_it_left_out_and_keeps_flags_given_before_the_action(tmp_path, demo_runs):
+    text, runs = demo_runs
+    db = tmp_path / "reviews.sqlite3"
+    h = History(db)
+    ids = {m: h.save(_record(text, run)) for m, run in runs.items()}
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE reviews SET bill_json = 'null}' WHERE id = ?", (ids["2026-09"],))
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, capture_output=True, text=True)
+
+    # `review --history H --json compare`: both flags given before the action still count
+    out = cli("review", "--history", str(db), "--json", "compare")
+    assert out.returncode == 0, out.stderr
+    assert [t["month"] for t in json.loads(out.stdout)] == ["2026-08", "2026-10"]
+    damaged = f"review #{ids['2026-09']} in {db} is damaged: its saved data is not JSON"
+    assert out.stderr.strip() == f"Note: left out: {damaged}."
+    out = cli("review", "--history", str(db), "list")
+    assert out.returncode == 0 and out.stdout.count("Positive Chat") == 3
+    export = tmp_path / "all.csv"
+    out = cli("review", "export", "-o", str(export), "--history", str(db))
+    assert out.returncode == 0 and "left out: review #" in out.stderr
+    assert {r["month"] for r in csv.DictReader(export.open())} == {"2026-08", "2026-10"}
+    out = cli("review", "export", str(ids["2026-09"]), "-o", str(tmp_path / "one.csv"), "--history", str(db))
+    assert out.returncode == 2 and out.stderr.strip() == f"error: {damaged}"
+    assert not (tmp_path / "one.csv").exists()
+
+
 def _confirmed(out: str) -> dict[int, tuple[str, int]]:
     saved = {}
     for line in out.splitlines():
@@ -247,8 +304,11 @@ def test_two_processes_saving_at_once_both_land(tmp_path):
     procs = [_start(db, w, n, kb) for w in ("a", "b")]
     outs = [p.communicate(timeout=60)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
-    saved = _confirmed(outs[0]) | _confirmed(outs[1])
-    assert len(saved) == 2 * n  # distinct ids, none lost
+    a, b = _confirmed(outs[0]), _confirmed(outs[1])
+    saved = a | b
+    # distinct ids, none lost. (Seen once in about 300 runs, not reproduced since: 79, an id confirmed to both
+    # writers. The message says which, for whoever sees it next.)
+    assert len(saved) == 2 * n, {i: (a.get(i), b.get(i)) for i in a.keys() & b.keys()} or (len(a), len(b))
     h = History(db)
     assert len(h.list()) == 2 * n
     assert sorted(v for v in saved.values()) == sorted([("a", i) for i in range(n)] + [("b", i) for i in range(n)])

@@ -107,3 +107,22 @@ def test_an_aws_review_without_credentials_shows_one_message(monkeypatch, tmp_pa
     assert not at.exception
     assert len(at.error) == 1 and "no AWS credentials found" in at.error[0].value
     assert _history.list() == []
+
+
+def test_a_damaged_month_is_left_out_of_the_trend_with_a_warning(_history):
+    import sqlite3
+
+    at = AppTest.from_file(str(ENTRY), default_timeout=60).run()
+    for month in ("2026-09", "2026-10"):
+        at.selectbox(key="rv_month").set_value(month)
+        at.button(key="rv_run").click().run()
+    with sqlite3.connect(_history.path) as c:  # September's row edited behind unitcost's back
+        c.execute("UPDATE reviews SET notes = 'edited' WHERE month = '2026-09'")
+    at.button(key="rv_run").click().run()  # October again: its page shows the trend
+    no_problems(at)
+    assert list(table_with(at, "month")["month"]) == ["2026-10"]
+    from ui.format import md
+
+    assert [w.value for w in at.warning] == [
+        md(f"Left out of the trend: review #1 in {_history.path} does not match its checksum.")  # shown as text
+    ]
