@@ -296,6 +296,41 @@ def test_editing_dynamodb_operations_of_a_feature(app, demo):
     assert metrics(app)["Cost per use (as billed)"] == money(feature.cost_per_use)
 
 
+def test_a_row_added_with_blank_cells_is_kept(app, demo):
+    """The browser sends a new row's untouched cells as None. Into a float64 or bool column (the DynamoDB table's
+    `transactional` tick box; any number column of an empty table, as the ranges are on the demo) pandas warns
+    that it will refuse, and Streamlit then drops the row: the editors use nullable dtypes."""
+    import warnings
+
+    from pandas.errors import Pandas4Warning
+
+    app.switch_page("pages/features.py").run()
+    ops_key = next(d.key for d in app.data_editor if d.key.startswith("fp_ops_"))
+    path = "features.send_message.websocket.messages"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", category=Pandas4Warning)
+        app.session_state[ops_key] = {
+            "edited_rows": {},
+            "added_rows": [{"table": "Conversations", "operation": "writes", "count": 2.0}],
+            "deleted_rows": [],
+        }
+        app.run()
+        no_problems(app)
+        ranges_key = next(d.key for d in app.data_editor if d.key.startswith("feature_ranges_"))
+        app.session_state[ranges_key] = {
+            "edited_rows": {},
+            "added_rows": [{"input": path, "low": 1.0, "mode": None, "high": 3.0}],
+            "deleted_rows": [],
+        }
+        app.run()
+    no_problems(app)
+    s = current(app)
+    added = s.features["send_message"].dynamodb[-1]
+    assert len(s.features["send_message"].dynamodb) == len(demo.features["send_message"].dynamodb) + 1
+    assert (added.table, added.writes, added.transactional) == ("Conversations", 2.0, False)
+    assert [(r.path, r.low, r.high) for r in s.ranges] == [(path, 1.0, 3.0)]
+
+
 def test_an_invalid_footprint_is_reported_and_not_applied(app, demo):
     app.switch_page("pages/features.py").run()
     key = next(d.key for d in app.data_editor if d.key.startswith("fp_ops_"))

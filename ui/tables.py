@@ -158,7 +158,7 @@ def tier_editor_frame(rows: list[TierRow], features: list[str]) -> pd.DataFrame:
     df["tier"] = df["tier"].astype(object)
     for c in columns[1:]:
         df[c] = df[c].astype("float64")
-    return df
+    return editable(df)
 
 
 def tiers_from_editor(df: pd.DataFrame, features: list[str]) -> list[TierRow]:
@@ -185,7 +185,16 @@ def tiers_from_editor(df: pd.DataFrame, features: list[str]) -> list[TierRow]:
 
 
 def _blank(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+
+
+NULLABLE = {"float64": "Float64", "bool": "boolean"}
+
+
+def editable(df: pd.DataFrame) -> pd.DataFrame:
+    """An editor's table in nullable dtypes. A row added in the browser arrives with blank (None) cells, which a
+    float64 or bool column cannot hold: pandas warns today and will refuse, and Streamlit then drops the row."""
+    return df.astype({c: NULLABLE[str(t)] for c, t in df.dtypes.items() if str(t) in NULLABLE})
 
 
 def records(df: pd.DataFrame) -> list[tuple]:
@@ -270,7 +279,7 @@ def drivers_frame(bom: Bom, feature: str) -> pd.DataFrame:
 def invocations_frame(invocations: dict[str, float]) -> pd.DataFrame:
     df = pd.DataFrame([[f, float(n)] for f, n in invocations.items()], columns=["function", "invocations"])
     df["function"] = df["function"].astype(object)
-    return df.astype({"invocations": "float64"})
+    return editable(df.astype({"invocations": "float64"}))
 
 
 def counts_from_frame(df: pd.DataFrame, name_col: str, count_col: str, what: str) -> dict[str, float]:
@@ -288,7 +297,7 @@ def counts_from_frame(df: pd.DataFrame, name_col: str, count_col: str, what: str
 def services_use_frame(services: dict[str, float]) -> pd.DataFrame:
     df = pd.DataFrame([[s, float(n)] for s, n in services.items()], columns=["service", "units"])
     df["service"] = df["service"].astype(object)
-    return df.astype({"units": "float64"})
+    return editable(df.astype({"units": "float64"}))
 
 
 OPS_COLUMNS = ["table", "operation", "count", "item_kb", "consistency", "transactional", "gsis", "hot_key_share"]
@@ -314,14 +323,16 @@ def ops_frame(ops: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=OPS_COLUMNS)
     for c in ("table", "operation", "consistency"):
         df[c] = df[c].astype(object)
-    return df.astype(
-        {
-            "count": "float64",
-            "item_kb": "float64",
-            "gsis": "float64",
-            "hot_key_share": "float64",
-            "transactional": "bool",
-        }
+    return editable(
+        df.astype(
+            {
+                "count": "float64",
+                "item_kb": "float64",
+                "gsis": "float64",
+                "hot_key_share": "float64",
+                "transactional": "bool",
+            }
+        )
     )
 
 
@@ -499,7 +510,7 @@ def uses_frame(sv, uses: list[dict]) -> pd.DataFrame:
         rows.append(row)
     columns = [c for c, _ in use_columns(sv)]
     df = pd.DataFrame(rows, columns=columns)
-    return df.astype({c: ("float64" if m["kind"] == "number" else object) for c, m in use_columns(sv)})
+    return editable(df.astype({c: ("float64" if m["kind"] == "number" else object) for c, m in use_columns(sv)}))
 
 
 def uses_from_frame(sv, df: pd.DataFrame) -> list[dict]:
@@ -576,7 +587,7 @@ def ranges_frame(rows: list[RangeRow]) -> pd.DataFrame:
     df["input"] = df["input"].astype(object)
     for c in RANGE_COLUMNS[1:]:
         df[c] = df[c].astype("float64")
-    return df
+    return editable(df)
 
 
 def ranges_from_frame(df: pd.DataFrame) -> list[RangeRow]:
