@@ -134,11 +134,11 @@ def prices(args) -> int:
     from pricing.book import default_book
 
     book = default_book()
-    rows = [r for r in book.rows() if args.region in (None, r["region"], "global")]
-    if args.region and args.region not in book.regions:
+    region = args.book_region
+    rows = [r for r in book.rows() if region in (None, r["region"], "global")]
+    if region and region not in book.regions:
         raise PriceError(
-            f"no prices for region {args.region!r} in the price book of {book.as_of} "
-            f"(regions: {', '.join(book.regions)})"
+            f"no prices for region {region!r} in the price book of {book.as_of} (regions: {', '.join(book.regions)})"
         )
     if args.json:
         json.dump(

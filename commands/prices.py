@@ -62,8 +62,19 @@ class Refreshed:
     summary: list[str]  # what was written and what changed, a line each
 
 
+def _regions(args, action: str) -> list[str] | None:
+    """The regions of `prices [--region R] ACTION [--region R ...]`: one given before the action counts, for
+    the actions that take regions; the others say they do not, rather than ignore it."""
+    before = getattr(args, "book_region", None)
+    if before and action != "refresh":
+        raise UsageError(f"prices {action} takes no --region (it covers every region of the book)")
+    regions = [*([before] if before else []), *(getattr(args, "region", None) or [])]
+    return list(dict.fromkeys(regions)) or None
+
+
 def refresh(args) -> int:
     """`prices refresh`: progress and what was left out on stderr, the summary on stdout."""
+    args.region = _regions(args, "refresh")
     if getattr(args, "savings_plans", False):
         done = refresh_savings_plans(
             region=args.region,
@@ -275,6 +286,7 @@ def _shown(path: Path) -> str:
 
 
 def diff(args) -> int:
+    _regions(args, "diff")
     old_path, new_path = _diff_paths(args.old, args.new)
     old, new = load(old_path), load(new_path)
     changes = diff_books(old, new)
@@ -306,6 +318,7 @@ def coverage_of(book) -> dict:
 def coverage(args) -> int:
     from pricing.book import default_book
 
+    _regions(args, "coverage")
     c = coverage_of(default_book())
     if args.json:
         json.dump(c, sys.stdout, indent=2)

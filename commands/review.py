@@ -176,7 +176,7 @@ def saved(args) -> int:
     h = History(args.history)
     skipped: list[str] = []  # reviews that cannot be read, left out of a trend or an export of them all
     if args.command == "list":
-        found = h.list()
+        found = h.list(skipped=skipped)
         if args.json:
             print(json.dumps([vars(s) for s in found], indent=1))
         elif not found:
@@ -266,7 +266,7 @@ def saved(args) -> int:
             raise HistoryError(f"no review #{args.id} in {h.path}")
         print(f"Deleted review #{args.id}.")
     for note in dict.fromkeys(skipped):
-        print(f"Note: left out: {note}.", file=sys.stderr)
+        print(f"Note: {note}.", file=sys.stderr)
     return 0
 
 

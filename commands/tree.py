@@ -170,7 +170,9 @@ def _forecast(sub) -> None:
 
 def _prices(sub) -> None:
     b = sub.add_parser("prices", help="the price book: as-of date, sources and prices; refresh; diff")
-    b.add_argument("--region", help="only this region (and the global free tier)")
+    # Its own dest: `refresh --region` (a list) would otherwise reset it, and `prices --region R refresh` is
+    # taken as `prices refresh --region R` (commands/prices.py `_regions`).
+    b.add_argument("--region", dest="book_region", metavar="REGION", help="only this region (and the global free tier)")
     b.add_argument("--json", action="store_true")
     b.set_defaults(run="commands.estimate:prices")
     what = b.add_subparsers(metavar="ACTION")

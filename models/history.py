@@ -80,6 +80,30 @@ LINE_COLUMNS = [
 
 
 MAX_ID = 2**63 - 1  # SQLite's largest rowid
+_SUMMARY_COLUMNS = (
+    "id", "month", "created_at", "scenario_name", "tag", "total_modelled", "total_billed", "users",
+    "cost_per_user", "notes",
+)  # fmt: skip
+_RECORD_COLUMNS = (
+    "id", "month", "created_at", "scenario_name", "tag", "scenario_yaml", "usage_json", "bill_json",
+    "review_json", "notes", "digest",
+)  # fmt: skip
+_TEXT = {"month", "created_at", "scenario_name", "scenario_yaml", "notes", "digest"}
+_OPTIONAL_TEXT = {"tag"}
+_NUMBERS = {"total_modelled", "total_billed", "users", "cost_per_user"}  # may be NULL
+
+
+def _wrong_type(row: dict[str, object]) -> str | None:
+    """What is wrong with a row's column types, if anything. SQLite keeps any value in any column, so a row
+    changed outside unitcost can hold a BLOB where text belongs; the JSON columns are checked when parsed."""
+    for name, value in row.items():
+        if name in _TEXT and not isinstance(value, str):
+            return f"column {name} is not text"
+        if name in _OPTIONAL_TEXT and not (value is None or isinstance(value, str)):
+            return f"column {name} is not text"
+        if name in _NUMBERS and not (value is None or type(value) in (int, float)):
+            return f"column {name} is not a number"
+    return None
 
 
 class HistoryError(UnitcostError):
@@ -307,20 +331,27 @@ class History:
         record.id, record.created_at = review_id, created
         return review_id
 
-    def list(self, month: str | None = None) -> list[Summary]:
-        """Saved reviews, newest month first, then newest saved first."""
+    def list(self, month: str | None = None, skipped: list[str] | None = None) -> list[Summary]:
+        """Saved reviews, newest month first, then newest saved first. A row changed outside unitcost so that a
+        column holds the wrong type is noted in `skipped` and left out; without a list, it raises."""
 
         def query(conn):
             if conn is None:
                 return []
-            sql = (
-                "SELECT id, month, created_at, scenario_name, tag, total_modelled, total_billed, users, "
-                "cost_per_user, notes FROM reviews"
-            )
+            sql = f"SELECT {', '.join(_SUMMARY_COLUMNS)} FROM reviews"
             args: tuple = ()
             if month:
                 sql, args = sql + " WHERE month = ?", (month,)
-            return [Summary(*r) for r in conn.execute(sql + " ORDER BY month DESC, id DESC", args)]
+            out = []
+            for r in conn.execute(sql + " ORDER BY month DESC, id DESC", args):
+                wrong = _wrong_type(dict(zip(_SUMMARY_COLUMNS, r)))
+                if wrong is None:
+                    out.append(Summary(*r))
+                elif skipped is None:
+                    raise HistoryError(f"review #{r[0]} in {self.path} is damaged: {wrong}")
+                else:
+                    skipped.append(f"review #{r[0]} in {self.path} is damaged: {wrong}; it is left out")
+            return out
 
         return self._read(query)
 
@@ -333,14 +364,16 @@ class History:
                 None
                 if conn is None
                 else conn.execute(
-                    "SELECT id, month, created_at, scenario_name, tag, scenario_yaml, usage_json, bill_json, "
-                    "review_json, notes, digest FROM reviews WHERE id = ?",
+                    f"SELECT {', '.join(_RECORD_COLUMNS)} FROM reviews WHERE id = ?",
                     (int(review_id),),
                 ).fetchone()
             )
             if row is None:
                 raise HistoryError(f"no review #{review_id} in {self.path}")
             rid, month, created, name, tag, yaml_text, usage, bill, saved, notes, digest = row
+            wrong = _wrong_type(dict(zip(_RECORD_COLUMNS, row)))
+            if wrong:
+                raise HistoryError(f"review #{rid} in {self.path} is damaged: {wrong}")
             try:
                 saved, bill, usage = json.loads(saved), json.loads(bill), None if usage is None else json.loads(usage)
             except (TypeError, ValueError):  # a row changed outside unitcost: not JSON, or not text at all
@@ -389,17 +422,22 @@ class History:
             except HistoryError as e:
                 if skipped is None:
                     raise
-                skipped.append(str(e))
+                skipped.append(f"{e}; it is left out")
 
     def compare(self, scenario_name: str | None = None, skipped: list[str] | None = None) -> list[dict]:
         """Unit costs per month, oldest first: the latest readable review of each month (see `_readable`)."""
         by_month: dict[str, list[int]] = {}
-        for s in self.list():  # newest first
+        for s in self.list(skipped=skipped):  # newest first
             if scenario_name is None or s.scenario_name == scenario_name:
                 by_month.setdefault(s.month, []).append(s.id)
         out = []
         for month in sorted(by_month):
-            rec = next(self._readable(by_month[month], skipped), None)
+            unread: list[str] | None = None if skipped is None else []
+            rec = next(self._readable(by_month[month], unread), None)
+            if unread and rec is not None:  # the month is still shown, from an older review
+                unread = [n.replace("it is left out", f"{month} shows review #{rec.id} instead") for n in unread]
+            if skipped is not None:
+                skipped += unread
             if rec is None:
                 continue
             r, u = rec.review, rec.review.unit_costs
@@ -424,7 +462,7 @@ class History:
 
     def line_rows(self, ids: Iterable[int] | None = None, skipped: list[str] | None = None) -> list[dict]:
         """The reconciliation rows of the reviews (all, oldest first, when `ids` is None; see `_readable`)."""
-        ids = [s.id for s in reversed(self.list())] if ids is None else list(ids)
+        ids = [s.id for s in reversed(self.list(skipped=skipped))] if ids is None else list(ids)
         rows = []
         for rec in self._readable(ids, skipped):
             for ln in rec.review.lines:

@@ -128,11 +128,14 @@ with st.container(border=True):
         _run(s, text, month, demo, users=float(users) or None, notes=notes, **extra)
 
 history = _history()
+unreadable: list[str] = []  # saved reviews that cannot be read: named, and left out of the list
 try:
-    saved = history.list()
+    saved = history.list(skipped=unreadable)
 except HistoryError as err:
     st.error(md(f"Cannot read the saved reviews: {err.message}"))
     saved = []
+for note in unreadable:
+    st.warning(md(f"{note[0].upper()}{note[1:]}."))
 with st.expander(md(f"Saved reviews ({len(saved)}) in {history.path}"), expanded=not ss.get("review_current")):
     if saved:
         labels = {r.id: r.label() for r in saved}
@@ -212,7 +215,7 @@ def _show(current: rr.OpenReview, history: History) -> None:
         st.error(md(err.message))
         trend = []
     for note in skipped:
-        st.warning(md(f"Left out of the trend: {note}."))
+        st.warning(md(f"{note[0].upper()}{note[1:]}."))
     st.markdown("**Unit costs across saved months** (the latest review of each month)")
     if trend:
         widgets.chart(rr.trend_figure, trend, key="rv_trend")

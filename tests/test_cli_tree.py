@@ -82,6 +82,8 @@ def test_a_line_without_a_known_command_names_them_all(argv, capsys):
         (["prices", "--json", "diff"], {"json": True}),
         (["prices", "diff", "--json"], {"json": True}),
         (["prices", "coverage"], {"json": False}),
+        (["prices", "--region", "eu-west-1", "refresh"], {"book_region": "eu-west-1", "region": None}),
+        (["prices", "--region", "eu-west-1"], {"book_region": "eu-west-1"}),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, list) else "",
 )

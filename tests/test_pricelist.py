@@ -482,14 +482,19 @@ def us_items() -> dict[str, list[dict]]:
     return items
 
 
-def test_cli_refresh_from_the_api(monkeypatch, tmp_path, capsys):
+@pytest.mark.parametrize(
+    "argv",
+    [["prices", "refresh", "--region", "us-east-1"], ["prices", "--region", "us-east-1", "refresh"]],
+    ids=["after", "before the action"],  # before: it used to be dropped, refreshing every region of the book
+)
+def test_cli_refresh_from_the_api(monkeypatch, tmp_path, capsys, argv):
     client, stubber = stubbed_client()
     items = us_items()
     for offer in pl.OFFERS:
         expect_products(stubber, offer, "us-east-1", [p for p in items[offer] if pl.region_of(p)], page_size=4)
     monkeypatch.setattr(api, "pricing_client", lambda *a: client)
     with stubber:
-        assert cli.main(["prices", "refresh", "--region", "us-east-1", "--out-dir", str(tmp_path)]) == 0
+        assert cli.main([*argv, "--out-dir", str(tmp_path)]) == 0
         stubber.assert_no_pending_responses()
     out, err = capsys.readouterr()
     (path,) = tmp_path.glob("*.json")
@@ -630,3 +635,9 @@ def test_cli_prices_coverage_lists_what_each_region_lacks(capsys):
     assert ("eu-west-1", "websocket", "messages") in missing  # not sourced yet: shown, never guessed
     assert cli.main(["prices", "coverage"]) == 0
     assert "missing" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("action", ["diff", "coverage"])
+def test_a_region_before_an_action_that_takes_none_is_refused(capsys, action):
+    assert cli.main(["prices", "--region", "eu-west-1", action]) == 2
+    assert capsys.readouterr().err == f"error: prices {action} takes no --region (it covers every region of the book)\n"

@@ -207,13 +207,53 @@ def test_a_damaged_review_is_left_out_of_the_trend_and_exports_and_named(tmp_pat
     trend = h.compare(skipped=skipped)
     assert [(t["month"], t["review_id"]) for t in trend] == [("2026-09", ids["2026-09"]), ("2026-10", ids["2026-10"])]
     assert skipped == [
-        f"review #{ids['2026-08']} in {h.path} is damaged: its saved data is not JSON",
-        f"review #{newer} in {h.path} does not match its checksum",
+        f"review #{ids['2026-08']} in {h.path} is damaged: its saved data is not JSON; it is left out",
+        f"review #{newer} in {h.path} does not match its checksum; 2026-09 shows review #{ids['2026-09']} instead",
     ]
     skipped = []
     rows = list(csv.DictReader(io.StringIO(h.export_csv(skipped=skipped))))
     assert {r["review_id"] for r in rows} == {str(ids["2026-09"]), str(ids["2026-10"])}
     assert len(skipped) == 2
+
+
+@pytest.mark.parametrize(
+    "column, wrong",
+    [
+        ("notes", "column notes is not text"),
+        ("scenario_yaml", "column scenario_yaml is not text"),
+        ("tag", "column tag is not text"),
+        ("month", "column month is not text"),
+        ("scenario_name", "column scenario_name is not text"),
+        ("users", "column users is not a number"),
+    ],
+)
+def test_a_column_of_the_wrong_type_is_a_damaged_review(tmp_path, demo_runs, column, wrong):
+    """SQLite keeps any value in any column: a BLOB (or text where a number belongs) written outside unitcost
+    is a damaged review, named, in the listing, the trend, the exports and when read by id."""
+    text, runs = demo_runs
+    h = History(tmp_path / "reviews.sqlite3")
+    ids = {m: h.save(_record(text, run)) for m, run in runs.items()}
+    bad = ids["2026-09"]
+    value = "CAST('x' AS BLOB)" if column != "users" else "'many'"
+    with sqlite3.connect(h.path) as c:
+        c.execute(f"UPDATE reviews SET {column} = {value} WHERE id = ?", (bad,))
+    damaged = f"review #{bad} in {h.path} is damaged: {wrong}"
+    if column == "users":  # a summary column only: the review itself reads
+        assert h.get(bad).id == bad
+    else:
+        with pytest.raises(HistoryError, match=f"^{damaged}$".replace(".", r"\.")):
+            h.get(bad)
+    skipped: list[str] = []
+    listed = h.list(skipped=skipped)
+    in_list = column in ("month", "scenario_name", "tag", "notes", "users")  # the columns the listing reads
+    assert [s.id for s in listed] == [i for i in reversed(ids.values()) if not (in_list and i == bad)]
+    assert skipped == ([f"{damaged}; it is left out"] if in_list else [])
+    skipped = []
+    assert [t["month"] for t in h.compare(skipped=skipped)] == ["2026-08", "2026-10"]
+    assert skipped == [f"{damaged}; it is left out"]
+    skipped = []
+    rows = list(csv.DictReader(io.StringIO(h.export_csv(skipped=skipped))))
+    assert {r["month"] for r in rows} == {"2026-08", "2026-10"} and skipped == [f"{damaged}; it is left out"]
 
 
 def test_the_cli_names_what_it_left_out_and_keeps_flags_given_before_the_action(tmp_path, demo_runs):
@@ -232,12 +272,12 @@ def test_the_cli_names_what_it_left_out_and_keeps_flags_given_before_the_action(
     assert out.returncode == 0, out.stderr
     assert [t["month"] for t in json.loads(out.stdout)] == ["2026-08", "2026-10"]
     damaged = f"review #{ids['2026-09']} in {db} is damaged: its saved data is not JSON"
-    assert out.stderr.strip() == f"Note: left out: {damaged}."
+    assert out.stderr.strip() == f"Note: {damaged}; it is left out."
     out = cli("review", "--history", str(db), "list")
     assert out.returncode == 0 and out.stdout.count("Positive Chat") == 3
     export = tmp_path / "all.csv"
     out = cli("review", "export", "-o", str(export), "--history", str(db))
-    assert out.returncode == 0 and "left out: review #" in out.stderr
+    assert out.returncode == 0 and out.stderr.strip() == f"Note: {damaged}; it is left out."
     assert {r["month"] for r in csv.DictReader(export.open())} == {"2026-08", "2026-10"}
     out = cli("review", "export", str(ids["2026-09"]), "-o", str(tmp_path / "one.csv"), "--history", str(db))
     assert out.returncode == 2 and out.stderr.strip() == f"error: {damaged}"

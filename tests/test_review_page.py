@@ -124,5 +124,13 @@ def test_a_damaged_month_is_left_out_of_the_trend_with_a_warning(_history):
     from ui.format import md
 
     assert [w.value for w in at.warning] == [
-        md(f"Left out of the trend: review #1 in {_history.path} does not match its checksum.")  # shown as text
+        md(f"Review #1 in {_history.path} does not match its checksum; it is left out.")  # shown as text
     ]
+    with sqlite3.connect(_history.path) as c:  # a BLOB where the month belongs: the saved list names it too
+        c.execute("UPDATE reviews SET month = CAST('2026-09' AS BLOB) WHERE id = 1")
+    at.button(key="rv_run").click().run()
+    no_problems(at)
+    assert [w.value for w in at.warning] == [
+        md(f"Review #1 in {_history.path} is damaged: column month is not text; it is left out.")
+    ] * 2  # once above the saved reviews, once above the trend (of the four saved, the three others listed)
+    assert [e.label for e in at.expander if "Saved reviews" in e.label] == [md(f"Saved reviews (3) in {_history.path}")]
