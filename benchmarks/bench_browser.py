@@ -112,11 +112,11 @@ def bench_edit(browser, url: str, rounds: int) -> list[float]:
     return out
 
 
-def _cold(browser, entry: str, root: Path, marks: list[tuple[str, object]]) -> list[float]:
+def _cold(browser, entry: str, root: Path, marks: list[tuple[str, object]], env: dict | None = None) -> list[float]:
     """Seconds from `streamlit run ENTRY` to the first frame where each JS condition of `marks` holds, in order."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        proc, url = start_app(root, Path(tmp) / "server.log", entry=entry)
+        proc, url = start_app(root, Path(tmp) / "server.log", env_extra=env, entry=entry)
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 1200})
             page = context.new_page()

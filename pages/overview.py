@@ -17,8 +17,13 @@ s = state.scenario()
 st.title("Overview")
 st.caption(f"**{md(s.name)}**, from the {md(ss.scenario_source)}. Monthly figures in USD at AWS list prices.")
 
-with st.expander("Load another scenario: demo account, scenarios folder, file or AWS account"):
-    sources.source_picker("ov")
+# Drawn only when opened: its widgets would otherwise load their code in the browser on every cold start.
+loader = st.expander(
+    "Load another scenario: demo account, scenarios folder, file or AWS account", key="ov_load", on_change="rerun"
+)
+if loader.open:
+    with loader:
+        sources.source_picker("ov")
 if ss.get("template_reading"):
     from ui.tables import template_frame
 

@@ -425,6 +425,8 @@ def test_save_to_the_scenarios_folder_and_load_it_back(app, demo, tmp_path):
     assert any("already exists" in e.value for e in app.error)
 
     app.switch_page("pages/overview.py").run()
+    app.session_state["ov_load"] = True  # the loader is drawn when opened
+    app.run()
     app.radio(key="ov_source").set_value("Scenarios folder").run()
     app.selectbox(key="ov_file").set_value("my demo.yaml").run()
     app.button(key="ov_load_file").click().run()
@@ -436,10 +438,14 @@ def test_save_to_the_scenarios_folder_and_load_it_back(app, demo, tmp_path):
 def test_loading_the_example_then_the_demo(app, demo, repo_root, tmp_path):
     folder = tmp_path / "scenarios"
     editing.save_scenario(folder, "example", (repo_root / "examples" / "positive-chat.yaml").read_text())
+    app.session_state["ov_load"] = True  # the loader is drawn when opened
+    app.run()
     app.radio(key="ov_source").set_value("Scenarios folder").run()
     app.button(key="ov_load_file").click().run()
     no_problems(app)
     assert current(app).name == "Positive Chat"
+    app.session_state["ov_load"] = True  # the loader is drawn when opened
+    app.run()
     app.radio(key="ov_source").set_value("Demo account").run()
     app.button(key="ov_load_demo").click().run()
     no_problems(app)
@@ -482,6 +488,8 @@ def test_compare_designs_offers_the_event_driven_choices(app, tmp_path):
     from tests.test_designs_events import BASE
 
     editing.save_scenario(tmp_path / "scenarios", "events", BASE)
+    app.session_state["ov_load"] = True  # the loader is drawn when opened
+    app.run()
     app.radio(key="ov_source").set_value("Scenarios folder").run()
     app.button(key="ov_load_file").click().run()
     assert current(app).name == "events"
@@ -502,6 +510,8 @@ def test_compare_designs_sizes_provisioned_capacity_to_the_load(app, tmp_path):
     from tests.test_designs_cli import TABLE
 
     editing.save_scenario(tmp_path / "scenarios", "table", TABLE)
+    app.session_state["ov_load"] = True  # the loader is drawn when opened
+    app.run()
     app.radio(key="ov_source").set_value("Scenarios folder").run()
     app.button(key="ov_load_file").click().run()
     app.switch_page("pages/designs.py").run()
@@ -542,6 +552,8 @@ def test_duplicate_design_names_are_an_error(app):
 
 def test_an_unreachable_aws_endpoint_is_one_clear_error(app, demo, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    app.session_state["ov_load"] = True  # the loader is drawn when opened
+    app.run()
     app.radio(key="ov_source").set_value("AWS account").run()
     click(app, "Import from AWS")
     assert not app.exception
@@ -565,6 +577,8 @@ def test_an_import_replaces_the_scenario(app, monkeypatch):
             observed, FetchStats(queries=3, calls=1), FetchStats(queries=3, calls=1, metrics_requested=3)
         ),
     )
+    app.session_state["ov_load"] = True  # the loader is drawn when opened
+    app.run()
     app.radio(key="ov_source").set_value("AWS account").run()
     app.number_input(key="ov_aws_users").set_value(1234)
     click(app, "Import from AWS")
@@ -635,3 +649,13 @@ def test_each_tab_draws_its_own_chart_or_table_when_picked(app, key):
             tuple(c.proto.spec for c in elements) if kind == "plotly_chart" else tuple(str(d.value) for d in elements)
         )
     assert len(set(drawn)) == len(labels), key  # no two tabs draw the same thing
+
+
+def test_the_scenario_loader_is_drawn_only_when_opened(app):
+    """Its radio, buttons and uploader would make the browser load their code on every cold start of the
+    Overview; closed, it draws nothing but its label."""
+    assert [e.label for e in app.expander if e.label.startswith("Load another")] and not app.radio
+    app.session_state["ov_load"] = True
+    app.run()
+    no_problems(app)
+    assert [r.key for r in app.radio] == ["ov_source"]

@@ -205,6 +205,8 @@ pytestmark = pytest.mark.usefixtures("fresh_streamlit")
 def test_compare_designs_suggests_the_cheapest_memory(app, tmp_path):
     text = EPHEMERAL.format(memory=512, duration="{at_mb: 1769, ms: 1000, cpu_share: 1}")
     editing.save_scenario(tmp_path / "scenarios", "eph", text)
+    app.session_state["ov_load"] = True  # the loader is drawn when opened
+    app.run()
     app.radio(key="ov_source").set_value("Scenarios folder").run()
     app.button(key="ov_load_file").click().run()
     app.switch_page("pages/designs.py").run()

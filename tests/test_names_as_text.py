@@ -251,6 +251,8 @@ def test_every_page_shows_hostile_names_as_text(app, tmp_path, monkeypatch):
     name = hostile("scenario", BASE)
 
     # loaded from the scenarios folder, through app.py: the sidebar, the message and the Overview
+    app.session_state["ov_load"] = True  # the loader is drawn when opened
+    app.run()
     app.radio(key="ov_source").set_value("Scenarios folder").run()
     app.button(key="ov_load_file").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]

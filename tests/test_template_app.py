@@ -14,6 +14,8 @@ SOURCE = "A template (SAM, CloudFormation, CDK)"
 
 
 def read_template(app, name: str, content: bytes, params: str = ""):
+    app.session_state["ov_load"] = True  # the loader is drawn when opened
+    app.run()
     app.radio(key="ov_source").set_value(SOURCE).run()
     app.file_uploader(key="ov_template").set_value((name, content, "application/x-yaml")).run()
     if params:
