@@ -75,6 +75,8 @@ def _regions(args, action: str) -> list[str] | None:
 def refresh(args) -> int:
     """`prices refresh`: progress and what was left out on stderr, the summary on stdout."""
     args.region = _regions(args, "refresh")
+    if getattr(args, "json", False):  # `prices --json refresh`: said, not ignored
+        raise UsageError("prices refresh takes no --json (it writes a book and prints what changed)")
     if getattr(args, "savings_plans", False):
         done = refresh_savings_plans(
             region=args.region,

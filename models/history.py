@@ -413,31 +413,51 @@ class History:
 
     # -- month over month
 
-    def _readable(self, ids: Iterable[int], skipped: list[str] | None) -> Iterator[ReviewRecord]:
+    def _by_month(self, scenario_name: str | None, skipped: list[str] | None) -> dict[str, list[int]]:
+        """The ids of the saved reviews (of `scenario_name`, or all) per month, newest first: only the columns that
+        place a review, so a damaged summary column (the listing's totals) leaves the review itself to `get`."""
+
+        def query(conn):
+            if conn is None:
+                return {}
+            sql, args = "SELECT id, month, scenario_name FROM reviews", ()
+            if scenario_name is not None:
+                sql, args = sql + " WHERE scenario_name = ?", (scenario_name,)
+            out: dict[str, list[int]] = {}
+            for rid, month, name in conn.execute(sql + " ORDER BY id DESC", args):
+                wrong = _wrong_type({"month": month, "scenario_name": name})
+                if wrong is None:
+                    out.setdefault(month, []).append(rid)
+                elif skipped is None:
+                    raise HistoryError(f"review #{rid} in {self.path} is damaged: {wrong}")
+                else:
+                    skipped.append(f"review #{rid} in {self.path} is damaged: {wrong}; it is left out")
+            return out
+
+        return self._read(query)
+
+    def _readable(self, ids: Iterable[int], unread: list[str] | None) -> Iterator[ReviewRecord]:
         """The reviews of `ids` that can be read. One that cannot (damaged, or from another version) is noted
-        in `skipped` and left out, so that one bad row does not hide every other month; without a list, it raises."""
+        in `unread` and left out, so that one bad row does not hide every other month; without a list, it raises."""
         for i in ids:
             try:
                 yield self.get(i)
             except HistoryError as e:
-                if skipped is None:
+                if unread is None:
                     raise
-                skipped.append(f"{e}; it is left out")
+                unread.append(str(e))
 
     def compare(self, scenario_name: str | None = None, skipped: list[str] | None = None) -> list[dict]:
-        """Unit costs per month, oldest first: the latest readable review of each month (see `_readable`)."""
-        by_month: dict[str, list[int]] = {}
-        for s in self.list(skipped=skipped):  # newest first
-            if scenario_name is None or s.scenario_name == scenario_name:
-                by_month.setdefault(s.month, []).append(s.id)
+        """Unit costs per month, oldest first: the latest readable review of each month (see `_readable`); what
+        was not read is noted in `skipped`, with the review the month shows instead, if any."""
+        by_month = self._by_month(scenario_name, skipped)
         out = []
         for month in sorted(by_month):
             unread: list[str] | None = None if skipped is None else []
             rec = next(self._readable(by_month[month], unread), None)
-            if unread and rec is not None:  # the month is still shown, from an older review
-                unread = [n.replace("it is left out", f"{month} shows review #{rec.id} instead") for n in unread]
             if skipped is not None:
-                skipped += unread
+                instead = "it is left out" if rec is None else f"{month} shows review #{rec.id} instead"
+                skipped += [f"{n}; {instead}" for n in unread]
             if rec is None:
                 continue
             r, u = rec.review, rec.review.unit_costs
@@ -462,9 +482,12 @@ class History:
 
     def line_rows(self, ids: Iterable[int] | None = None, skipped: list[str] | None = None) -> list[dict]:
         """The reconciliation rows of the reviews (all, oldest first, when `ids` is None; see `_readable`)."""
-        ids = [s.id for s in reversed(self.list(skipped=skipped))] if ids is None else list(ids)
+        if ids is None:
+            by_month = self._by_month(None, skipped)
+            ids = [i for month in sorted(by_month) for i in reversed(by_month[month])]
+        unread: list[str] | None = None if skipped is None else []
         rows = []
-        for rec in self._readable(ids, skipped):
+        for rec in self._readable(ids, unread):
             for ln in rec.review.lines:
                 rows.append(
                     {
@@ -474,6 +497,8 @@ class History:
                         **{k: getattr(ln, k) for k in LINE_COLUMNS[3:]},
                     }
                 )
+        if skipped is not None:
+            skipped += [f"{n}; it is left out" for n in unread]
         return rows
 
     def export_csv(self, ids: Iterable[int] | None = None, skipped: list[str] | None = None) -> str:

@@ -18,6 +18,7 @@ st.title("Overview")
 st.caption(f"**{md(s.name)}**, from the {md(ss.scenario_source)}. Monthly figures in USD at AWS list prices.")
 
 # Drawn only when opened: its widgets would otherwise load their code in the browser on every cold start.
+# Closed, its widgets are not drawn, so Streamlit forgets what was picked in them (nothing is loaded until clicked).
 loader = st.expander(
     "Load another scenario: demo account, scenarios folder, file or AWS account", key="ov_load", on_change="rerun"
 )

@@ -134,8 +134,8 @@ try:
 except HistoryError as err:
     st.error(md(f"Cannot read the saved reviews: {err.message}"))
     saved = []
-for note in unreadable:
-    st.warning(md(f"{note[0].upper()}{note[1:]}."))
+for note in unreadable:  # the page cannot open or delete it: the command line can
+    st.warning(md(f"{note[0].upper()}{note[1:]}.") + " `cli.py review delete` with its number removes it.")
 with st.expander(md(f"Saved reviews ({len(saved)}) in {history.path}"), expanded=not ss.get("review_current")):
     if saved:
         labels = {r.id: r.label() for r in saved}
@@ -214,8 +214,9 @@ def _show(current: rr.OpenReview, history: History) -> None:
     except HistoryError as err:
         st.error(md(err.message))
         trend = []
-    for note in skipped:
-        st.warning(md(f"{note[0].upper()}{note[1:]}."))
+    for note in dict.fromkeys(skipped):
+        if note not in unreadable:  # said above the saved reviews already
+            st.warning(md(f"{note[0].upper()}{note[1:]}."))
     st.markdown("**Unit costs across saved months** (the latest review of each month)")
     if trend:
         widgets.chart(rr.trend_figure, trend, key="rv_trend")

@@ -641,3 +641,10 @@ def test_cli_prices_coverage_lists_what_each_region_lacks(capsys):
 def test_a_region_before_an_action_that_takes_none_is_refused(capsys, action):
     assert cli.main(["prices", "--region", "eu-west-1", action]) == 2
     assert capsys.readouterr().err == f"error: prices {action} takes no --region (it covers every region of the book)\n"
+
+
+def test_json_before_refresh_is_refused(capsys):
+    assert cli.main(["prices", "--json", "refresh", "--region", "us-east-1"]) == 2
+    assert (
+        capsys.readouterr().err == "error: prices refresh takes no --json (it writes a book and prints what changed)\n"
+    )

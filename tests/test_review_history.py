@@ -249,11 +249,36 @@ def test_a_column_of_the_wrong_type_is_a_damaged_review(tmp_path, demo_runs, col
     assert [s.id for s in listed] == [i for i in reversed(ids.values()) if not (in_list and i == bad)]
     assert skipped == ([f"{damaged}; it is left out"] if in_list else [])
     skipped = []
-    assert [t["month"] for t in h.compare(skipped=skipped)] == ["2026-08", "2026-10"]
-    assert skipped == [f"{damaged}; it is left out"]
+    trend = h.compare(skipped=skipped)
+    if column == "users":  # the trend and the exports read the review, not the listing's totals
+        assert [t["review_id"] for t in trend] == list(ids.values()) and skipped == []
+    else:
+        assert [t["month"] for t in trend] == ["2026-08", "2026-10"] and skipped == [f"{damaged}; it is left out"]
     skipped = []
     rows = list(csv.DictReader(io.StringIO(h.export_csv(skipped=skipped))))
-    assert {r["month"] for r in rows} == {"2026-08", "2026-10"} and skipped == [f"{damaged}; it is left out"]
+    left = set() if column == "users" else {"2026-09"}
+    assert {r["month"] for r in rows} == {"2026-08", "2026-09", "2026-10"} - left
+    assert skipped == ([] if column == "users" else [f"{damaged}; it is left out"])
+
+
+def test_a_month_shown_from_an_older_review_says_which(tmp_path, demo_runs):
+    """The newest review of a month damaged in a column the listing reads (its notes): the trend shows the
+    month from the older review and says so, once, as it does for a checksum that fails."""
+    text, runs = demo_runs
+    h = History(tmp_path / "reviews.sqlite3")
+    older = h.save(_record(text, runs["2026-09"]))
+    newer = h.save(_record(text, runs["2026-09"], notes="second look"))
+    other = h.save(_record(text, runs["2026-10"]))
+    with sqlite3.connect(h.path) as c:
+        c.execute("UPDATE reviews SET notes = X'00' WHERE id = ?", (newer,))
+    skipped: list[str] = []
+    trend = h.compare(skipped=skipped)
+    assert [(t["month"], t["review_id"]) for t in trend] == [("2026-09", older), ("2026-10", other)]
+    assert skipped == [
+        f"review #{newer} in {h.path} is damaged: column notes is not text; 2026-09 shows review #{older} instead"
+    ]
+    skipped = []
+    assert h.compare("no such scenario", skipped) == [] and skipped == []  # other scenarios' damage is not noted
 
 
 def test_the_cli_names_what_it_left_out_and_keeps_flags_given_before_the_action(tmp_path, demo_runs):
