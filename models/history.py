@@ -342,18 +342,22 @@ class History:
             args: tuple = ()
             if month:
                 sql, args = sql + " WHERE month = ?", (month,)
-            out = []
-            for r in conn.execute(sql + " ORDER BY month DESC, id DESC", args):
-                wrong = _wrong_type(dict(zip(_SUMMARY_COLUMNS, r)))
-                if wrong is None:
-                    out.append(Summary(*r))
-                elif skipped is None:
-                    raise HistoryError(f"review #{r[0]} in {self.path} is damaged: {wrong}")
-                else:
-                    skipped.append(f"review #{r[0]} in {self.path} is damaged: {wrong}; it is left out")
-            return out
+            rows = conn.execute(sql + " ORDER BY month DESC, id DESC", args)
+            return [Summary(*r) for r in self._well_typed(rows, _SUMMARY_COLUMNS, skipped)]
 
         return self._read(query)
+
+    def _well_typed(self, rows: Iterable[tuple], columns: tuple[str, ...], skipped: list[str] | None) -> Iterator:
+        """The rows (id first) whose `columns` hold the types unitcost wrote; another is noted in `skipped` and
+        left out, or, without a list, raises."""
+        for r in rows:
+            wrong = _wrong_type(dict(zip(columns, r)))
+            if wrong is None:
+                yield r
+            elif skipped is None:
+                raise HistoryError(f"review #{r[0]} in {self.path} is damaged: {wrong}")
+            else:
+                skipped.append(f"review #{r[0]} in {self.path} is damaged: {wrong}; it is left out")
 
     def get(self, review_id: int) -> ReviewRecord:
         if not 0 < review_id <= MAX_ID:  # SQLite ids are 64-bit: a larger one cannot be there
@@ -420,18 +424,13 @@ class History:
         def query(conn):
             if conn is None:
                 return {}
-            sql, args = "SELECT id, month, scenario_name FROM reviews", ()
+            columns = ("id", "month", "scenario_name")
+            sql, args = f"SELECT {', '.join(columns)} FROM reviews", ()
             if scenario_name is not None:
                 sql, args = sql + " WHERE scenario_name = ?", (scenario_name,)
             out: dict[str, list[int]] = {}
-            for rid, month, name in conn.execute(sql + " ORDER BY id DESC", args):
-                wrong = _wrong_type({"month": month, "scenario_name": name})
-                if wrong is None:
-                    out.setdefault(month, []).append(rid)
-                elif skipped is None:
-                    raise HistoryError(f"review #{rid} in {self.path} is damaged: {wrong}")
-                else:
-                    skipped.append(f"review #{rid} in {self.path} is damaged: {wrong}; it is left out")
+            for rid, month, _ in self._well_typed(conn.execute(sql + " ORDER BY id DESC", args), columns, skipped):
+                out.setdefault(month, []).append(rid)
             return out
 
         return self._read(query)
