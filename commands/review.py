@@ -28,7 +28,7 @@ import math
 import sys
 from pathlib import Path
 
-from models.history import History, HistoryError
+from models.history import History, HistoryError, distinct_notes
 from models.report import quantity, table, usd
 from models.review import Review, ReviewError
 from models.yamlio import read_text
@@ -265,7 +265,7 @@ def saved(args) -> int:
         if not h.delete(args.id):
             raise HistoryError(f"no review #{args.id} in {h.path}")
         print(f"Deleted review #{args.id}.")
-    for note in dict.fromkeys(skipped):
+    for note in distinct_notes(skipped):
         print(f"Note: {note}.", file=sys.stderr)
     return 0
 

@@ -88,14 +88,14 @@ _RECORD_COLUMNS = (
     "id", "month", "created_at", "scenario_name", "tag", "scenario_yaml", "usage_json", "bill_json",
     "review_json", "notes", "digest",
 )  # fmt: skip
-_TEXT = {"month", "created_at", "scenario_name", "scenario_yaml", "notes", "digest"}
-_OPTIONAL_TEXT = {"tag"}
+_TEXT = {"month", "created_at", "scenario_name", "scenario_yaml", "notes", "digest", "bill_json", "review_json"}
+_OPTIONAL_TEXT = {"tag", "usage_json"}
 _NUMBERS = {"total_modelled", "total_billed", "users", "cost_per_user"}  # may be NULL
 
 
 def _wrong_type(row: dict[str, object]) -> str | None:
     """What is wrong with a row's column types, if anything. SQLite keeps any value in any column, so a row
-    changed outside unitcost can hold a BLOB where text belongs; the JSON columns are checked when parsed."""
+    changed outside unitcost can hold a BLOB where text belongs."""
     for name, value in row.items():
         if name in _TEXT and not isinstance(value, str):
             return f"column {name} is not text"
@@ -152,6 +152,19 @@ class Summary:
     def label(self) -> str:
         billed = "-" if self.total_billed is None else f"${self.total_billed:,.2f}"
         return f"#{self.id} {self.month} · {self.scenario_name} · billed {billed} · saved {self.created_at[:16]}"
+
+
+def distinct_notes(notes: Iterable[str], said: Iterable[str] = ()) -> list[str]:
+    """The notes of `skipped` lists, one per review: a review left out of one part (an export's rows) and shown
+    from an older one in another (its trend) is said once, as first noted; none that `said` already named."""
+    seen = {n.rsplit("; ", 1)[0] for n in said}
+    out = []
+    for n in notes:
+        what = n.rsplit("; ", 1)[0]
+        if what not in seen:
+            seen.add(what)
+            out.append(n)
+    return out
 
 
 def default_path() -> Path:
@@ -419,17 +432,17 @@ class History:
 
     def _by_month(self, scenario_name: str | None, skipped: list[str] | None) -> dict[str, list[int]]:
         """The ids of the saved reviews (of `scenario_name`, or all) per month, newest first: only the columns that
-        place a review, so a damaged summary column (the listing's totals) leaves the review itself to `get`."""
+        place a review, so damage anywhere else (the listing's totals, the name) is left to `get` to name."""
 
         def query(conn):
             if conn is None:
                 return {}
-            columns = ("id", "month", "scenario_name")
-            sql, args = f"SELECT {', '.join(columns)} FROM reviews", ()
-            if scenario_name is not None:
-                sql, args = sql + " WHERE scenario_name = ?", (scenario_name,)
+            columns = ("id", "month")
+            sql, args = "SELECT id, month FROM reviews", ()
+            if scenario_name is not None:  # a damaged name may be this scenario's: `get` names it
+                sql, args = sql + " WHERE scenario_name = ? OR typeof(scenario_name) != 'text'", (scenario_name,)
             out: dict[str, list[int]] = {}
-            for rid, month, _ in self._well_typed(conn.execute(sql + " ORDER BY id DESC", args), columns, skipped):
+            for rid, month in self._well_typed(conn.execute(sql + " ORDER BY id DESC", args), columns, skipped):
                 out.setdefault(month, []).append(rid)
             return out
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from errors import UnitcostError
-from models.history import History, HistoryError
+from models.history import History, HistoryError, distinct_notes
 from models.report import usd
 from models.review import recent_months
 from models.scenario import Scenario
@@ -214,9 +214,8 @@ def _show(current: rr.OpenReview, history: History) -> None:
     except HistoryError as err:
         st.error(md(err.message))
         trend = []
-    for note in dict.fromkeys(skipped):
-        if note not in unreadable:  # said above the saved reviews already
-            st.warning(md(f"{note[0].upper()}{note[1:]}."))
+    for note in distinct_notes(skipped, said=unreadable):  # not twice for one review
+        st.warning(md(f"{note[0].upper()}{note[1:]}."))
     st.markdown("**Unit costs across saved months** (the latest review of each month)")
     if trend:
         widgets.chart(rr.trend_figure, trend, key="rv_trend")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from models.history import History, HistoryError, ReviewRecord, default_path
+from models.history import History, HistoryError, ReviewRecord, default_path, distinct_notes
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITER = ROOT / "tests" / "fixtures" / "review" / "save_loop.py"
@@ -225,6 +225,7 @@ def test_a_damaged_review_is_left_out_of_the_trend_and_exports_and_named(tmp_pat
         ("month", "column month is not text"),
         ("scenario_name", "column scenario_name is not text"),
         ("users", "column users is not a number"),
+        ("review_json", "column review_json is not text"),  # json.loads would read bytes: the type says it all
     ],
 )
 def test_a_column_of_the_wrong_type_is_a_damaged_review(tmp_path, demo_runs, column, wrong):
@@ -234,7 +235,7 @@ def test_a_column_of_the_wrong_type_is_a_damaged_review(tmp_path, demo_runs, col
     h = History(tmp_path / "reviews.sqlite3")
     ids = {m: h.save(_record(text, run)) for m, run in runs.items()}
     bad = ids["2026-09"]
-    value = "CAST('x' AS BLOB)" if column != "users" else "'many'"
+    value = {"users": "'many'", "review_json": "CAST(review_json AS BLOB)"}.get(column, "CAST('x' AS BLOB)")
     with sqlite3.connect(h.path) as c:
         c.execute(f"UPDATE reviews SET {column} = {value} WHERE id = ?", (bad,))
     damaged = f"review #{bad} in {h.path} is damaged: {wrong}"
@@ -279,6 +280,27 @@ def test_a_month_shown_from_an_older_review_says_which(tmp_path, demo_runs):
     ]
     skipped = []
     assert h.compare("no such scenario", skipped) == [] and skipped == []  # other scenarios' damage is not noted
+    with sqlite3.connect(h.path) as c:  # a damaged name may be this scenario's: named, and the month still shown
+        c.execute(
+            "UPDATE reviews SET notes = 'second look', scenario_name = CAST(scenario_name AS BLOB) WHERE id = ?",
+            (newer,),
+        )
+    skipped = []
+    trend = h.compare(trend[0]["scenario"], skipped)
+    assert [(t["month"], t["review_id"]) for t in trend] == [("2026-09", older), ("2026-10", other)]
+    assert skipped == [
+        f"review #{newer} in {h.path} is damaged: column scenario_name is not text; "
+        f"2026-09 shows review #{older} instead"
+    ]
+
+
+def test_a_damaged_review_is_noted_once_per_review():
+    notes = ["review #2 in h.db is damaged: x; it is left out", "review #2 in h.db is damaged: x; 2026-09 shows #1"]
+    assert distinct_notes(notes) == notes[:1]
+    assert distinct_notes(["review #3 in h.db does not match its checksum; it is left out"], said=notes) == [
+        "review #3 in h.db does not match its checksum; it is left out"
+    ]
+    assert distinct_notes(notes[1:], said=notes[:1]) == []
 
 
 def test_the_cli_names_what_it_left_out_and_keeps_flags_given_before_the_action(tmp_path, demo_runs):

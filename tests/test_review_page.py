@@ -135,3 +135,11 @@ def test_a_damaged_month_is_left_out_of_the_trend_with_a_warning(_history):
         + " `cli.py review delete` with its number removes it."
     ]  # of the four saved, the three others are listed
     assert [e.label for e in at.expander if "Saved reviews" in e.label] == [md(f"Saved reviews (3) in {_history.path}")]
+    with sqlite3.connect(_history.path) as c:  # notes not text: the list and the trend both skip it, said once
+        c.execute("UPDATE reviews SET month = '2026-09', notes = X'00' WHERE id = 1")
+    at.button(key="rv_run").click().run()
+    no_problems(at)
+    assert [w.value for w in at.warning] == [
+        md(f"Review #1 in {_history.path} is damaged: column notes is not text; it is left out.")
+        + " `cli.py review delete` with its number removes it."
+    ]
