@@ -80,6 +80,7 @@ LINE_COLUMNS = [
 
 
 MAX_ID = 2**63 - 1  # SQLite's largest rowid
+LEFT_OUT = "it is left out"  # how a note on an unreadable review ends when nothing stands in for it
 _SUMMARY_COLUMNS = (
     "id", "month", "created_at", "scenario_name", "tag", "total_modelled", "total_billed", "users",
     "cost_per_user", "notes",
@@ -370,7 +371,7 @@ class History:
             elif skipped is None:
                 raise HistoryError(f"review #{r[0]} in {self.path} is damaged: {wrong}")
             else:
-                skipped.append(f"review #{r[0]} in {self.path} is damaged: {wrong}; it is left out")
+                skipped.append(f"review #{r[0]} in {self.path} is damaged: {wrong}; {LEFT_OUT}")
 
     def get(self, review_id: int) -> ReviewRecord:
         if not 0 < review_id <= MAX_ID:  # SQLite ids are 64-bit: a larger one cannot be there
@@ -393,7 +394,7 @@ class History:
                 raise HistoryError(f"review #{rid} in {self.path} is damaged: {wrong}")
             try:
                 saved, bill, usage = json.loads(saved), json.loads(bill), None if usage is None else json.loads(usage)
-            except (TypeError, ValueError):  # a row changed outside unitcost: not JSON, or not text at all
+            except ValueError:  # a row changed outside unitcost: text, but not JSON (the types are checked above)
                 raise HistoryError(f"review #{rid} in {self.path} is damaged: its saved data is not JSON") from None
             if _digest(month, name, yaml_text, saved, bill, usage, notes, tag) != digest:
                 raise HistoryError(f"review #{rid} in {self.path} does not match its checksum")
@@ -468,7 +469,7 @@ class History:
             unread: list[str] | None = None if skipped is None else []
             rec = next(self._readable(by_month[month], unread), None)
             if skipped is not None:
-                instead = "it is left out" if rec is None else f"{month} shows review #{rec.id} instead"
+                instead = LEFT_OUT if rec is None else f"{month} shows review #{rec.id} instead"
                 skipped += [f"{n}; {instead}" for n in unread]
             if rec is None:
                 continue
@@ -510,7 +511,7 @@ class History:
                     }
                 )
         if skipped is not None:
-            skipped += [f"{n}; it is left out" for n in unread]
+            skipped += [f"{n}; {LEFT_OUT}" for n in unread]
         return rows
 
     def export_csv(self, ids: Iterable[int] | None = None, skipped: list[str] | None = None) -> str:

@@ -17,7 +17,7 @@ from models.review import recent_months
 from models.scenario import Scenario
 from pages.shared import state, widgets
 from ui import review_report as rr
-from ui.format import md, money
+from ui.format import md, money, sentence
 
 ss = st.session_state
 
@@ -135,7 +135,7 @@ except HistoryError as err:
     st.error(md(f"Cannot read the saved reviews: {err.message}"))
     saved = []
 for note in unreadable:  # the page cannot open or delete it: the command line can
-    st.warning(md(f"{note[0].upper()}{note[1:]}.") + " `cli.py review delete` with its number removes it.")
+    st.warning(md(f"{sentence(note)}.") + " `cli.py review delete` with its number removes it.")
 with st.expander(md(f"Saved reviews ({len(saved)}) in {history.path}"), expanded=not ss.get("review_current")):
     if saved:
         labels = {r.id: r.label() for r in saved}
@@ -215,7 +215,7 @@ def _show(current: rr.OpenReview, history: History) -> None:
         st.error(md(err.message))
         trend = []
     for note in distinct_notes(skipped, said=unreadable):  # not twice for one review
-        st.warning(md(f"{note[0].upper()}{note[1:]}."))
+        st.warning(md(f"{sentence(note)}."))
     st.markdown("**Unit costs across saved months** (the latest review of each month)")
     if trend:
         widgets.chart(rr.trend_figure, trend, key="rv_trend")

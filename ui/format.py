@@ -31,6 +31,12 @@ _TEXT_RULES = re.compile(r"(?<=\\:)(?=\S)|(?<=@)(?=\S)|(?i:(?<=www)(?=\.))")
 _LIST_START = re.compile(r"^([-+])|^(\d+)([.)])")  # "- x", "1. x" at the start would be a list
 
 
+def sentence(text: object) -> str:
+    """`text` as a sentence of its own: an error message written to follow "error: ", first letter capitalised."""
+    s = str(text)
+    return s[:1].upper() + s[1:]
+
+
 def md(text: object) -> str:
     """Markdown that Streamlit shows as exactly `text`, on one line (runs of whitespace read as one space,
     as in any Markdown)."""

@@ -11,7 +11,7 @@ from errors import UnitcostError
 from models import editing
 from models.scenario import ScenarioError
 from pages.shared.state import DEMO_LABEL, EXAMPLE, book, demo_text, flash, scenarios_dir, set_scenario
-from ui.format import md
+from ui.format import md, sentence
 
 ss = st.session_state
 
@@ -204,7 +204,7 @@ def run_aws_import(kind: str, value: str, profile: str, region: str, days: int, 
     try:
         which = selector(kind, value)
     except UnitcostError as err:
-        st.error(md(f"{str(err)[:1].upper()}{str(err)[1:]}; nothing was imported."))
+        st.error(md(f"{sentence(err)}; nothing was imported."))
         return
     with st.status(md(f"Importing {which.describe()} from AWS..."), expanded=True) as status:
         status.write("Checking credentials and finding resources (read-only)...")
